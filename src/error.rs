@@ -1,0 +1,112 @@
+//! The crate's error type.
+//!
+//! Errors come from two places only: building a [`Deduper`](crate::Deduper) (or one of the
+//! low-level types) from an invalid configuration, and input that cannot be represented
+//! (more than `u32::MAX` paragraphs). Once built, the hot path cannot fail.
+
+use std::fmt;
+
+/// A specialised `Result` for this crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// An error from building or running a near-duplicate search.
+///
+/// The kind is boxed so that `Result<T>` stays one pointer wide on the happy path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Error(Box<ErrorKind>);
+
+/// What went wrong.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The similarity threshold was not in `(0, 1]`.
+    InvalidThreshold(f64),
+    /// `num_perm` was zero (a MinHash signature needs at least one slot).
+    ZeroPermutations,
+    /// The shingle size `n` was zero.
+    ZeroShingleSize,
+    /// `bands * rows` needs more slots than the signature has, or a factor was zero.
+    InvalidLshParams {
+        /// Number of bands asked for.
+        bands: usize,
+        /// Rows per band asked for.
+        rows: usize,
+        /// Slots in the signature.
+        num_perm: usize,
+    },
+    /// The false-positive / false-negative weights were negative, not finite, or both zero.
+    InvalidWeights {
+        /// Weight of the false-positive mass.
+        false_positive: f64,
+        /// Weight of the false-negative mass.
+        false_negative: f64,
+    },
+    /// A private thread pool could not be created.
+    ThreadPool(String),
+    /// `threads(0)` was asked for.
+    ZeroThreads,
+    /// The input held more paragraphs than a `u32` id can name.
+    TooManyParagraphs(usize),
+    /// The input held more documents than a `u32` id can name.
+    TooManyDocuments(usize),
+}
+
+impl Error {
+    /// The kind of error.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
+    pub(crate) fn new(kind: ErrorKind) -> Error {
+        Error(Box::new(kind))
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Error {
+        Error::new(kind)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.0 {
+            ErrorKind::InvalidThreshold(t) => {
+                write!(f, "threshold must be in (0, 1], got {t}")
+            }
+            ErrorKind::ZeroPermutations => write!(f, "num_perm must be at least 1"),
+            ErrorKind::ZeroShingleSize => write!(f, "shingle size n must be at least 1"),
+            ErrorKind::InvalidLshParams {
+                bands,
+                rows,
+                num_perm,
+            } => write!(
+                f,
+                "LSH needs bands >= 1, rows >= 1 and bands * rows <= num_perm, \
+                 got {bands} bands * {rows} rows with num_perm = {num_perm}"
+            ),
+            ErrorKind::InvalidWeights {
+                false_positive,
+                false_negative,
+            } => write!(
+                f,
+                "LSH weights must be finite, >= 0 and not both 0, got false_positive = \
+                 {false_positive}, false_negative = {false_negative}"
+            ),
+            ErrorKind::ThreadPool(msg) => write!(f, "could not build thread pool: {msg}"),
+            ErrorKind::ZeroThreads => write!(f, "threads must be at least 1"),
+            ErrorKind::TooManyParagraphs(n) => write!(
+                f,
+                "input has {n} paragraphs, more than the {} a u32 id can name",
+                u32::MAX
+            ),
+            ErrorKind::TooManyDocuments(n) => write!(
+                f,
+                "input has {n} documents, more than the {} a u32 id can name",
+                u32::MAX
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,205 @@
+//! Locality-sensitive hashing over MinHash signatures.
+//!
+//! A signature of `num_perm` slots is cut into `bands` bands of `rows` slots each
+//! (`bands · rows ≤ num_perm`; slots past `bands · rows` are unused by LSH). Two
+//! paragraphs become candidates when all the rows of at least one band agree. For
+//! Jaccard similarity `s` that happens with probability
+//!
+//! ```text
+//! P(s) = 1 − (1 − s^rows)^bands
+//! ```
+//!
+//! an S-curve that rises around `(1/bands)^(1/rows)`. [`LshParams::optimal`] chooses
+//! `(bands, rows)` for a threshold `t` as datasketch does: it minimizes
+//! `w_fp · ∫₀ᵗ P(s) ds + w_fn · ∫ₜ¹ (1 − P(s)) ds`, the weighted probability mass of
+//! false positives below the threshold and false negatives above it.
+//!
+//! Why bands are hashed: each band's rows are hashed (xxh3 over their little-endian
+//! bytes, seeded with the band's index) to one `u64` bucket key, so a bucket lookup is a
+//! single integer comparison and memory per band is 8 bytes per paragraph, whatever
+//! `rows` is. A false collision of two 64-bit keys only adds a candidate, which
+//! verification then rejects.
+//!
+//! The batch search ([`banded`]) sorts `(bucket key, id)` pairs per band and links each
+//! bucket's members to its first member: `O(n log n)` per band, never all pairs.
+
+pub mod banded;
+
+use crate::error::{ErrorKind, Result};
+
+/// Weights of the two error masses in [`LshParams::optimal`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LshWeights {
+    /// Weight of the false-positive mass (below the threshold). Default 0.5.
+    pub false_positive: f64,
+    /// Weight of the false-negative mass (above the threshold). Default 0.5.
+    pub false_negative: f64,
+}
+
+impl Default for LshWeights {
+    fn default() -> LshWeights {
+        LshWeights {
+            false_positive: 0.5,
+            false_negative: 0.5,
+        }
+    }
+}
+
+impl LshWeights {
+    pub(crate) fn validate(&self) -> Result<()> {
+        let ok = |w: f64| w.is_finite() && w >= 0.0;
+        if !ok(self.false_positive)
+            || !ok(self.false_negative)
+            || self.false_positive + self.false_negative == 0.0
+        {
+            return Err(ErrorKind::InvalidWeights {
+                false_positive: self.false_positive,
+                false_negative: self.false_negative,
+            }
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// The banding of a signature: `bands` bands of `rows` slots.
+///
+/// ```
+/// use paradup::LshParams;
+///
+/// let p = LshParams::optimal(0.5, 128, Default::default()).unwrap();
+/// assert!(p.bands * p.rows <= 128);
+/// assert!(p.probability(0.8) > 0.99);
+/// assert!(p.probability(0.2) < 0.05);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LshParams {
+    /// Number of bands.
+    pub bands: usize,
+    /// Slots per band.
+    pub rows: usize,
+}
+
+impl LshParams {
+    /// Explicit parameters, checked against `num_perm`.
+    pub fn new(bands: usize, rows: usize, num_perm: usize) -> Result<LshParams> {
+        let p = LshParams { bands, rows };
+        p.validate(num_perm)?;
+        Ok(p)
+    }
+
+    pub(crate) fn validate(&self, num_perm: usize) -> Result<()> {
+        if self.bands == 0
+            || self.rows == 0
+            || self
+                .bands
+                .checked_mul(self.rows)
+                .is_none_or(|n| n > num_perm)
+        {
+            return Err(ErrorKind::InvalidLshParams {
+                bands: self.bands,
+                rows: self.rows,
+                num_perm,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// The probability that two sets of Jaccard similarity `s` share a band:
+    /// `1 − (1 − s^rows)^bands`.
+    pub fn probability(&self, s: f64) -> f64 {
+        let s = s.clamp(0.0, 1.0);
+        1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
+    }
+
+    /// The parameters that minimize the weighted false-positive plus false-negative
+    /// probability mass around `threshold` (see the [module docs](self)).
+    pub fn optimal(threshold: f64, num_perm: usize, weights: LshWeights) -> Result<LshParams> {
+        if !(threshold > 0.0 && threshold <= 1.0) {
+            return Err(ErrorKind::InvalidThreshold(threshold).into());
+        }
+        if num_perm == 0 {
+            return Err(ErrorKind::ZeroPermutations.into());
+        }
+        weights.validate()?;
+        let mut best = (f64::INFINITY, LshParams { bands: 1, rows: 1 });
+        for bands in 1..=num_perm {
+            for rows in 1..=num_perm / bands {
+                let p = LshParams { bands, rows };
+                let fp = integrate(|s| p.probability(s), 0.0, threshold);
+                let fneg = integrate(|s| 1.0 - p.probability(s), threshold, 1.0);
+                let err = weights.false_positive * fp + weights.false_negative * fneg;
+                // Strictly less: ties keep the first (fewest bands) for determinism.
+                if err < best.0 {
+                    best = (err, p);
+                }
+            }
+        }
+        Ok(best.1)
+    }
+}
+
+/// Composite Simpson's rule with 256 intervals: the integrands are smooth polynomials
+/// of degree ≤ num_perm on [0, 1], and the result only ranks candidate parameters.
+fn integrate(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
+    const N: usize = 256;
+    if hi <= lo {
+        return 0.0;
+    }
+    let h = (hi - lo) / N as f64;
+    let mut sum = f(lo) + f(hi);
+    for i in 1..N {
+        let w = if i % 2 == 1 { 4.0 } else { 2.0 };
+        sum += w * f(lo + i as f64 * h);
+    }
+    sum * h / 3.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probability_endpoints() {
+        let p = LshParams { bands: 20, rows: 5 };
+        assert_eq!(p.probability(0.0), 0.0);
+        assert_eq!(p.probability(1.0), 1.0);
+        let mid = p.probability(0.5);
+        assert!((mid - (1.0 - (1.0 - 0.5f64.powi(5)).powi(20))).abs() < 1e-12);
+    }
+
+    #[test]
+    fn optimal_matches_datasketch() {
+        // datasketch 2.0 `_optimal_param(threshold, 128, 0.5, 0.5)` gives (25, 5),
+        // (14, 9) and (9, 13) for these thresholds.
+        assert_eq!(
+            LshParams::optimal(0.5, 128, LshWeights::default()).unwrap(),
+            LshParams { bands: 25, rows: 5 }
+        );
+        assert_eq!(
+            LshParams::optimal(0.7, 128, LshWeights::default()).unwrap(),
+            LshParams { bands: 14, rows: 9 }
+        );
+        assert_eq!(
+            LshParams::optimal(0.8, 128, LshWeights::default()).unwrap(),
+            LshParams { bands: 9, rows: 13 }
+        );
+    }
+
+    #[test]
+    fn invalid_inputs() {
+        assert!(LshParams::optimal(0.0, 128, LshWeights::default()).is_err());
+        assert!(LshParams::optimal(1.5, 128, LshWeights::default()).is_err());
+        assert!(LshParams::optimal(f64::NAN, 128, LshWeights::default()).is_err());
+        assert!(LshParams::optimal(0.5, 0, LshWeights::default()).is_err());
+        let bad = LshWeights {
+            false_positive: -1.0,
+            false_negative: 1.0,
+        };
+        assert!(LshParams::optimal(0.5, 128, bad).is_err());
+        assert!(LshParams::new(16, 9, 128).is_err());
+        assert!(LshParams::new(0, 9, 128).is_err());
+        assert!(LshParams::new(16, 8, 128).is_ok());
+    }
+}

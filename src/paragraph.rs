@@ -1,0 +1,320 @@
+//! Splitting documents into paragraphs, keeping where each came from.
+//!
+//! A [`Paragraph`] records its document, its 0-based index within the document, the
+//! 1-based line number of its first line, and the byte span `start..end` of its text in
+//! the original document. The span runs from the start of the paragraph's first line to
+//! the end of its last line, without the final line terminator (`\n` or `\r\n`), so
+//! `&text[p.start..p.end]` is the paragraph exactly as written, indentation and internal
+//! line breaks included.
+//!
+//! Lines that hold only whitespace (Unicode `White_Space`) are blank. Whitespace-only
+//! paragraphs are never produced. A missing final newline and `\r\n` line endings are
+//! handled; a lone `\r` is not a line break.
+
+/// How a document is cut into paragraphs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ParagraphMode {
+    /// `BlankLines` if the document has a blank line between two non-blank lines,
+    /// else `Lines`. The default: it does the right thing for both wrapped prose and
+    /// one-paragraph-per-line files.
+    #[default]
+    Auto,
+    /// Blocks of non-blank lines separated by one or more blank lines; the wrapped lines
+    /// inside a block belong to one paragraph.
+    BlankLines,
+    /// Every non-blank line is a paragraph.
+    Lines,
+    /// The whole document is one paragraph (if it is not blank).
+    Whole,
+}
+
+/// One paragraph of a document, with its provenance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Paragraph {
+    /// Index of the document in the input, 0-based.
+    pub doc: u32,
+    /// Index of the paragraph within its document, 0-based.
+    pub index: u32,
+    /// 1-based line number of the paragraph's first line.
+    pub line: u64,
+    /// Byte offset of the paragraph's first byte in the document.
+    pub start: usize,
+    /// Byte offset one past the paragraph's last byte (its final line terminator excluded).
+    pub end: usize,
+}
+
+impl Paragraph {
+    /// The paragraph's text, given the document it was split from.
+    ///
+    /// # Panics
+    /// If `document` is not the document this paragraph was split from and the span
+    /// does not fall on character boundaries of it.
+    pub fn text<'t>(&self, document: &'t str) -> &'t str {
+        &document[self.start..self.end]
+    }
+
+    /// Length of the paragraph in bytes.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Always false: empty paragraphs are never produced. Present for clippy's
+    /// `len_without_is_empty` and for spans built by hand.
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// One line of a document: `start..end` is its content, without the terminator.
+#[derive(Clone, Copy, Debug)]
+struct Line {
+    start: usize,
+    end: usize,
+    blank: bool,
+}
+
+fn lines(text: &str) -> impl Iterator<Item = Line> + '_ {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= bytes.len() {
+            return None;
+        }
+        let start = pos;
+        let (end, next) = match bytes[start..].iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                let nl = start + i;
+                let end = if nl > start && bytes[nl - 1] == b'\r' {
+                    nl - 1
+                } else {
+                    nl
+                };
+                (end, nl + 1)
+            }
+            None => (bytes.len(), bytes.len()),
+        };
+        pos = next;
+        let blank = text[start..end].trim().is_empty();
+        Some(Line { start, end, blank })
+    })
+}
+
+/// Whether `text` has a blank line between two non-blank lines.
+fn has_blank_separator(text: &str) -> bool {
+    let mut seen_text = false;
+    let mut blank_after_text = false;
+    for line in lines(text) {
+        if line.blank {
+            blank_after_text |= seen_text;
+        } else if blank_after_text {
+            return true;
+        } else {
+            seen_text = true;
+        }
+    }
+    false
+}
+
+/// Splits documents into [`Paragraph`]s.
+///
+/// ```
+/// use paradup::{ParagraphMode, ParagraphSplitter};
+///
+/// let text = "First paragraph,\nwrapped.\n\n\nSecond one.\r\n";
+/// let paras: Vec<_> = ParagraphSplitter::new(ParagraphMode::Auto).split(0, text).collect();
+/// assert_eq!(paras.len(), 2);
+/// assert_eq!(paras[0].text(text), "First paragraph,\nwrapped.");
+/// assert_eq!((paras[1].index, paras[1].line), (1, 5));
+/// assert_eq!(paras[1].text(text), "Second one.");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParagraphSplitter {
+    mode: ParagraphMode,
+}
+
+impl ParagraphSplitter {
+    /// A splitter with the given mode.
+    pub fn new(mode: ParagraphMode) -> ParagraphSplitter {
+        ParagraphSplitter { mode }
+    }
+
+    /// The mode this splitter was built with.
+    pub fn mode(&self) -> ParagraphMode {
+        self.mode
+    }
+
+    /// The mode that applies to `text`: `Auto` resolved to `BlankLines` or `Lines`.
+    pub fn resolve(&self, text: &str) -> ParagraphMode {
+        match self.mode {
+            ParagraphMode::Auto if has_blank_separator(text) => ParagraphMode::BlankLines,
+            ParagraphMode::Auto => ParagraphMode::Lines,
+            m => m,
+        }
+    }
+
+    /// The paragraphs of `text`, in order, labelled with document id `doc`.
+    pub fn split<'t>(&self, doc: u32, text: &'t str) -> Paragraphs<'t> {
+        Paragraphs {
+            lines: Box::new(lines(text)),
+            mode: self.resolve(text),
+            doc,
+            index: 0,
+            line_no: 0,
+        }
+    }
+}
+
+/// Iterator over the paragraphs of one document, from [`ParagraphSplitter::split`].
+pub struct Paragraphs<'t> {
+    lines: Box<dyn Iterator<Item = Line> + 't>,
+    mode: ParagraphMode,
+    doc: u32,
+    index: u32,
+    /// Number of lines consumed so far.
+    line_no: u64,
+}
+
+impl std::fmt::Debug for Paragraphs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Paragraphs")
+            .field("mode", &self.mode)
+            .field("doc", &self.doc)
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Paragraphs<'_> {
+    fn next_line(&mut self) -> Option<(Line, u64)> {
+        let line = self.lines.next()?;
+        self.line_no += 1;
+        Some((line, self.line_no))
+    }
+
+    fn emit(&mut self, line: u64, start: usize, end: usize) -> Paragraph {
+        let p = Paragraph {
+            doc: self.doc,
+            index: self.index,
+            line,
+            start,
+            end,
+        };
+        self.index = self.index.saturating_add(1);
+        p
+    }
+}
+
+impl Iterator for Paragraphs<'_> {
+    type Item = Paragraph;
+
+    fn next(&mut self) -> Option<Paragraph> {
+        // Skip blank lines to the first line of the next paragraph.
+        let (first, first_no) = loop {
+            let (line, no) = self.next_line()?;
+            if !line.blank {
+                break (line, no);
+            }
+        };
+        match self.mode {
+            ParagraphMode::Lines | ParagraphMode::Auto => {
+                Some(self.emit(first_no, first.start, first.end))
+            }
+            ParagraphMode::BlankLines => {
+                let mut end = first.end;
+                while let Some((line, _)) = self.next_line() {
+                    if line.blank {
+                        break;
+                    }
+                    end = line.end;
+                }
+                Some(self.emit(first_no, first.start, end))
+            }
+            ParagraphMode::Whole => {
+                let mut end = first.end;
+                while let Some((line, _)) = self.next_line() {
+                    if !line.blank {
+                        end = line.end;
+                    }
+                }
+                Some(self.emit(first_no, first.start, end))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(mode: ParagraphMode, text: &str) -> Vec<(u32, u64, &str)> {
+        ParagraphSplitter::new(mode)
+            .split(7, text)
+            .map(|p| {
+                assert_eq!(p.doc, 7);
+                (p.index, p.line, p.text(text))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lines_mode_skips_blank_and_whitespace_lines() {
+        let t = "a b\n  \n\tc\r\nd";
+        assert_eq!(
+            texts(ParagraphMode::Lines, t),
+            vec![(0, 1, "a b"), (1, 3, "\tc"), (2, 4, "d")]
+        );
+    }
+
+    #[test]
+    fn blank_lines_mode_joins_wrapped_lines() {
+        let t = "\n\none\ntwo\r\n \r\nthree\n\n\n";
+        assert_eq!(
+            texts(ParagraphMode::BlankLines, t),
+            vec![(0, 3, "one\ntwo"), (1, 6, "three")]
+        );
+    }
+
+    #[test]
+    fn auto_picks_blank_lines_only_with_a_separator() {
+        let wrapped = "one\ntwo\n\nthree\n";
+        assert_eq!(
+            ParagraphSplitter::default().resolve(wrapped),
+            ParagraphMode::BlankLines
+        );
+        // Leading and trailing blank lines are not separators.
+        let per_line = "\n\none\ntwo\n\n";
+        assert_eq!(
+            ParagraphSplitter::default().resolve(per_line),
+            ParagraphMode::Lines
+        );
+        assert_eq!(
+            texts(ParagraphMode::Auto, per_line),
+            vec![(0, 3, "one"), (1, 4, "two")]
+        );
+    }
+
+    #[test]
+    fn whole_mode_is_one_paragraph() {
+        let t = "\n one\n\ntwo\n\n";
+        assert_eq!(texts(ParagraphMode::Whole, t), vec![(0, 2, " one\n\ntwo")]);
+    }
+
+    #[test]
+    fn empty_and_blank_documents_have_no_paragraphs() {
+        for mode in [
+            ParagraphMode::Auto,
+            ParagraphMode::Lines,
+            ParagraphMode::BlankLines,
+            ParagraphMode::Whole,
+        ] {
+            assert!(texts(mode, "").is_empty());
+            assert!(texts(mode, " \n\t\r\n\u{3000}\n").is_empty());
+        }
+    }
+
+    #[test]
+    fn lone_cr_is_not_a_line_break() {
+        assert_eq!(texts(ParagraphMode::Lines, "a\rb\n"), vec![(0, 1, "a\rb")]);
+    }
+}

@@ -1,0 +1,551 @@
+//! The [`Deduper`]: documents in, verified clusters out. The only module that uses
+//! rayon.
+//!
+//! Stages of [`Deduper::run`]:
+//! 1. **Paragraphs**: each document is split ([`ParagraphSplitter`]); paragraphs get
+//!    `u32` ids in document order.
+//! 2. **Exact duplicates**: each paragraph is normalized and its normalized text hashed
+//!    to 128 bits (xxh3-128). Paragraphs with equal hashes are exact duplicates; only the
+//!    first of each group goes on. (A paragraph that is empty after normalization, say
+//!    `* * *`, is keyed by its raw trimmed text instead, so that different ornaments do
+//!    not merge.)
+//! 3. **Signatures**: shingles and MinHash of each distinct text, in parallel with
+//!    per-thread scratch (`map_init`), into one contiguous `u32` buffer.
+//! 4. **Candidates**: banded LSH (per band in parallel, sort-based buckets), or all pairs
+//!    with [`CandidateSearch::Exhaustive`].
+//! 5. **Verification**: each candidate pair is checked, by exact Jaccard of the shingle
+//!    sets (recomputed for the paragraphs involved in some candidate pair only) or by
+//!    the signature estimate, against the threshold.
+//! 6. **Clusters**: union-find over exact-duplicate links and verified pairs; each
+//!    member's similarity to the representative.
+//!
+//! The result does not depend on the number of threads (tested).
+
+use crate::cluster::{Cluster, Clusters, Member, Pair, RunStats, UnionFind};
+use crate::error::{Error, ErrorKind, Result};
+use crate::lsh::banded::{band_key, bucket_edges};
+use crate::lsh::{LshParams, LshWeights};
+use crate::minhash::{DEFAULT_NUM_PERM, MinHasher, estimate_jaccard};
+use crate::paragraph::{Paragraph, ParagraphMode, ParagraphSplitter};
+use crate::text::normalize::Normalizer;
+use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler, jaccard};
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_128_with_seed;
+
+/// Default Jaccard threshold. See the crate docs ("Choosing the defaults").
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
+
+/// How candidate pairs are checked before they join a cluster.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Verification {
+    /// Exact Jaccard of the two shingle sets (recomputed from the text). The default:
+    /// no false positives.
+    #[default]
+    Exact,
+    /// The MinHash estimate (fraction of equal slots). Cheaper, but a pair near the
+    /// threshold can fall on either side.
+    Signature,
+}
+
+/// How candidate pairs are found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CandidateSearch {
+    /// Banded LSH over MinHash signatures. The default.
+    #[default]
+    Lsh,
+    /// Every pair of distinct texts: quadratic, for small inputs and for testing LSH.
+    Exhaustive,
+}
+
+/// Builds a [`Deduper`]; [`build`](Self::build) validates the whole configuration once.
+#[derive(Clone, Debug)]
+pub struct DeduperBuilder {
+    threshold: f64,
+    shingle: ShingleKind,
+    num_perm: usize,
+    seed: u64,
+    lsh: Option<(usize, usize)>,
+    weights: LshWeights,
+    verification: Verification,
+    search: CandidateSearch,
+    paragraphs: ParagraphMode,
+    normalizer: Normalizer,
+    threads: Option<usize>,
+}
+
+impl Default for DeduperBuilder {
+    fn default() -> DeduperBuilder {
+        DeduperBuilder {
+            threshold: DEFAULT_THRESHOLD,
+            shingle: ShingleKind::default(),
+            num_perm: DEFAULT_NUM_PERM,
+            seed: crate::DEFAULT_SEED,
+            lsh: None,
+            weights: LshWeights::default(),
+            verification: Verification::default(),
+            search: CandidateSearch::default(),
+            paragraphs: ParagraphMode::default(),
+            normalizer: Normalizer::new(),
+            threads: None,
+        }
+    }
+}
+
+impl DeduperBuilder {
+    /// Jaccard similarity at or above which two paragraphs are near-duplicates, in
+    /// `(0, 1]`. Default: [`DEFAULT_THRESHOLD`].
+    pub fn threshold(&mut self, threshold: f64) -> &mut Self {
+        self.threshold = threshold;
+        self
+    }
+
+    /// Shingle kind and size. Default: [`ShingleKind::Words(3)`](ShingleKind::Words).
+    pub fn shingles(&mut self, kind: ShingleKind) -> &mut Self {
+        self.shingle = kind;
+        self
+    }
+
+    /// MinHash permutations. Default: 128.
+    pub fn num_perm(&mut self, num_perm: usize) -> &mut Self {
+        self.num_perm = num_perm;
+        self
+    }
+
+    /// Seed of the shingle hashes and permutations. Default:
+    /// [`DEFAULT_SEED`](crate::DEFAULT_SEED).
+    pub fn seed(&mut self, seed: u64) -> &mut Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Explicit LSH banding. Default: chosen from the threshold by
+    /// [`LshParams::optimal`] with the [weights](Self::lsh_weights).
+    pub fn lsh_params(&mut self, bands: usize, rows: usize) -> &mut Self {
+        self.lsh = Some((bands, rows));
+        self
+    }
+
+    /// Weights of false positives and negatives when choosing the banding. Default:
+    /// 0.5 and 0.5.
+    pub fn lsh_weights(&mut self, weights: LshWeights) -> &mut Self {
+        self.weights = weights;
+        self
+    }
+
+    /// How candidates are verified. Default: [`Verification::Exact`].
+    pub fn verification(&mut self, verification: Verification) -> &mut Self {
+        self.verification = verification;
+        self
+    }
+
+    /// How candidates are found. Default: [`CandidateSearch::Lsh`].
+    pub fn candidates(&mut self, search: CandidateSearch) -> &mut Self {
+        self.search = search;
+        self
+    }
+
+    /// How documents are cut into paragraphs. Default: [`ParagraphMode::Auto`].
+    pub fn paragraphs(&mut self, mode: ParagraphMode) -> &mut Self {
+        self.paragraphs = mode;
+        self
+    }
+
+    /// Normalization before shingling. Default: [`Normalizer::new`] (everything on).
+    pub fn normalizer(&mut self, normalizer: Normalizer) -> &mut Self {
+        self.normalizer = normalizer;
+        self
+    }
+
+    /// Run on a private pool of `n` threads. Default: rayon's global pool.
+    pub fn threads(&mut self, n: usize) -> &mut Self {
+        self.threads = Some(n);
+        self
+    }
+
+    /// Validates the configuration and builds the deduper.
+    ///
+    /// Errors: a threshold outside `(0, 1]`, `num_perm == 0`, `n == 0`, bands or rows
+    /// of zero or `bands · rows > num_perm`, invalid weights, `threads(0)`, or a thread
+    /// pool that cannot be created.
+    pub fn build(&self) -> Result<Deduper> {
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(ErrorKind::InvalidThreshold(self.threshold).into());
+        }
+        let shingler = Shingler::try_new(self.shingle)?.with_seed(self.seed);
+        let hasher = MinHasher::try_new(self.num_perm, self.seed)?;
+        self.weights.validate()?;
+        let lsh = match self.lsh {
+            Some((bands, rows)) => LshParams::new(bands, rows, self.num_perm)?,
+            None => LshParams::optimal(self.threshold, self.num_perm, self.weights)?,
+        };
+        let pool = match self.threads {
+            None => None,
+            Some(0) => return Err(ErrorKind::ZeroThreads.into()),
+            Some(n) => Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .thread_name(|i| format!("paradup-{i}"))
+                    .build()
+                    .map_err(|e| Error::from(ErrorKind::ThreadPool(e.to_string())))?,
+            ),
+        };
+        Ok(Deduper {
+            threshold: self.threshold,
+            shingler,
+            hasher,
+            lsh,
+            verification: self.verification,
+            search: self.search,
+            splitter: ParagraphSplitter::new(self.paragraphs),
+            normalizer: self.normalizer,
+            pool,
+        })
+    }
+}
+
+/// Finds clusters of near-duplicate paragraphs in a set of documents.
+///
+/// ```
+/// let docs = vec![
+///     "The cat sat on the mat and looked out of the window.".to_string(),
+///     "Something else entirely.\nThe cat sat on the mat and looked out the window.".to_string(),
+/// ];
+/// let clusters = paradup::Deduper::new().run(&docs);
+/// assert_eq!(clusters.len(), 1);
+/// let lines: Vec<_> = clusters.as_slice()[0].members().iter().map(|m| (m.paragraph.doc, m.paragraph.line)).collect();
+/// assert_eq!(lines, [(0, 1), (1, 2)]);
+/// ```
+#[derive(Debug)]
+pub struct Deduper {
+    threshold: f64,
+    shingler: Shingler,
+    hasher: MinHasher,
+    lsh: LshParams,
+    verification: Verification,
+    search: CandidateSearch,
+    splitter: ParagraphSplitter,
+    normalizer: Normalizer,
+    pool: Option<rayon::ThreadPool>,
+}
+
+impl Default for Deduper {
+    fn default() -> Deduper {
+        Deduper::new()
+    }
+}
+
+/// Per-thread scratch for the signature stage.
+#[derive(Default)]
+struct Scratch {
+    text: String,
+    shingle: ShingleScratch,
+}
+
+impl Deduper {
+    /// A deduper with every default.
+    pub fn new() -> Deduper {
+        DeduperBuilder::default()
+            .build()
+            .expect("the default configuration is valid")
+    }
+
+    /// A builder starting from the defaults.
+    pub fn builder() -> DeduperBuilder {
+        DeduperBuilder::default()
+    }
+
+    /// The similarity threshold.
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// The LSH banding in use.
+    pub fn lsh_params(&self) -> LshParams {
+        self.lsh
+    }
+
+    /// The shingler in use.
+    pub fn shingler(&self) -> &Shingler {
+        &self.shingler
+    }
+
+    /// The MinHash hasher in use.
+    pub fn hasher(&self) -> &MinHasher {
+        &self.hasher
+    }
+
+    /// The normalizer in use.
+    pub fn normalizer(&self) -> &Normalizer {
+        &self.normalizer
+    }
+
+    /// The paragraph splitter in use.
+    pub fn splitter(&self) -> &ParagraphSplitter {
+        &self.splitter
+    }
+
+    /// Normalized text → sorted shingle set, with caller scratch.
+    fn shingle_set(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u64>) {
+        self.normalizer.normalize_into(text, &mut scratch.text);
+        self.shingler
+            .shingles_into(&scratch.text, &mut scratch.shingle, out);
+    }
+
+    /// Finds the near-duplicate paragraphs of `documents` (document ids are indices
+    /// into the slice).
+    ///
+    /// # Panics
+    /// If there are more than `u32::MAX` documents or paragraphs;
+    /// [`try_run`](Self::try_run) returns an error instead.
+    pub fn run<S: AsRef<str> + Sync>(&self, documents: &[S]) -> Clusters {
+        self.try_run(documents)
+            .expect("input too large for u32 ids")
+    }
+
+    /// [`run`](Self::run), returning an error for inputs too large for `u32` ids.
+    pub fn try_run<S: AsRef<str> + Sync>(&self, documents: &[S]) -> Result<Clusters> {
+        match &self.pool {
+            Some(pool) => pool.install(|| self.run_inner(documents)),
+            None => self.run_inner(documents),
+        }
+    }
+
+    fn run_inner<S: AsRef<str> + Sync>(&self, documents: &[S]) -> Result<Clusters> {
+        if u32::try_from(documents.len()).is_err() {
+            return Err(ErrorKind::TooManyDocuments(documents.len()).into());
+        }
+        let text = |p: &Paragraph| p.text(documents[p.doc as usize].as_ref());
+
+        // 1. Paragraphs, in document order.
+        let per_doc: Vec<Vec<Paragraph>> = documents
+            .par_iter()
+            .enumerate()
+            .map(|(d, doc)| self.splitter.split(d as u32, doc.as_ref()).collect())
+            .collect();
+        let paragraphs: Vec<Paragraph> = per_doc.into_iter().flatten().collect();
+        if u32::try_from(paragraphs.len()).is_err() {
+            return Err(ErrorKind::TooManyParagraphs(paragraphs.len()).into());
+        }
+        let n = paragraphs.len();
+
+        // 2. Exact duplicates by 128-bit hash of the normalized text.
+        let seed = self.shingler.seed();
+        let mut keyed: Vec<(u128, u32)> = paragraphs
+            .par_iter()
+            .enumerate()
+            .map_init(String::new, |buf, (id, p)| {
+                let raw = text(p);
+                self.normalizer.normalize_into(raw, buf);
+                let key = if buf.is_empty() {
+                    xxh3_128_with_seed(raw.trim().as_bytes(), !seed)
+                } else {
+                    xxh3_128_with_seed(buf.as_bytes(), seed)
+                };
+                (key, id as u32)
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        // canon_of[p] = index into `canon` of the first paragraph with p's text.
+        let mut canon_of = vec![0u32; n];
+        let mut canon: Vec<u32> = Vec::new();
+        {
+            let mut i = 0;
+            let mut firsts: Vec<(u32, usize, usize)> = Vec::new();
+            while i < keyed.len() {
+                let mut j = i + 1;
+                while j < keyed.len() && keyed[j].0 == keyed[i].0 {
+                    j += 1;
+                }
+                firsts.push((keyed[i].1, i, j));
+                i = j;
+            }
+            // Number the distinct texts in document order of their first occurrence.
+            firsts.sort_unstable();
+            for (c, &(first, lo, hi)) in firsts.iter().enumerate() {
+                canon.push(first);
+                for &(_, id) in &keyed[lo..hi] {
+                    canon_of[id as usize] = c as u32;
+                }
+            }
+        }
+        drop(keyed);
+        let distinct = canon.len();
+
+        // 3. Signatures of distinct texts, into one contiguous buffer.
+        let k = self.hasher.num_perm();
+        let mut sigs = vec![0u32; distinct * k];
+        let has_shingles: Vec<bool> = sigs
+            .par_chunks_mut(k.max(1))
+            .zip(canon.par_iter())
+            .map_init(
+                || (Scratch::default(), Vec::new()),
+                |(scratch, set), (sig, &id)| {
+                    self.shingle_set(text(&paragraphs[id as usize]), scratch, set);
+                    self.hasher.signature_into(set, sig);
+                    !set.is_empty()
+                },
+            )
+            .collect();
+
+        // 4. Candidate pairs of distinct texts (indices into `canon`), (lo, hi).
+        let live: Vec<u32> = (0..distinct as u32)
+            .filter(|&c| has_shingles[c as usize])
+            .collect();
+        let mut edges: Vec<(u32, u32)> = match self.search {
+            CandidateSearch::Lsh => (0..self.lsh.bands)
+                .into_par_iter()
+                .map(|band| {
+                    let mut buf = Vec::new();
+                    let mut keys: Vec<(u64, u32)> = live
+                        .iter()
+                        .map(|&c| {
+                            let sig = &sigs[c as usize * k..(c as usize + 1) * k];
+                            (band_key(self.lsh, band, sig, &mut buf), c)
+                        })
+                        .collect();
+                    let mut edges = Vec::new();
+                    bucket_edges(&mut keys, &mut edges);
+                    edges
+                })
+                .reduce(Vec::new, |mut a, mut b| {
+                    a.append(&mut b);
+                    a
+                }),
+            CandidateSearch::Exhaustive => live
+                .par_iter()
+                .enumerate()
+                .flat_map_iter(|(i, &a)| live[i + 1..].iter().map(move |&b| (a, b)))
+                .collect(),
+        };
+        edges.par_sort_unstable();
+        edges.dedup();
+        let candidates = edges.len();
+
+        // 5. Verification.
+        let sets = match self.verification {
+            Verification::Exact => Some(
+                self.involved_sets(&edges, distinct, &canon, |c| text(&paragraphs[c as usize])),
+            ),
+            Verification::Signature => None,
+        };
+        let similarity = |a: u32, b: u32| -> f64 {
+            match &sets {
+                Some((slot, sets)) => jaccard(
+                    &sets[slot[a as usize] as usize],
+                    &sets[slot[b as usize] as usize],
+                ),
+                None => estimate_jaccard(
+                    &sigs[a as usize * k..(a as usize + 1) * k],
+                    &sigs[b as usize * k..(b as usize + 1) * k],
+                ),
+            }
+        };
+        let verified: Vec<(u32, u32, f64)> = edges
+            .par_iter()
+            .filter_map(|&(a, b)| {
+                let s = similarity(a, b);
+                (s >= self.threshold).then_some((a, b, s))
+            })
+            .collect();
+        drop(edges);
+
+        // 6. Clusters.
+        let mut uf = UnionFind::new(n);
+        for (p, &c) in canon_of.iter().enumerate() {
+            uf.union(canon[c as usize], p as u32);
+        }
+        for &(a, b, _) in &verified {
+            uf.union(canon[a as usize], canon[b as usize]);
+        }
+        let clusters: Vec<Cluster> = uf
+            .groups()
+            .into_par_iter()
+            .map(|group| {
+                let rep = canon_of[group[0] as usize];
+                let members = group
+                    .iter()
+                    .map(|&p| {
+                        let c = canon_of[p as usize];
+                        Member {
+                            paragraph: paragraphs[p as usize],
+                            similarity: if c == rep { 1.0 } else { similarity(rep, c) },
+                            exact: c == rep,
+                        }
+                    })
+                    .collect();
+                Cluster { members }
+            })
+            .collect();
+
+        let mut pairs: Vec<Pair> = Vec::with_capacity(n - distinct + verified.len());
+        for (p, &c) in canon_of.iter().enumerate() {
+            let first = canon[c as usize];
+            if first != p as u32 {
+                pairs.push(Pair {
+                    a: paragraphs[first as usize],
+                    b: paragraphs[p],
+                    similarity: 1.0,
+                });
+            }
+        }
+        for &(a, b, s) in &verified {
+            pairs.push(Pair {
+                a: paragraphs[canon[a as usize] as usize],
+                b: paragraphs[canon[b as usize] as usize],
+                similarity: s,
+            });
+        }
+        pairs.par_sort_unstable_by_key(|p| (p.a.doc, p.a.index, p.b.doc, p.b.index));
+
+        let stats = RunStats {
+            documents: documents.len(),
+            paragraphs: n,
+            bytes: paragraphs.iter().map(Paragraph::len).sum(),
+            exact_duplicates: n - distinct,
+            distinct,
+            candidates,
+            verified: verified.len(),
+        };
+        Ok(Clusters {
+            clusters,
+            pairs,
+            stats,
+        })
+    }
+
+    /// Shingle sets of the distinct texts that appear in some edge. Returns a map from
+    /// distinct-text index to slot (`u32::MAX` when absent) and the sets.
+    fn involved_sets<'t>(
+        &self,
+        edges: &[(u32, u32)],
+        distinct: usize,
+        canon: &[u32],
+        text: impl Fn(u32) -> &'t str + Sync,
+    ) -> (Vec<u32>, Vec<Vec<u64>>) {
+        let mut slot = vec![u32::MAX; distinct];
+        let mut involved = Vec::new();
+        for &(a, b) in edges {
+            for c in [a, b] {
+                if slot[c as usize] == u32::MAX {
+                    slot[c as usize] = 0;
+                    involved.push(c);
+                }
+            }
+        }
+        involved.sort_unstable();
+        for (i, &c) in involved.iter().enumerate() {
+            slot[c as usize] = i as u32;
+        }
+        let sets = involved
+            .par_iter()
+            .map_init(Scratch::default, |scratch, &c| {
+                let mut set = Vec::new();
+                self.shingle_set(text(canon[c as usize]), scratch, &mut set);
+                set
+            })
+            .collect();
+        (slot, sets)
+    }
+}

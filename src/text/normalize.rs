@@ -1,0 +1,267 @@
+//! Normalization applied to a paragraph before it is shingled.
+//!
+//! With every option on (the default), normalization:
+//! 1. applies Unicode compatibility normalization (NFKC), so that ligatures (`ﬁ`),
+//!    full-width forms (`Ａ`), superscripts and other compatibility characters compare
+//!    equal to their plain forms; and folds the typographic variants that NFKC leaves
+//!    alone: curly quotes to straight ones (`’` → `'`, `“` → `"`) and dashes to `-`;
+//! 2. case-folds: Unicode lowercase, plus full case folding where it differs from
+//!    lowercase (`ß` → `ss`, final sigma `ς` → `σ`);
+//! 3. turns every character that is not a letter, digit or combining mark into a
+//!    separator (punctuation and symbols → space);
+//! 4. collapses runs of separators and whitespace into one space and trims both ends.
+//!
+//! The result is a sequence of words separated by single spaces. Normalization is
+//! idempotent (tested). ASCII paragraphs take a byte-level fast path that does none of
+//! the Unicode work, and NFKC is skipped for text that passes the NFKC quick check.
+//!
+//! Spans ([`Paragraph`](crate::Paragraph)) always refer to the original text: the
+//! normalized form is only ever an input to hashing.
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+
+/// Normalizes paragraphs into space-separated words. See the [module docs](self).
+///
+/// ```
+/// use paradup::Normalizer;
+///
+/// let mut out = String::new();
+/// Normalizer::new().normalize_into("“Straße”, ﬁne — ＦＵＬＬ-width!", &mut out);
+/// assert_eq!(out, "strasse fine full width");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Normalizer {
+    lowercase: bool,
+    nfkc: bool,
+    punctuation: bool,
+}
+
+impl Default for Normalizer {
+    fn default() -> Normalizer {
+        Normalizer::new()
+    }
+}
+
+impl Normalizer {
+    /// A normalizer with every step on.
+    pub fn new() -> Normalizer {
+        Normalizer {
+            lowercase: true,
+            nfkc: true,
+            punctuation: true,
+        }
+    }
+
+    /// Case-fold (Unicode lowercase plus full folding). Default: `true`.
+    pub fn lowercase(mut self, yes: bool) -> Normalizer {
+        self.lowercase = yes;
+        self
+    }
+
+    /// Apply NFKC and fold quote and dash variants. Default: `true`.
+    pub fn nfkc(mut self, yes: bool) -> Normalizer {
+        self.nfkc = yes;
+        self
+    }
+
+    /// Turn punctuation and symbols into separators. Default: `true`. When off, they
+    /// are kept as word characters and only whitespace separates words.
+    pub fn strip_punctuation(mut self, yes: bool) -> Normalizer {
+        self.punctuation = yes;
+        self
+    }
+
+    /// Whether case folding is on.
+    pub fn is_lowercase(&self) -> bool {
+        self.lowercase
+    }
+
+    /// Whether NFKC is on.
+    pub fn is_nfkc(&self) -> bool {
+        self.nfkc
+    }
+
+    /// Whether punctuation is stripped.
+    pub fn is_strip_punctuation(&self) -> bool {
+        self.punctuation
+    }
+
+    /// Normalizes `text` into `out`, replacing what `out` held.
+    pub fn normalize_into(&self, text: &str, out: &mut String) {
+        out.clear();
+        if text.is_ascii() {
+            self.ascii(text.as_bytes(), out);
+        } else {
+            self.unicode(text, out);
+        }
+    }
+
+    /// Normalizes `text` into a new string. Prefer [`normalize_into`](Self::normalize_into)
+    /// in loops.
+    pub fn normalize(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        self.normalize_into(text, &mut out);
+        out
+    }
+
+    /// The ASCII fast path: one pass over the bytes, no Unicode tables.
+    fn ascii(&self, bytes: &[u8], out: &mut String) {
+        // Every byte pushed is ASCII, so `out` stays valid UTF-8; building through a
+        // Vec<u8> would need `unsafe` or a second validation pass, so push chars.
+        let mut pending_space = false;
+        for &b in bytes {
+            let word = b.is_ascii_alphanumeric() || (!self.punctuation && b.is_ascii_graphic());
+            if word {
+                if pending_space && !out.is_empty() {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(if self.lowercase {
+                    b.to_ascii_lowercase()
+                } else {
+                    b
+                } as char);
+            } else {
+                pending_space = true;
+            }
+        }
+    }
+
+    fn unicode(&self, text: &str, out: &mut String) {
+        let mut sink = Sink {
+            out,
+            pending_space: false,
+            punctuation: self.punctuation,
+        };
+        let lowercase = self.lowercase;
+        let mut push = |c: char| {
+            if lowercase {
+                fold_case(c, |f| sink.push(f));
+            } else {
+                sink.push(c);
+            }
+        };
+        if self.nfkc {
+            if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+                text.chars().map(fold_typography).for_each(&mut push);
+            } else {
+                text.nfkc().map(fold_typography).for_each(&mut push);
+            }
+        } else {
+            text.chars().for_each(&mut push);
+        }
+        // Lowercasing can (rarely) produce text that NFKC would change again, e.g. a
+        // capital whose lowercase is a decomposed sequence; renormalize then, so that
+        // normalization stays idempotent.
+        if self.nfkc && self.lowercase && is_nfkc_quick(sink.out.chars()) != IsNormalized::Yes {
+            let again: String = sink.out.nfkc().collect();
+            sink.out.clear();
+            sink.pending_space = false;
+            again.chars().for_each(|c| sink.push(c));
+        }
+    }
+}
+
+struct Sink<'a> {
+    out: &'a mut String,
+    pending_space: bool,
+    punctuation: bool,
+}
+
+impl Sink<'_> {
+    #[inline]
+    fn push(&mut self, c: char) {
+        if is_word_char(c, self.punctuation) {
+            if self.pending_space && !self.out.is_empty() {
+                self.out.push(' ');
+            }
+            self.pending_space = false;
+            self.out.push(c);
+        } else {
+            self.pending_space = true;
+        }
+    }
+}
+
+/// Whether `c` belongs to a word: letters, digits and combining marks (so that
+/// scripts with vowel signs, like Devanagari, keep their words whole); and, when
+/// punctuation is kept, anything that is not whitespace or a control character.
+#[inline]
+fn is_word_char(c: char, strip_punctuation: bool) -> bool {
+    if c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c) {
+        true
+    } else {
+        !strip_punctuation && !c.is_whitespace() && !c.is_control()
+    }
+}
+
+/// Folds typographic variants that NFKC leaves distinct.
+#[inline]
+fn fold_typography(c: char) -> char {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+        | '\u{00BB}' => '"',
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
+        | '\u{2212}' => '-',
+        c => c,
+    }
+}
+
+/// Full case folding: lowercase, except where Unicode's full case folding differs.
+#[inline]
+fn fold_case(c: char, mut emit: impl FnMut(char)) {
+    match c {
+        'ß' | 'ẞ' => {
+            emit('s');
+            emit('s');
+        }
+        'ς' => emit('σ'),
+        c if c.is_ascii() => emit(c.to_ascii_lowercase()),
+        c => c.to_lowercase().for_each(emit),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> String {
+        Normalizer::new().normalize(s)
+    }
+
+    #[test]
+    fn ascii_path() {
+        assert_eq!(
+            n("  Hello,   World!! It's--fine.\r\n"),
+            "hello world it s fine"
+        );
+        assert_eq!(n(""), "");
+        assert_eq!(n("!!! ..."), "");
+    }
+
+    #[test]
+    fn unicode_path_matches_ascii_for_typographic_variants() {
+        assert_eq!(n("Putin’s “war” — ended"), n("Putin's \"war\" -- ended"));
+        assert_eq!(n("ﬁnal ＡＢＣ"), "final abc");
+        assert_eq!(n("STRASSE Straße"), "strasse strasse");
+        assert_eq!(n("ΟΔΟΣ οδος"), "οδοσ οδοσ");
+    }
+
+    #[test]
+    fn options_can_be_turned_off() {
+        let keep = Normalizer::new().strip_punctuation(false);
+        assert_eq!(keep.normalize("It's  fine."), "it's fine.");
+        assert_eq!(keep.normalize("It’s"), "it's");
+        let case = Normalizer::new().lowercase(false);
+        assert_eq!(case.normalize("Hello Ärger"), "Hello Ärger");
+        let raw = Normalizer::new().nfkc(false);
+        assert_eq!(raw.normalize("ﬁ"), "ﬁ");
+    }
+
+    #[test]
+    fn cjk_and_marks_stay_words() {
+        assert_eq!(n("東京都、日本。"), "東京都 日本");
+        assert_eq!(n("नमस्ते दुनिया"), "नमस्ते दुनिया");
+    }
+}
