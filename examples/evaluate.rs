@@ -1,0 +1,232 @@
+//! Precision, recall and F1 of the Deduper on a labelled set of paragraph pairs.
+//!
+//! ```text
+//! cargo run --release --example evaluate -- [SET_DIR] [--threshold 0.5,0.6] [--shingles w3,w5,c5] [--num-perm 128]
+//! ```
+//!
+//! SET_DIR holds `docs.jsonl` or `docs.jsonl.gz` (objects with `id` and `text`) and
+//! `pairs.tsv` (`id_a id_b label match_type ...`). Each document is one paragraph. A pair
+//! is predicted when both paragraphs are in one cluster. One row per setting of the
+//! sweep (the cross product of the lists).
+
+use clap::Parser;
+use paradup::{CandidateSearch, Deduper, ParagraphMode, ShingleKind, Verification};
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    about = "Score the Deduper on a labelled set of paragraph pairs"
+)]
+struct Args {
+    /// The labelled set's folder.
+    #[arg(default_value = "../shared/eval/gutenberg-editions")]
+    set: PathBuf,
+    /// Jaccard thresholds to try, comma-separated.
+    #[arg(long, default_value = "0.5", value_delimiter = ',')]
+    threshold: Vec<f64>,
+    /// Shingle kinds to try, comma-separated: wN (word N-grams) or cN (char N-grams).
+    #[arg(long, default_value = "w3", value_delimiter = ',')]
+    shingles: Vec<String>,
+    /// Numbers of permutations to try, comma-separated.
+    #[arg(long, default_value = "128", value_delimiter = ',')]
+    num_perm: Vec<usize>,
+    /// Compare all pairs instead of LSH (exact recall at the threshold).
+    #[arg(long)]
+    exhaustive: bool,
+    /// Verify with the signature estimate instead of exact Jaccard.
+    #[arg(long)]
+    signature_verify: bool,
+    /// Write the predicted pairs of the last setting to this file (id_a TAB id_b).
+    #[arg(long)]
+    pairs_out: Option<PathBuf>,
+}
+
+fn parse_kind(s: &str) -> Result<ShingleKind, String> {
+    let (k, n) = s.split_at(1);
+    let n: usize = n.parse().map_err(|_| format!("bad shingle spec {s:?}"))?;
+    match k {
+        "w" => Ok(ShingleKind::Words(n)),
+        "c" => Ok(ShingleKind::Chars(n)),
+        _ => Err(format!("bad shingle spec {s:?}: use wN or cN")),
+    }
+}
+
+fn read_docs(dir: &Path) -> Result<(Vec<String>, Vec<String>), String> {
+    let plain = dir.join("docs.jsonl");
+    let gz = dir.join("docs.jsonl.gz");
+    let reader: Box<dyn Read> = if plain.exists() {
+        Box::new(std::fs::File::open(&plain).map_err(|e| format!("{}: {e}", plain.display()))?)
+    } else {
+        let f = std::fs::File::open(&gz).map_err(|e| format!("{}: {e}", gz.display()))?;
+        Box::new(flate2::read::GzDecoder::new(f))
+    };
+    let (mut ids, mut texts) = (Vec::new(), Vec::new());
+    for (i, line) in BufReader::new(reader).lines().enumerate() {
+        let line = line.map_err(|e| format!("docs line {}: {e}", i + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&line).map_err(|e| format!("docs line {}: {e}", i + 1))?;
+        let id = v["id"]
+            .as_str()
+            .ok_or(format!("docs line {}: no id", i + 1))?;
+        let text = v["text"]
+            .as_str()
+            .ok_or(format!("docs line {}: no text", i + 1))?;
+        ids.push(id.to_string());
+        texts.push(text.to_string());
+    }
+    Ok((ids, texts))
+}
+
+type Labelled = BTreeMap<(String, String), (bool, String)>;
+
+fn upair(a: &str, b: &str) -> (String, String) {
+    if a <= b {
+        (a.to_string(), b.to_string())
+    } else {
+        (b.to_string(), a.to_string())
+    }
+}
+
+fn read_pairs(dir: &Path) -> Result<Labelled, String> {
+    let path = dir.join("pairs.tsv");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
+    let col = |name: &str| head.iter().position(|h| *h == name);
+    let (ia, ib, il) = match (col("id_a"), col("id_b"), col("label")) {
+        (Some(a), Some(b), Some(l)) => (a, b, l),
+        _ => {
+            return Err(format!(
+                "{}: needs id_a, id_b and label columns",
+                path.display()
+            ));
+        }
+    };
+    let it = col("match_type");
+    let mut out = Labelled::new();
+    for line in lines {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() <= ia.max(ib).max(il) {
+            continue;
+        }
+        let kind = it.and_then(|i| f.get(i)).unwrap_or(&"all").to_string();
+        out.insert(upair(f[ia], f[ib]), (f[il] == "1", kind));
+    }
+    Ok(out)
+}
+
+fn main() {
+    let args = Args::parse();
+    if let Err(e) = run(&args) {
+        eprintln!("evaluate: {e}");
+        std::process::exit(2);
+    }
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let (ids, texts) = read_docs(&args.set)?;
+    let labelled = read_pairs(&args.set)?;
+    let gold: HashSet<&(String, String)> = labelled
+        .iter()
+        .filter(|(_, (l, _))| *l)
+        .map(|(k, _)| k)
+        .collect();
+    let mut kinds: Vec<&str> = labelled.values().map(|(_, k)| k.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    println!(
+        "{} docs, {} labelled pairs, {} positive",
+        texts.len(),
+        labelled.len(),
+        gold.len()
+    );
+    print!("| shingles | threshold | num_perm | precision | recall | F1 |");
+    for k in &kinds {
+        print!(" recall {k} |");
+    }
+    println!(" seconds |");
+    print!("|---|---|---|---|---|---|");
+    for _ in &kinds {
+        print!("---|");
+    }
+    println!("---|");
+    let mut last = Vec::new();
+    for spec in &args.shingles {
+        let kind = parse_kind(spec)?;
+        for &t in &args.threshold {
+            for &k in &args.num_perm {
+                let mut b = Deduper::builder();
+                b.threshold(t)
+                    .shingles(kind)
+                    .num_perm(k)
+                    .paragraphs(ParagraphMode::Whole);
+                if args.exhaustive {
+                    b.candidates(CandidateSearch::Exhaustive);
+                }
+                if args.signature_verify {
+                    b.verification(Verification::Signature);
+                }
+                let d = b.build().map_err(|e| e.to_string())?;
+                let start = Instant::now();
+                let clusters = d.run(&texts);
+                let secs = start.elapsed().as_secs_f64();
+                let mut pred: HashSet<(String, String)> = HashSet::new();
+                for c in &clusters {
+                    let m = c.members();
+                    for i in 0..m.len() {
+                        for j in i + 1..m.len() {
+                            pred.insert(upair(
+                                &ids[m[i].paragraph.doc as usize],
+                                &ids[m[j].paragraph.doc as usize],
+                            ));
+                        }
+                    }
+                }
+                let tp = pred.iter().filter(|p| gold.contains(p)).count();
+                let precision = if pred.is_empty() {
+                    1.0
+                } else {
+                    tp as f64 / pred.len() as f64
+                };
+                let recall = tp as f64 / gold.len().max(1) as f64;
+                let f1 = if precision + recall == 0.0 {
+                    0.0
+                } else {
+                    2.0 * precision * recall / (precision + recall)
+                };
+                print!("| {spec} | {t} | {k} | {precision:.4} | {recall:.4} | {f1:.4} |");
+                for kname in &kinds {
+                    let g: Vec<_> = labelled
+                        .iter()
+                        .filter(|(_, (l, kk))| *l && kk == kname)
+                        .map(|(p, _)| p)
+                        .collect();
+                    let hit = g.iter().filter(|p| pred.contains(**p)).count();
+                    print!(" {:.4} |", hit as f64 / g.len().max(1) as f64);
+                }
+                println!(" {secs:.2} |");
+                last = {
+                    let mut v: Vec<_> = pred.into_iter().collect();
+                    v.sort();
+                    v
+                };
+            }
+        }
+    }
+    if let Some(path) = &args.pairs_out {
+        let mut f = std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        );
+        for (a, b) in &last {
+            writeln!(f, "{a}\t{b}").map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Integration tests: the public API end to end.
+
+mod seed;
