@@ -48,7 +48,11 @@ fn every_candidate_mode_and_thread_count_agrees() {
                 .build()
                 .unwrap();
             let got = d.run(&[ARTICLE]);
-            assert_eq!(got.as_slice(), base.as_slice(), "threads {threads}, {search:?}");
+            assert_eq!(
+                got.as_slice(),
+                base.as_slice(),
+                "threads {threads}, {search:?}"
+            );
             assert_eq!(got.pairs(), base.pairs());
         }
     }
