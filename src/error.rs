@@ -49,6 +49,32 @@ pub enum ErrorKind {
     TooManyParagraphs(usize),
     /// The input held more documents than a `u32` id can name.
     TooManyDocuments(usize),
+    /// Reading or writing a file failed (the message names the file).
+    Io(String),
+    /// The file does not start with the index magic bytes: not a paradup index.
+    IndexMagic,
+    /// The index file has a format version this crate does not read.
+    IndexVersion(u32),
+    /// The index file is shorter or longer than its header says.
+    IndexTruncated {
+        /// Bytes the header implies.
+        expected: usize,
+        /// Bytes found.
+        found: usize,
+    },
+    /// The index file's checksum does not match its contents.
+    IndexChecksum,
+    /// The index file passed its checksum but holds values no index can have.
+    IndexCorrupt(String),
+    /// The index was built with parameters that differ from the deduper's.
+    IndexMismatch {
+        /// The first parameter that differs.
+        parameter: &'static str,
+        /// Its value in the index.
+        index: String,
+        /// Its value in the deduper.
+        deduper: String,
+    },
 }
 
 impl Error {
@@ -99,6 +125,27 @@ impl fmt::Display for Error {
                 f,
                 "input has {n} paragraphs, more than the {} a u32 id can name",
                 u32::MAX
+            ),
+            ErrorKind::Io(msg) => write!(f, "I/O error: {msg}"),
+            ErrorKind::IndexMagic => write!(f, "not a paradup index (wrong magic bytes)"),
+            ErrorKind::IndexVersion(v) => write!(
+                f,
+                "index format version {v} is not supported (this build reads version {})",
+                crate::index::FORMAT_VERSION
+            ),
+            ErrorKind::IndexTruncated { expected, found } => write!(
+                f,
+                "index file is truncated or padded: expected {expected} bytes, found {found}"
+            ),
+            ErrorKind::IndexChecksum => write!(f, "index file is corrupt (checksum mismatch)"),
+            ErrorKind::IndexCorrupt(what) => write!(f, "index file is corrupt: invalid {what}"),
+            ErrorKind::IndexMismatch {
+                parameter,
+                index,
+                deduper,
+            } => write!(
+                f,
+                "index was built with {parameter} = {index}, but the deduper uses {deduper}"
             ),
             ErrorKind::TooManyDocuments(n) => write!(
                 f,

@@ -110,6 +110,7 @@
 
 pub mod cluster;
 pub mod error;
+pub mod index;
 pub mod lsh;
 pub mod minhash;
 pub mod paragraph;
@@ -118,6 +119,7 @@ pub mod text;
 
 pub use cluster::{Cluster, Clusters, Member, Pair, RunStats, UnionFind};
 pub use error::{Error, ErrorKind, Result};
+pub use index::{Index, IndexParams, Match, Matches, Sketch, SketchScratch, Sketcher};
 pub use lsh::banded::LshIndex;
 pub use lsh::{LshParams, LshWeights};
 pub use minhash::{MinHasher, Signature, SplitMix64, estimate_jaccard};

@@ -1,0 +1,683 @@
+//! A long-lived index of paragraphs: insert, query, remove, save and load.
+//!
+//! The batch [`Deduper::run`](crate::Deduper::run) answers "which paragraphs of this
+//! corpus repeat each other?". An [`Index`] answers the question that follows: "which of
+//! these new paragraphs do we already have?". It keeps, per stored paragraph, a caller
+//! key (`u64`), the 128-bit hash of the normalized text, and the MinHash signature, plus
+//! the LSH bucket tables; it keeps no text.
+//!
+//! # Matching
+//!
+//! A query matches a stored paragraph when their normalized texts are equal (an exact
+//! match, similarity 1.0), or when they share an LSH band and the signature estimate of
+//! their Jaccard similarity is at least the threshold. Because the index keeps no text,
+//! verification is by the signature estimate (standard error `sqrt(J(1−J)/num_perm)`,
+//! 0.044 at J = 0.5 with 128 permutations); the batch deduper verifies exactly.
+//!
+//! # Cost
+//!
+//! | operation | cost |
+//! |---|---|
+//! | [`insert`](Index::insert) | normalize + shingle + MinHash, then `bands` hash-map pushes |
+//! | [`query`](Index::query) | the same signature work, `bands` lookups, one estimate per candidate |
+//! | [`remove`](Index::remove) | `bands` bucket scans (buckets are short unless texts repeat) |
+//! | [`save`](Index::save) / [`load`](Index::load) | linear; load rebuilds bucket tables from the stored signatures without touching text |
+//!
+//! Memory per stored paragraph with 128 permutations: 512 bytes of signature, 24 of key
+//! and exact hash, and about `bands × 16` bytes of bucket entries (25 bands at the
+//! default threshold: about 940 bytes in all).
+//!
+//! Reads (`query`, `get`, `len`) take `&self`, so an index can be shared between threads
+//! (`Index` is `Send + Sync`); writes take `&mut self`.
+//!
+//! # File format, version 1
+//!
+//! All integers little-endian.
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 8 | magic `PARADUPI` |
+//! | 8 | 4 | format version (1) |
+//! | 12 | 1 | normalizer flags: bit 0 lowercase, bit 1 NFKC, bit 2 strip punctuation |
+//! | 13 | 1 | shingle kind: 0 words, 1 chars |
+//! | 14 | 2 | zero |
+//! | 16 | 4 | shingle size n |
+//! | 20 | 8 | seed |
+//! | 28 | 4 | num_perm |
+//! | 32 | 4 | LSH bands |
+//! | 36 | 4 | LSH rows |
+//! | 40 | 8 | threshold (IEEE 754 bits) |
+//! | 48 | 8 | entry count |
+//! | 56 | count × (24 + 4·num_perm) | entries: key `u64`, exact hash `u128`, signature `u32 × num_perm` |
+//! | end − 8 | 8 | xxh3-64 of every byte before it |
+//!
+//! Any change to this layout bumps the version; a golden test pins the encoding of a
+//! fixed index.
+
+use crate::error::{ErrorKind, Result};
+use crate::lsh::LshParams;
+use crate::lsh::banded::band_key;
+use crate::minhash::{MinHasher, estimate_jaccard};
+use crate::text::normalize::Normalizer;
+use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler};
+use ahash::{HashMap, HashMapExt};
+use std::io::{Read, Write};
+use std::path::Path;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_128_with_seed};
+
+/// The file magic.
+pub const MAGIC: &[u8; 8] = b"PARADUPI";
+/// The file format version this crate writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER: usize = 56;
+
+/// The 128-bit key of a paragraph's normalized text, as the exact-duplicate stage uses
+/// it: xxh3-128 of the normalized text seeded with `seed`; a paragraph that is empty
+/// after normalization (`* * *`) is keyed by its trimmed raw text with seed `!seed`,
+/// so different ornaments stay apart.
+pub fn exact_key(normalized: &str, raw: &str, seed: u64) -> u128 {
+    if normalized.is_empty() {
+        xxh3_128_with_seed(raw.trim().as_bytes(), !seed)
+    } else {
+        xxh3_128_with_seed(normalized.as_bytes(), seed)
+    }
+}
+
+/// Everything that changes a signature or a match: two indexes (or an index and a
+/// [`Deduper`](crate::Deduper)) agree when these agree.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IndexParams {
+    /// Normalization.
+    pub normalizer: Normalizer,
+    /// Shingle kind and size.
+    pub shingles: ShingleKind,
+    /// Seed of shingle hashes and permutations.
+    pub seed: u64,
+    /// MinHash permutations.
+    pub num_perm: usize,
+    /// LSH banding.
+    pub lsh: LshParams,
+    /// Similarity threshold of a match.
+    pub threshold: f64,
+}
+
+impl IndexParams {
+    /// The parameters of a deduper.
+    pub fn of(deduper: &crate::Deduper) -> IndexParams {
+        IndexParams {
+            normalizer: *deduper.normalizer(),
+            shingles: deduper.shingler().kind(),
+            seed: deduper.shingler().seed(),
+            num_perm: deduper.hasher().num_perm(),
+            lsh: deduper.lsh_params(),
+            threshold: deduper.threshold(),
+        }
+    }
+
+    /// The first parameter that differs from `other`, as `(name, ours, theirs)`.
+    fn diff(&self, other: &IndexParams) -> Option<(&'static str, String, String)> {
+        let pairs: [(&'static str, String, String); 6] = [
+            (
+                "normalizer",
+                format!("{:?}", self.normalizer),
+                format!("{:?}", other.normalizer),
+            ),
+            (
+                "shingles",
+                format!("{:?}", self.shingles),
+                format!("{:?}", other.shingles),
+            ),
+            ("seed", self.seed.to_string(), other.seed.to_string()),
+            (
+                "num_perm",
+                self.num_perm.to_string(),
+                other.num_perm.to_string(),
+            ),
+            ("lsh", format!("{:?}", self.lsh), format!("{:?}", other.lsh)),
+            (
+                "threshold",
+                self.threshold.to_string(),
+                other.threshold.to_string(),
+            ),
+        ];
+        pairs.into_iter().find(|(_, a, b)| a != b)
+    }
+}
+
+/// A paragraph reduced to what the index stores: exact key and signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sketch {
+    /// The [`exact_key`] of the paragraph.
+    pub exact: u128,
+    /// The MinHash signature (all `u32::MAX` when the paragraph has no shingle).
+    pub signature: Vec<u32>,
+    /// Whether the paragraph had at least one shingle.
+    pub has_shingles: bool,
+}
+
+/// Reusable scratch for [`Sketcher::sketch_into`]: keep one per thread.
+#[derive(Clone, Debug, Default)]
+pub struct SketchScratch {
+    text: String,
+    shingles: Vec<u64>,
+    shingle: ShingleScratch,
+}
+
+/// Turns paragraphs into [`Sketch`]es. `Send + Sync`: share one between threads, each
+/// with its own [`SketchScratch`].
+#[derive(Clone, Debug)]
+pub struct Sketcher {
+    normalizer: Normalizer,
+    shingler: Shingler,
+    hasher: MinHasher,
+}
+
+impl Sketcher {
+    /// A sketcher for the given parameters.
+    pub fn new(params: &IndexParams) -> Result<Sketcher> {
+        Ok(Sketcher {
+            normalizer: params.normalizer,
+            shingler: Shingler::try_new(params.shingles)?.with_seed(params.seed),
+            hasher: MinHasher::try_new(params.num_perm, params.seed)?,
+        })
+    }
+
+    /// The sketch of `text`, written into `out`.
+    pub fn sketch_into(&self, text: &str, scratch: &mut SketchScratch, out: &mut Sketch) {
+        self.normalizer.normalize_into(text, &mut scratch.text);
+        out.exact = exact_key(&scratch.text, text, self.shingler.seed());
+        self.shingler
+            .shingles_into(&scratch.text, &mut scratch.shingle, &mut scratch.shingles);
+        out.has_shingles = !scratch.shingles.is_empty();
+        out.signature.resize(self.hasher.num_perm(), 0);
+        self.hasher
+            .signature_into(&scratch.shingles, &mut out.signature);
+    }
+
+    /// The sketch of `text`.
+    pub fn sketch(&self, text: &str) -> Sketch {
+        let mut out = Sketch {
+            exact: 0,
+            signature: Vec::new(),
+            has_shingles: false,
+        };
+        self.sketch_into(text, &mut SketchScratch::default(), &mut out);
+        out
+    }
+}
+
+/// A stored paragraph that matched a query.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Match {
+    /// The key it was inserted under.
+    pub key: u64,
+    /// Its similarity to the query: 1.0 for an exact match, else the signature estimate.
+    pub similarity: f64,
+    /// Whether its normalized text equals the query's.
+    pub exact: bool,
+}
+
+/// The matches of one query: best first (exact, then higher similarity, then smaller key).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Matches(Vec<Match>);
+
+impl Matches {
+    /// The matches, best first.
+    pub fn as_slice(&self) -> &[Match] {
+        &self.0
+    }
+
+    /// Number of matches.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether nothing matched.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The best match.
+    pub fn best(&self) -> Option<&Match> {
+        self.0.first()
+    }
+
+    /// Iterates over the matches, best first.
+    pub fn iter(&self) -> std::slice::Iter<'_, Match> {
+        self.0.iter()
+    }
+}
+
+/// A persistent, incremental near-duplicate index. See the [module docs](self).
+///
+/// ```
+/// use paradup::{Deduper, Index};
+///
+/// let deduper = Deduper::new();
+/// let mut index = Index::new(&deduper);
+/// index.insert(1, "The Russian president's increasing isolation was further evident \
+///     from his failure to turn up to this weekend's G20 summit in Delhi.");
+/// index.insert(2, "Something else entirely, about cosmodromes and satellites.");
+/// let m = index.query("The Russian president's increasing isolation was further \
+///     evident from his failure to turn up to the G20 summit in Delhi.");
+/// assert_eq!(m.best().map(|m| m.key), Some(1));
+///
+/// let mut file = Vec::new();
+/// index.write_to(&mut file).unwrap();
+/// let loaded = Index::read_from(&file[..], &deduper).unwrap();
+/// assert_eq!(loaded.len(), 2);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Index {
+    params: IndexParams,
+    sketcher: Sketcher,
+    keys: Vec<u64>,
+    exact: Vec<u128>,
+    sigs: Vec<u32>,
+    alive: Vec<bool>,
+    live: usize,
+    by_key: HashMap<u64, u32>,
+    by_exact: HashMap<u128, Vec<u32>>,
+    tables: Vec<HashMap<u64, Vec<u32>>>,
+}
+
+impl Index {
+    /// An empty index with the parameters of `deduper`.
+    pub fn new(deduper: &crate::Deduper) -> Index {
+        Index::with_params(IndexParams::of(deduper)).expect("a built deduper has valid parameters")
+    }
+
+    /// An empty index with explicit parameters (validated).
+    pub fn with_params(params: IndexParams) -> Result<Index> {
+        if !(params.threshold > 0.0 && params.threshold <= 1.0) {
+            return Err(ErrorKind::InvalidThreshold(params.threshold).into());
+        }
+        params.lsh.validate(params.num_perm)?;
+        Ok(Index {
+            sketcher: Sketcher::new(&params)?,
+            params,
+            keys: Vec::new(),
+            exact: Vec::new(),
+            sigs: Vec::new(),
+            alive: Vec::new(),
+            live: 0,
+            by_key: HashMap::new(),
+            by_exact: HashMap::new(),
+            tables: (0..params.lsh.bands).map(|_| HashMap::new()).collect(),
+        })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &IndexParams {
+        &self.params
+    }
+
+    /// The sketcher matching this index, for computing sketches elsewhere (for example
+    /// in parallel, then [`insert_sketch`](Self::insert_sketch)).
+    pub fn sketcher(&self) -> &Sketcher {
+        &self.sketcher
+    }
+
+    /// Number of stored paragraphs.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// Whether the index is empty.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// Whether `key` is stored.
+    pub fn contains(&self, key: u64) -> bool {
+        self.by_key.contains_key(&key)
+    }
+
+    /// Inserts `text` under `key`, replacing what `key` held before.
+    pub fn insert(&mut self, key: u64, text: &str) {
+        let sketch = self.sketcher.sketch(text);
+        self.insert_sketch(key, &sketch);
+    }
+
+    /// Inserts a precomputed sketch under `key`, replacing what `key` held before.
+    ///
+    /// # Panics
+    /// If the signature's length is not `num_perm`, or the index holds `u32::MAX` slots.
+    pub fn insert_sketch(&mut self, key: u64, sketch: &Sketch) {
+        let k = self.params.num_perm;
+        assert_eq!(sketch.signature.len(), k, "signature has the wrong length");
+        self.remove(key);
+        let slot = u32::try_from(self.keys.len()).expect("index full: u32::MAX slots");
+        self.keys.push(key);
+        self.exact.push(sketch.exact);
+        self.sigs.extend_from_slice(&sketch.signature);
+        self.alive.push(true);
+        self.live += 1;
+        self.by_key.insert(key, slot);
+        self.link(slot, sketch.has_shingles);
+    }
+
+    /// Adds `slot` to the exact map and, if it has shingles, the band tables.
+    fn link(&mut self, slot: u32, has_shingles: bool) {
+        let k = self.params.num_perm;
+        self.by_exact
+            .entry(self.exact[slot as usize])
+            .or_default()
+            .push(slot);
+        if has_shingles {
+            let sig = &self.sigs[slot as usize * k..(slot as usize + 1) * k];
+            let mut buf = Vec::new();
+            for (band, table) in self.tables.iter_mut().enumerate() {
+                table
+                    .entry(band_key(self.params.lsh, band, sig, &mut buf))
+                    .or_default()
+                    .push(slot);
+            }
+        }
+    }
+
+    /// Removes `key`; returns whether it was stored.
+    pub fn remove(&mut self, key: u64) -> bool {
+        let Some(slot) = self.by_key.remove(&key) else {
+            return false;
+        };
+        let k = self.params.num_perm;
+        let drop_slot = |v: &mut Vec<u32>| v.retain(|&s| s != slot);
+        if let Some(v) = self.by_exact.get_mut(&self.exact[slot as usize]) {
+            drop_slot(v);
+            if v.is_empty() {
+                self.by_exact.remove(&self.exact[slot as usize]);
+            }
+        }
+        let sig = &self.sigs[slot as usize * k..(slot as usize + 1) * k];
+        let mut buf = Vec::new();
+        for (band, table) in self.tables.iter_mut().enumerate() {
+            let bk = band_key(self.params.lsh, band, sig, &mut buf);
+            if let Some(v) = table.get_mut(&bk) {
+                drop_slot(v);
+                if v.is_empty() {
+                    table.remove(&bk);
+                }
+            }
+        }
+        self.alive[slot as usize] = false;
+        self.live -= 1;
+        true
+    }
+
+    /// The stored paragraphs that match `text`, best first.
+    pub fn query(&self, text: &str) -> Matches {
+        self.query_sketch(&self.sketcher.sketch(text))
+    }
+
+    /// The stored paragraphs that match a precomputed sketch, best first.
+    ///
+    /// # Panics
+    /// If the signature's length is not `num_perm`.
+    pub fn query_sketch(&self, sketch: &Sketch) -> Matches {
+        let k = self.params.num_perm;
+        assert_eq!(sketch.signature.len(), k, "signature has the wrong length");
+        let mut found: Vec<Match> = Vec::new();
+        let exact = self.by_exact.get(&sketch.exact);
+        if let Some(slots) = exact {
+            found.extend(slots.iter().map(|&s| Match {
+                key: self.keys[s as usize],
+                similarity: 1.0,
+                exact: true,
+            }));
+        }
+        if sketch.has_shingles {
+            let mut cands = Vec::new();
+            let mut buf = Vec::new();
+            for (band, table) in self.tables.iter().enumerate() {
+                if let Some(v) = table.get(&band_key(
+                    self.params.lsh,
+                    band,
+                    &sketch.signature,
+                    &mut buf,
+                )) {
+                    cands.extend_from_slice(v);
+                }
+            }
+            cands.sort_unstable();
+            cands.dedup();
+            for s in cands {
+                if exact.is_some_and(|e| e.contains(&s)) {
+                    continue;
+                }
+                let sig = &self.sigs[s as usize * k..(s as usize + 1) * k];
+                let sim = estimate_jaccard(sig, &sketch.signature);
+                if sim >= self.params.threshold {
+                    found.push(Match {
+                        key: self.keys[s as usize],
+                        similarity: sim,
+                        exact: false,
+                    });
+                }
+            }
+        }
+        found.sort_by(|a, b| {
+            b.exact
+                .cmp(&a.exact)
+                .then(b.similarity.total_cmp(&a.similarity))
+                .then(a.key.cmp(&b.key))
+        });
+        Matches(found)
+    }
+
+    /// Streaming first-wins: inserts `text` under `key` only if it matches nothing
+    /// stored, and returns what it matched (empty when it was inserted). Feeding a stream
+    /// through this keeps the first paragraph of every near-duplicate group, with memory
+    /// bounded by the index.
+    pub fn insert_if_new(&mut self, key: u64, text: &str) -> Matches {
+        let sketch = self.sketcher.sketch(text);
+        let m = self.query_sketch(&sketch);
+        if m.is_empty() {
+            self.insert_sketch(key, &sketch);
+        }
+        m
+    }
+
+    /// Checks that this index was built with `deduper`'s parameters.
+    pub fn check_params(&self, deduper: &crate::Deduper) -> Result<()> {
+        match self.params.diff(&IndexParams::of(deduper)) {
+            None => Ok(()),
+            Some((parameter, index, deduper)) => Err(ErrorKind::IndexMismatch {
+                parameter,
+                index,
+                deduper,
+            }
+            .into()),
+        }
+    }
+
+    /// Writes the index to `path` (see the [file format](self#file-format-version-1)).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let io = |e: std::io::Error| ErrorKind::Io(format!("{}: {e}", path.display()));
+        let file = std::fs::File::create(path).map_err(io)?;
+        let mut w = std::io::BufWriter::new(file);
+        self.write_to(&mut w)?;
+        w.flush().map_err(io)?;
+        Ok(())
+    }
+
+    /// The encoded index (see the [file format](self#file-format-version-1)).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let k = self.params.num_perm;
+        let mut out = Vec::with_capacity(HEADER + self.live * (24 + 4 * k) + 8);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        let n = &self.params.normalizer;
+        out.push(
+            n.is_lowercase() as u8
+                | (n.is_nfkc() as u8) << 1
+                | (n.is_strip_punctuation() as u8) << 2,
+        );
+        let (kind, size) = match self.params.shingles {
+            ShingleKind::Words(n) => (0u8, n),
+            ShingleKind::Chars(n) => (1u8, n),
+        };
+        out.push(kind);
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&(size as u32).to_le_bytes());
+        out.extend_from_slice(&self.params.seed.to_le_bytes());
+        out.extend_from_slice(&(k as u32).to_le_bytes());
+        out.extend_from_slice(&(self.params.lsh.bands as u32).to_le_bytes());
+        out.extend_from_slice(&(self.params.lsh.rows as u32).to_le_bytes());
+        out.extend_from_slice(&self.params.threshold.to_bits().to_le_bytes());
+        out.extend_from_slice(&(self.live as u64).to_le_bytes());
+        // Entries in key order, so equal indexes encode identically.
+        let mut slots: Vec<u32> = self.by_key.values().copied().collect();
+        slots.sort_unstable_by_key(|&s| self.keys[s as usize]);
+        for s in slots {
+            let s = s as usize;
+            out.extend_from_slice(&self.keys[s].to_le_bytes());
+            out.extend_from_slice(&self.exact[s].to_le_bytes());
+            for v in &self.sigs[s * k..(s + 1) * k] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        let sum = xxh3_64(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        out
+    }
+
+    /// Writes the encoded index to `w`.
+    pub fn write_to(&self, mut w: impl Write) -> Result<()> {
+        w.write_all(&self.to_bytes())
+            .map_err(|e| ErrorKind::Io(e.to_string()).into())
+    }
+
+    /// Loads an index from `path` and checks that it was built with `deduper`'s
+    /// parameters.
+    pub fn load(path: impl AsRef<Path>, deduper: &crate::Deduper) -> Result<Index> {
+        let index = Index::load_any(path)?;
+        index.check_params(deduper)?;
+        Ok(index)
+    }
+
+    /// Loads an index from `path` with whatever parameters it was built with.
+    pub fn load_any(path: impl AsRef<Path>) -> Result<Index> {
+        let path = path.as_ref();
+        let bytes =
+            std::fs::read(path).map_err(|e| ErrorKind::Io(format!("{}: {e}", path.display())))?;
+        Index::from_bytes(&bytes)
+    }
+
+    /// Reads an index from `r` and checks it against `deduper`'s parameters.
+    pub fn read_from(mut r: impl Read, deduper: &crate::Deduper) -> Result<Index> {
+        let mut bytes = Vec::new();
+        r.read_to_end(&mut bytes)
+            .map_err(|e| ErrorKind::Io(e.to_string()))?;
+        let index = Index::from_bytes(&bytes)?;
+        index.check_params(deduper)?;
+        Ok(index)
+    }
+
+    /// Decodes an index. Every malformed input is an error, never a panic: wrong magic
+    /// ([`ErrorKind::IndexMagic`]), another version ([`ErrorKind::IndexVersion`]), a
+    /// wrong length ([`ErrorKind::IndexTruncated`]), a checksum mismatch
+    /// ([`ErrorKind::IndexChecksum`]), or parameters no index could have
+    /// ([`ErrorKind::IndexCorrupt`]).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Index> {
+        let truncated = |expected: usize| -> crate::Error {
+            ErrorKind::IndexTruncated {
+                expected,
+                found: bytes.len(),
+            }
+            .into()
+        };
+        if bytes.len() < MAGIC.len() {
+            return Err(if MAGIC.starts_with(bytes) {
+                truncated(HEADER + 8)
+            } else {
+                ErrorKind::IndexMagic.into()
+            });
+        }
+        if &bytes[..8] != MAGIC {
+            return Err(ErrorKind::IndexMagic.into());
+        }
+        if bytes.len() < 12 {
+            return Err(truncated(HEADER + 8));
+        }
+        let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap());
+        let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap());
+        let version = u32_at(8);
+        if version != FORMAT_VERSION {
+            return Err(ErrorKind::IndexVersion(version).into());
+        }
+        if bytes.len() < HEADER + 8 {
+            return Err(truncated(HEADER + 8));
+        }
+        let k = u32_at(28) as usize;
+        let count = u64_at(48);
+        let entry = 24 + 4 * k as u64;
+        let expected = count
+            .checked_mul(entry)
+            .and_then(|e| e.checked_add((HEADER + 8) as u64));
+        if expected != Some(bytes.len() as u64) {
+            return Err(truncated(
+                expected.map_or(usize::MAX, |e| usize::try_from(e).unwrap_or(usize::MAX)),
+            ));
+        }
+        let body = bytes.len() - 8;
+        if xxh3_64(&bytes[..body]) != u64_at(body) {
+            return Err(ErrorKind::IndexChecksum.into());
+        }
+        let corrupt = |what: &str| ErrorKind::IndexCorrupt(what.to_string());
+        let flags = bytes[12];
+        if flags > 7 {
+            return Err(corrupt("normalizer flags").into());
+        }
+        let normalizer = Normalizer::new()
+            .lowercase(flags & 1 != 0)
+            .nfkc(flags & 2 != 0)
+            .strip_punctuation(flags & 4 != 0);
+        let size = u32_at(16) as usize;
+        let shingles = match bytes[13] {
+            0 => ShingleKind::Words(size),
+            1 => ShingleKind::Chars(size),
+            _ => return Err(corrupt("shingle kind").into()),
+        };
+        let params = IndexParams {
+            normalizer,
+            shingles,
+            seed: u64_at(20),
+            num_perm: k,
+            lsh: LshParams {
+                bands: u32_at(32) as usize,
+                rows: u32_at(36) as usize,
+            },
+            threshold: f64::from_bits(u64_at(40)),
+        };
+        let mut index = Index::with_params(params)
+            .map_err(|e| ErrorKind::IndexCorrupt(format!("parameters: {e}")))?;
+        let count = count as usize;
+        index.keys.reserve(count);
+        index.exact.reserve(count);
+        index.sigs.reserve(count * k);
+        let mut at = HEADER;
+        for slot in 0..count {
+            let key = u64_at(at);
+            let exact = u128::from_le_bytes(bytes[at + 8..at + 24].try_into().unwrap());
+            at += 24;
+            if index.by_key.insert(key, slot as u32).is_some() {
+                return Err(corrupt("duplicate key").into());
+            }
+            index.keys.push(key);
+            index.exact.push(exact);
+            index.sigs.extend(
+                bytes[at..at + 4 * k]
+                    .chunks_exact(4)
+                    .map(|c| u32::from_le_bytes(c.try_into().unwrap())),
+            );
+            at += 4 * k;
+            index.alive.push(true);
+            index.live += 1;
+            let has_shingles = index.sigs[slot * k..].iter().any(|&v| v != u32::MAX);
+            index.link(slot as u32, has_shingles);
+        }
+        Ok(index)
+    }
+}
