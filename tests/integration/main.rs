@@ -1,3 +1,4 @@
 //! Integration tests: the public API end to end.
 
 mod seed;
+mod index;
