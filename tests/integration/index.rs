@@ -205,3 +205,16 @@ fn regenerate_golden_index() {
     );
     std::fs::write(path, golden_index().to_bytes()).unwrap();
 }
+
+#[test]
+fn parallel_batch_insert_equals_one_at_a_time() {
+    let lines: Vec<&str> = ARTICLE.lines().collect();
+    let keys: Vec<u64> = (1..=lines.len() as u64).collect();
+    let one = article_index(&Deduper::new());
+    for threads in [1, 3] {
+        let d = Deduper::builder().threads(threads).build().unwrap();
+        let mut batch = Index::new(&d);
+        d.insert_batch(&mut batch, &keys, &lines);
+        assert_eq!(batch.to_bytes(), one.to_bytes(), "threads {threads}");
+    }
+}
