@@ -1,6 +1,7 @@
 //! MinHash throughput: the kernel alone (shingles/s) and text → signature (MB/s).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use paradup::minhash::kernel::{Kernel, update_with};
 use paradup::{MinHasher, Normalizer, ShingleKind, ShingleScratch, Shingler, SplitMix64};
 use std::hint::black_box;
 
@@ -31,6 +32,25 @@ fn bench(c: &mut Criterion) {
             assert_eq!(check, expected);
         })
     });
+    // Each kernel explicitly, on the same input, for same-run ratios.
+    let (a, bp) = hasher.params();
+    for kernel in [Kernel::Scalar, Kernel::Avx2, Kernel::Avx512] {
+        if !kernel.available() {
+            continue;
+        }
+        group.bench_function(format!("{kernel:?}"), |b| {
+            let mut sig = vec![0u32; 128];
+            b.iter(|| {
+                let mut check = 0u64;
+                for s in &sets {
+                    sig.fill(u32::MAX);
+                    update_with(kernel, a, bp, black_box(s), &mut sig);
+                    check += sig[0] as u64;
+                }
+                assert_eq!(check, expected);
+            })
+        });
+    }
     group.finish();
 
     // Text → signature, normalization and shingling included, one thread.

@@ -1,22 +1,119 @@
-//! The MinHash inner loop.
+//! The MinHash inner loop, and the only module of the crate allowed `unsafe`.
 //!
-//! For every shingle `x` and every slot `i`: `sig[i] = min(sig[i], (a[i]·x + b[i]) >> 32)`.
-//! Written over fixed-width lanes so the compiler unrolls and vectorizes the slot loop:
-//! the slot arrays are walked in chunks of [`LANES`] with `chunks_exact` and `zip`, so
-//! there are no bounds checks inside, and the shingle loop is outside so each chunk of
-//! `sig` stays in registers for one shingle at a time.
+//! For every shingle `x` and every slot `i`: `sig[i] = min(sig[i], (a[i]·x + b[i]) >> 32)`
+//! (64-bit wrapping arithmetic). Three implementations, chosen once at run time by CPU
+//! feature detection and cached:
 //!
-//! Notes of what was tried (bench `minhash`, 128 permutations, 100-shingle sets):
-//! - slot-outer / shingle-inner order: slower, the 64-bit min-reduction over shingles
-//!   does not vectorize as well as the elementwise min over slots.
+//! - [`scalar`]: portable, written over fixed-width lanes with `chunks_exact` and `zip`
+//!   so the compiler unrolls it (no bounds checks inside). The reference for the others.
+//! - `avx2`: 4 lanes of 64 bits; AVX2 has no 64-bit multiply, so the low 64 bits of
+//!   `a·x` are built from three 32×32→64 multiplies (`vpmuludq`).
+//! - `avx512`: 8 lanes with `vpmullq` (AVX-512DQ) and a narrowing move to 32 bits.
+//!
+//! The SIMD kernels walk the slots in blocks of 32 and run all shingles through one
+//! block before the next, so a block's `a`, `b` and running minima stay in registers
+//! and each shingle costs one broadcast plus arithmetic.
+//!
+//! `PARADUP_KERNEL=scalar|avx2|avx512` forces a path (one the CPU lacks falls back to
+//! scalar); the tests compare every available path with the scalar one.
+//!
+//! Measured (`cargo bench --bench minhash`, kernel, 128 permutations × 100 shingles,
+//! AMD EPYC Zen 4, one thread): see the README's Performance section. Tried and kept
+//! out: slot-outer / shingle-inner scalar order (slower: the min-reduction over
+//! shingles vectorizes worse than the elementwise min over slots).
 
-/// Lanes per chunk: 8 × u64 is one AVX-512 register, two AVX2 registers.
-pub(crate) const LANES: usize = 8;
+#![allow(unsafe_code)]
 
-/// Folds `shingles` into `sig` (which the caller initialises, normally to `u32::MAX`).
+use std::sync::OnceLock;
+
+/// Lanes per chunk of the scalar path: 8 × u64 is one AVX-512 register.
+const LANES: usize = 8;
+
+/// A kernel implementation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// Portable code.
+    Scalar,
+    /// AVX2 (x86-64).
+    Avx2,
+    /// AVX-512F + AVX-512DQ (x86-64).
+    Avx512,
+}
+
+impl Kernel {
+    /// Whether this CPU can run the kernel.
+    pub fn available(self) -> bool {
+        match self {
+            Kernel::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => std::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => {
+                std::is_x86_feature_detected!("avx512f")
+                    && std::is_x86_feature_detected!("avx512dq")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// The kernel in use: the best available, unless `PARADUP_KERNEL` names another
+    /// (detected once, cached).
+    pub fn selected() -> Kernel {
+        static SELECTED: OnceLock<Kernel> = OnceLock::new();
+        *SELECTED.get_or_init(|| {
+            let forced = match std::env::var("PARADUP_KERNEL").as_deref() {
+                Ok("scalar") => Some(Kernel::Scalar),
+                Ok("avx2") => Some(Kernel::Avx2),
+                Ok("avx512") => Some(Kernel::Avx512),
+                _ => None,
+            };
+            match forced {
+                Some(k) if k.available() => k,
+                Some(_) => Kernel::Scalar,
+                None if Kernel::Avx512.available() => Kernel::Avx512,
+                None if Kernel::Avx2.available() => Kernel::Avx2,
+                None => Kernel::Scalar,
+            }
+        })
+    }
+}
+
+/// Folds `shingles` into `sig` (which the caller initialises, normally to `u32::MAX`)
+/// with the selected kernel.
 #[inline]
 pub(crate) fn update(a: &[u64], b: &[u64], shingles: &[u64], sig: &mut [u32]) {
-    debug_assert!(a.len() == sig.len() && b.len() == sig.len());
+    update_with(Kernel::selected(), a, b, shingles, sig)
+}
+
+/// [`update`] with an explicit kernel; an unavailable one falls back to scalar.
+///
+/// # Panics
+/// If `a`, `b` and `sig` differ in length.
+pub fn update_with(kernel: Kernel, a: &[u64], b: &[u64], shingles: &[u64], sig: &mut [u32]) {
+    assert!(
+        a.len() == sig.len() && b.len() == sig.len(),
+        "parameter and signature lengths differ"
+    );
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 if kernel.available() => {
+            // SAFETY: the CPU supports AVX-512F and AVX-512DQ (checked just above), and
+            // the lengths of `a`, `b` and `sig` are equal (asserted above).
+            unsafe { x86::update_avx512(a, b, shingles, sig) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 if kernel.available() => {
+            // SAFETY: the CPU supports AVX2 (checked just above), and the lengths of
+            // `a`, `b` and `sig` are equal (asserted above).
+            unsafe { x86::update_avx2(a, b, shingles, sig) }
+        }
+        _ => scalar(a, b, shingles, sig),
+    }
+}
+
+/// The portable kernel: the reference for the SIMD ones.
+pub fn scalar(a: &[u64], b: &[u64], shingles: &[u64], sig: &mut [u32]) {
     let full = sig.len() / LANES * LANES;
     let (sig_main, sig_tail) = sig.split_at_mut(full);
     let (a_main, a_tail) = a.split_at(full);
@@ -39,24 +136,152 @@ pub(crate) fn update(a: &[u64], b: &[u64], shingles: &[u64], sig: &mut [u32]) {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    /// Slots per block: four registers of 8 (AVX-512) or eight of 4 (AVX2).
+    const BLOCK: usize = 32;
+
+    /// # Safety
+    /// The CPU must support AVX-512F and AVX-512DQ; `a`, `b` and `sig` must have equal
+    /// lengths.
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub(super) unsafe fn update_avx512(a: &[u64], b: &[u64], shingles: &[u64], sig: &mut [u32]) {
+        let full = sig.len() / BLOCK * BLOCK;
+        for base in (0..full).step_by(BLOCK) {
+            // SAFETY: base + BLOCK <= full <= len of all three slices, so every 64-byte
+            // load from a/b and 32-byte load/store on sig is in bounds; unaligned
+            // loads and stores (`loadu`/`storeu`) have no alignment requirement.
+            unsafe {
+                let ap = a.as_ptr().add(base);
+                let bp = b.as_ptr().add(base);
+                let sp = sig.as_mut_ptr().add(base);
+                let av = [
+                    _mm512_loadu_si512(ap as *const _),
+                    _mm512_loadu_si512(ap.add(8) as *const _),
+                    _mm512_loadu_si512(ap.add(16) as *const _),
+                    _mm512_loadu_si512(ap.add(24) as *const _),
+                ];
+                let bv = [
+                    _mm512_loadu_si512(bp as *const _),
+                    _mm512_loadu_si512(bp.add(8) as *const _),
+                    _mm512_loadu_si512(bp.add(16) as *const _),
+                    _mm512_loadu_si512(bp.add(24) as *const _),
+                ];
+                let mut m = [
+                    _mm256_loadu_si256(sp as *const __m256i),
+                    _mm256_loadu_si256(sp.add(8) as *const __m256i),
+                    _mm256_loadu_si256(sp.add(16) as *const __m256i),
+                    _mm256_loadu_si256(sp.add(24) as *const __m256i),
+                ];
+                for &x in shingles {
+                    let xv = _mm512_set1_epi64(x as i64);
+                    for j in 0..4 {
+                        let h = _mm512_add_epi64(_mm512_mullo_epi64(av[j], xv), bv[j]);
+                        let hi = _mm512_cvtepi64_epi32(_mm512_srli_epi64::<32>(h));
+                        m[j] = _mm256_min_epu32(m[j], hi);
+                    }
+                }
+                _mm256_storeu_si256(sp as *mut __m256i, m[0]);
+                _mm256_storeu_si256(sp.add(8) as *mut __m256i, m[1]);
+                _mm256_storeu_si256(sp.add(16) as *mut __m256i, m[2]);
+                _mm256_storeu_si256(sp.add(24) as *mut __m256i, m[3]);
+            }
+        }
+        super::scalar(&a[full..], &b[full..], shingles, &mut sig[full..]);
+    }
+
+    /// The low 64 bits of `a·x + b` per 64-bit lane, from 32×32→64 multiplies:
+    /// `a·x mod 2^64 = a_lo·x_lo + ((a_hi·x_lo + a_lo·x_hi) << 32)`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn mul_add_lo64(a: __m256i, a_hi: __m256i, x: __m256i, x_hi: __m256i, b: __m256i) -> __m256i {
+        let lo = _mm256_mul_epu32(a, x);
+        let cross = _mm256_add_epi64(_mm256_mul_epu32(a_hi, x), _mm256_mul_epu32(a, x_hi));
+        _mm256_add_epi64(_mm256_add_epi64(lo, _mm256_slli_epi64::<32>(cross)), b)
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2; `a`, `b` and `sig` must have equal lengths.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn update_avx2(a: &[u64], b: &[u64], shingles: &[u64], sig: &mut [u32]) {
+        const HALF: usize = 16;
+        let full = sig.len() / HALF * HALF;
+        // Picks the low 32 bits of each 64-bit lane's high half into the low 128 bits.
+        let pick = _mm256_setr_epi32(1, 3, 5, 7, 0, 0, 0, 0);
+        for base in (0..full).step_by(HALF) {
+            // SAFETY: base + HALF <= full <= len of all three slices, so the 32-byte
+            // loads from a/b (4 u64 each, 4 per array) and the 16-byte loads/stores on
+            // sig (4 u32 each) are in bounds; unaligned loads and stores are used.
+            unsafe {
+                let ap = a.as_ptr().add(base);
+                let bp = b.as_ptr().add(base);
+                let sp = sig.as_mut_ptr().add(base);
+                let mut av = [_mm256_setzero_si256(); 4];
+                let mut ah = [_mm256_setzero_si256(); 4];
+                let mut bv = [_mm256_setzero_si256(); 4];
+                let mut m = [_mm_setzero_si128(); 4];
+                for j in 0..4 {
+                    av[j] = _mm256_loadu_si256(ap.add(4 * j) as *const __m256i);
+                    ah[j] = _mm256_srli_epi64::<32>(av[j]);
+                    bv[j] = _mm256_loadu_si256(bp.add(4 * j) as *const __m256i);
+                    m[j] = _mm_loadu_si128(sp.add(4 * j) as *const __m128i);
+                }
+                for &x in shingles {
+                    let xv = _mm256_set1_epi64x(x as i64);
+                    let xh = _mm256_set1_epi64x((x >> 32) as i64);
+                    for j in 0..4 {
+                        let h = mul_add_lo64(av[j], ah[j], xv, xh, bv[j]);
+                        let hi = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(h, pick));
+                        m[j] = _mm_min_epu32(m[j], hi);
+                    }
+                }
+                for j in 0..4 {
+                    _mm_storeu_si128(sp.add(4 * j) as *mut __m128i, m[j]);
+                }
+            }
+        }
+        super::scalar(&a[full..], &b[full..], shingles, &mut sig[full..]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::SplitMix64;
+
+    fn naive(a: &[u64], b: &[u64], shingles: &[u64]) -> Vec<u32> {
+        (0..a.len())
+            .map(|i| {
+                shingles
+                    .iter()
+                    .map(|&x| (a[i].wrapping_mul(x).wrapping_add(b[i]) >> 32) as u32)
+                    .min()
+                    .unwrap_or(u32::MAX)
+            })
+            .collect()
+    }
 
     #[test]
-    fn matches_the_definition_with_a_tail() {
-        let a: Vec<u64> = (0..11u64).map(|i| i * 2 + 1).collect();
-        let b: Vec<u64> = (0..11u64).map(|i| i << 40).collect();
-        let shingles = [3u64, u64::MAX, 1 << 63, 12345];
-        let mut sig = vec![u32::MAX; 11];
-        update(&a, &b, &shingles, &mut sig);
-        for i in 0..11 {
-            let want = shingles
-                .iter()
-                .map(|&x| (a[i].wrapping_mul(x).wrapping_add(b[i]) >> 32) as u32)
-                .min()
-                .unwrap();
-            assert_eq!(sig[i], want);
+    fn every_kernel_matches_the_definition() {
+        let mut g = SplitMix64::new(9);
+        for len in [1, 7, 8, 15, 16, 31, 32, 33, 64, 128, 131, 256] {
+            let a: Vec<u64> = (0..len).map(|_| g.next_u64() | 1).collect();
+            let b: Vec<u64> = (0..len).map(|_| g.next_u64()).collect();
+            for n in [0, 1, 3, 100] {
+                let mut shingles: Vec<u64> = (0..n).map(|_| g.next_u64()).collect();
+                if n > 2 {
+                    shingles[0] = 0;
+                    shingles[1] = u64::MAX;
+                }
+                let want = naive(&a, &b, &shingles);
+                for k in [Kernel::Scalar, Kernel::Avx2, Kernel::Avx512] {
+                    let mut sig = vec![u32::MAX; len];
+                    update_with(k, &a, &b, &shingles, &mut sig);
+                    assert_eq!(sig, want, "{k:?} len {len} n {n}");
+                }
+            }
         }
     }
 }

@@ -12,7 +12,7 @@
 //!
 //! An empty shingle set has the all-`u32::MAX` signature.
 
-mod kernel;
+pub mod kernel;
 
 use crate::error::{ErrorKind, Result};
 
