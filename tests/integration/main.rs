@@ -2,3 +2,4 @@
 
 mod seed;
 mod index;
+mod adversarial;
