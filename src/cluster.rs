@@ -12,6 +12,7 @@
 //! count nor hash-map order affects it.
 
 use crate::paragraph::Paragraph;
+use std::time::Duration;
 
 /// Disjoint sets over `0..n` whose root is always the smallest member.
 #[derive(Clone, Debug)]
@@ -139,8 +140,43 @@ pub struct Pair {
     pub similarity: f64,
 }
 
-/// Counts from one run.
+/// Wall-clock time of each stage of one run (see the stages in
+/// [`pipeline`](crate::pipeline)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StageTimings {
+    /// Splitting documents into paragraphs.
+    pub paragraphs: Duration,
+    /// Normalizing and hashing paragraphs to find exact duplicates.
+    pub exact: Duration,
+    /// Signatures (shingles and sketches) of the distinct texts.
+    pub signatures: Duration,
+    /// Finding candidate pairs.
+    pub candidates: Duration,
+    /// Verifying candidate pairs.
+    pub verify: Duration,
+    /// Union-find, clusters and pairs.
+    pub cluster: Duration,
+}
+
+impl StageTimings {
+    /// The sum of the stages.
+    pub fn total(&self) -> Duration {
+        self.paragraphs
+            + self.exact
+            + self.signatures
+            + self.candidates
+            + self.verify
+            + self.cluster
+    }
+}
+
+/// Counts from one run, and how long its stages took.
+///
+/// Equality compares the counts only: [`timings`](Self::timings) are measurements
+/// that differ from one run to the next, and two runs with equal results compare
+/// equal.
+#[derive(Clone, Copy, Debug, Default)]
 #[non_exhaustive]
 pub struct RunStats {
     /// Documents read.
@@ -157,7 +193,39 @@ pub struct RunStats {
     pub candidates: usize,
     /// Candidate pairs that passed verification.
     pub verified: usize,
+    /// Time per stage.
+    pub timings: StageTimings,
 }
+
+impl PartialEq for RunStats {
+    fn eq(&self, other: &RunStats) -> bool {
+        // Exhaustive, so that a new field has to be placed on one side or the other.
+        let counts = |s: &RunStats| {
+            let RunStats {
+                documents,
+                paragraphs,
+                bytes,
+                exact_duplicates,
+                distinct,
+                candidates,
+                verified,
+                timings: _,
+            } = *s;
+            (
+                documents,
+                paragraphs,
+                bytes,
+                exact_duplicates,
+                distinct,
+                candidates,
+                verified,
+            )
+        };
+        counts(self) == counts(other)
+    }
+}
+
+impl Eq for RunStats {}
 
 /// The result of a run: clusters, in a deterministic order.
 #[derive(Clone, Debug, Default, PartialEq)]

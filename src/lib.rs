@@ -117,7 +117,7 @@ pub mod paragraph;
 pub mod pipeline;
 pub mod text;
 
-pub use cluster::{Cluster, Clusters, Member, Pair, RunStats, UnionFind};
+pub use cluster::{Cluster, Clusters, Member, Pair, RunStats, StageTimings, UnionFind};
 pub use error::{Error, ErrorKind, Result};
 pub use index::{Index, IndexParams, Match, Matches, Sketch, SketchScratch, Sketcher};
 pub use lsh::banded::LshIndex;

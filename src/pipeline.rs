@@ -21,7 +21,7 @@
 //!
 //! The result does not depend on the number of threads (tested).
 
-use crate::cluster::{Cluster, Clusters, Member, Pair, RunStats, UnionFind};
+use crate::cluster::{Cluster, Clusters, Member, Pair, RunStats, StageTimings, UnionFind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::lsh::banded::{band_key, bucket_edges};
 use crate::lsh::{LshParams, LshWeights};
@@ -30,6 +30,7 @@ use crate::paragraph::{Paragraph, ParagraphMode, ParagraphSplitter};
 use crate::text::normalize::Normalizer;
 use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler, jaccard};
 use rayon::prelude::*;
+use std::time::{Duration, Instant};
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 /// Default Jaccard threshold. See the crate docs ("Choosing the defaults").
@@ -317,6 +318,8 @@ impl Deduper {
             return Err(ErrorKind::TooManyDocuments(documents.len()).into());
         }
         let text = |p: &Paragraph| p.text(documents[p.doc as usize].as_ref());
+        let mut timings = StageTimings::default();
+        let mut clock = Instant::now();
 
         // 1. Paragraphs, in document order.
         let per_doc: Vec<Vec<Paragraph>> = documents
@@ -329,6 +332,7 @@ impl Deduper {
             return Err(ErrorKind::TooManyParagraphs(paragraphs.len()).into());
         }
         let n = paragraphs.len();
+        timings.paragraphs = lap(&mut clock);
 
         // 2. Exact duplicates by 128-bit hash of the normalized text.
         let seed = self.shingler.seed();
@@ -372,6 +376,7 @@ impl Deduper {
         }
         drop(keyed);
         let distinct = canon.len();
+        timings.exact = lap(&mut clock);
 
         // 3. Signatures of distinct texts, into one contiguous buffer.
         let k = self.hasher.num_perm();
@@ -388,6 +393,8 @@ impl Deduper {
                 },
             )
             .collect();
+
+        timings.signatures = lap(&mut clock);
 
         // 4. Candidate pairs of distinct texts (indices into `canon`), (lo, hi).
         let live: Vec<u32> = (0..distinct as u32)
@@ -422,6 +429,7 @@ impl Deduper {
         edges.par_sort_unstable();
         edges.dedup();
         let candidates = edges.len();
+        timings.candidates = lap(&mut clock);
 
         // 5. Verification.
         let sets = match self.verification {
@@ -450,6 +458,7 @@ impl Deduper {
             })
             .collect();
         drop(edges);
+        timings.verify = lap(&mut clock);
 
         // 6. Clusters.
         let mut uf = UnionFind::new(n);
@@ -499,6 +508,7 @@ impl Deduper {
         }
         pairs.par_sort_unstable_by_key(|p| (p.a.doc, p.a.index, p.b.doc, p.b.index));
 
+        timings.cluster = lap(&mut clock);
         let stats = RunStats {
             documents: documents.len(),
             paragraphs: n,
@@ -507,6 +517,7 @@ impl Deduper {
             distinct,
             candidates,
             verified: verified.len(),
+            timings,
         };
         Ok(Clusters {
             clusters,
@@ -601,4 +612,12 @@ impl Deduper {
             None => work(),
         }
     }
+}
+
+/// The time since `clock`, which moves to now.
+fn lap(clock: &mut Instant) -> Duration {
+    let now = Instant::now();
+    let d = now - *clock;
+    *clock = now;
+    d
 }
