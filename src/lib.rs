@@ -109,6 +109,7 @@
 #![warn(missing_docs)]
 
 pub mod cluster;
+pub mod corpus;
 pub mod error;
 pub mod index;
 pub mod lsh;

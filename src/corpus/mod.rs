@@ -1,0 +1,1199 @@
+//! Reading corpora: files, directories and standard input; plain text and JSONL;
+//! gzip decompressed on the fly; every document with its provenance.
+//!
+//! [`CorpusReader::read`] turns paths into a [`Corpus`]: the [`Document`]s to hand to
+//! [`Deduper::run`](crate::Deduper::run) (document id = index into
+//! [`Corpus::documents`]), the [`Source`] each came from, and what it takes to write a
+//! source back byte for byte with some paragraphs cut out
+//! ([`report::rewrite`](crate::report::rewrite)).
+//!
+//! # Rules
+//! - **Paths**: a file; a directory, read recursively in sorted path order (symbolic
+//!   links followed, each directory once); `-` for standard input. A path that does
+//!   not exist is a [`ReadError`] before anything is read.
+//! - **Compression**, recognized by its magic bytes, whatever the name: gzip is
+//!   decompressed on the fly (multi-member files too). zstd is recognized and reported
+//!   as unsupported: decompress it first (`zstd -dc FILE | dedup -`).
+//! - **Format**: [`InputFormat::Auto`] reads names ending in `.jsonl` or `.ndjson`
+//!   (after a `.gz` suffix) as JSONL and everything else, standard input included, as
+//!   plain text.
+//! - **Text**: each file is one document.
+//! - **JSONL**: each line that is a JSON object with a string text field is one
+//!   document (its *record*, numbered from 0 by line). Its id is the id field's value
+//!   (a string, or a number's text); without one, `NAME:LINE` (1-based line). Blank
+//!   lines are skipped.
+//!
+//! # Problems
+//! Nothing is dropped silently. Each [`Problem`] is pushed to the caller's callback as
+//! it happens, kept in [`Corpus::problems`] and counted in [`ReadStats`]:
+//! - a file or directory that cannot be read, or a corrupt gzip stream: the file is
+//!   skipped ([`ProblemKind::Unreadable`], an error);
+//! - a file with a NUL byte: skipped as binary ([`ProblemKind::Binary`], a note);
+//! - invalid UTF-8: decoded lossily (U+FFFD) for hashing and kept as it was for
+//!   writing back ([`ProblemKind::InvalidUtf8`], a note, one per file);
+//! - a JSONL line that is not an object with a string text field: skipped and left as
+//!   it is in rewritten output ([`ProblemKind::Malformed`], an error; the first
+//!   [`MAX_REPORTED_LINES`] of a file are reported one by one, then one line with the
+//!   rest of the count).
+
+mod json;
+mod offsets;
+
+use offsets::{OffsetMap, decode_lossy};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::fs;
+use std::io::{self, Read};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// Malformed JSONL lines reported one by one per file; the rest are counted.
+pub const MAX_REPORTED_LINES: usize = 10;
+
+/// How to read each input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InputFormat {
+    /// By name: `.jsonl` and `.ndjson` (before a `.gz`) are JSONL, the rest text. The
+    /// default.
+    #[default]
+    Auto,
+    /// Plain text: one document per file.
+    Text,
+    /// JSON Lines: one document per record.
+    Jsonl,
+}
+
+/// The compression of a source, recognized by its magic bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Compression {
+    /// Not compressed.
+    None,
+    /// gzip (RFC 1952).
+    Gzip,
+}
+
+/// One input to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A file, or a directory read recursively.
+    Path(PathBuf),
+    /// Standard input, named `-` (at most once).
+    Stdin,
+    /// Bytes in memory, under a name (which picks the format as a file name would).
+    Bytes {
+        /// The name shown in reports; its last component is the output name.
+        name: String,
+        /// The contents, possibly compressed.
+        bytes: Vec<u8>,
+    },
+}
+
+impl Input {
+    /// `-` is standard input, anything else a path.
+    pub fn from_arg(arg: impl Into<PathBuf>) -> Input {
+        let path = arg.into();
+        if path.as_os_str() == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(path)
+        }
+    }
+}
+
+/// An error that stops reading before anything is read.
+#[derive(Debug)]
+pub struct ReadError {
+    kind: ReadErrorKind,
+}
+
+/// What stopped reading.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReadErrorKind {
+    /// A path given as input does not exist.
+    NotFound(PathBuf),
+    /// Standard input (`-`) was given more than once.
+    StdinTwice,
+}
+
+impl ReadError {
+    /// What stopped reading.
+    pub fn kind(&self) -> &ReadErrorKind {
+        &self.kind
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ReadErrorKind::NotFound(p) => write!(f, "{}: no such file or directory", p.display()),
+            ReadErrorKind::StdinTwice => write!(f, "standard input (-) given more than once"),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// What kind of [`Problem`] an input had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// A file or directory could not be read; skipped. An error.
+    Unreadable,
+    /// A file holds a NUL byte; skipped as binary. A note.
+    Binary,
+    /// Invalid UTF-8, decoded lossily for hashing and kept for writing back. A note.
+    InvalidUtf8,
+    /// A JSONL line that is not an object with a string text field; skipped. An error.
+    Malformed,
+}
+
+/// Something wrong with one input, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// What went wrong.
+    pub kind: ProblemKind,
+    /// The file (as named in reports), or `-` for standard input.
+    pub source: String,
+    /// 1-based line, where one applies.
+    pub line: Option<u64>,
+    /// Byte offset in the (decompressed) file, where one applies.
+    pub offset: Option<u64>,
+    /// What happened and what was done about it.
+    pub message: String,
+}
+
+impl Problem {
+    /// Whether data was skipped because of an error (unreadable file, malformed line),
+    /// as opposed to a note (binary file skipped on purpose, lossy decoding).
+    pub fn is_error(&self) -> bool {
+        matches!(self.kind, ProblemKind::Unreadable | ProblemKind::Malformed)
+    }
+}
+
+impl fmt::Display for Problem {
+    /// `SOURCE:LINE: MESSAGE (byte OFFSET)`, leaving out what does not apply.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.source)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(offset) = self.offset {
+            write!(f, " (byte {offset})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Something that happened while reading, pushed to the caller as it happens.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// Bytes read so far from disk (compressed bytes for compressed files), and the
+    /// total when it is known (it is not with standard input).
+    Progress {
+        /// Bytes read so far.
+        done: u64,
+        /// Total bytes to read, when known.
+        total: Option<u64>,
+    },
+    /// A problem with an input (also kept in [`Corpus::problems`]).
+    Problem(&'a Problem),
+}
+
+/// Counts from reading a corpus.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReadStats {
+    /// Sources read (files, standard input, in-memory inputs).
+    pub sources: usize,
+    /// Documents: one per text source, one per JSONL record.
+    pub documents: usize,
+    /// Bytes of the sources read, after decompression.
+    pub bytes: u64,
+    /// Files and directories skipped because they could not be read.
+    pub unreadable: usize,
+    /// Files skipped as binary.
+    pub binary: usize,
+    /// JSONL lines skipped as malformed.
+    pub malformed: usize,
+    /// Documents (text sources or JSONL records) with invalid UTF-8.
+    pub invalid_utf8: usize,
+}
+
+impl ReadStats {
+    /// Data skipped because of errors: unreadable files plus malformed lines.
+    pub fn errors(&self) -> usize {
+        self.unreadable + self.malformed
+    }
+}
+
+/// Where one input came from.
+#[derive(Clone, Debug)]
+pub struct Source {
+    name: String,
+    path: Option<PathBuf>,
+    relative: PathBuf,
+    format: InputFormat,
+    compression: Compression,
+    documents: Range<usize>,
+    original: Original,
+}
+
+/// The bytes a source was read from, after decompression.
+#[derive(Clone, Debug)]
+enum Original {
+    /// A text source in valid UTF-8: the document's text is the original.
+    Text,
+    /// The original bytes.
+    Bytes(Vec<u8>),
+    /// Not kept ([`CorpusReader::keep_original`]).
+    Dropped,
+}
+
+impl Source {
+    /// The name used in reports: the path as found, `-` for standard input.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file, unless the source is standard input or in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The path under an output directory: a file's name, the path inside a directory
+    /// given as input, `stdin` (`stdin.jsonl`, `.gz` added when compressed) for
+    /// standard input.
+    pub fn relative(&self) -> &Path {
+        &self.relative
+    }
+
+    /// The format it was read as ([`InputFormat::Text`] or [`InputFormat::Jsonl`]).
+    pub fn format(&self) -> InputFormat {
+        self.format
+    }
+
+    /// Its compression.
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// Its documents: indices into [`Corpus::documents`].
+    pub fn documents(&self) -> Range<usize> {
+        self.documents.clone()
+    }
+}
+
+/// One document: a text file, or one JSONL record.
+#[derive(Clone, Debug)]
+pub struct Document {
+    source: u32,
+    record: Option<u64>,
+    id: Option<String>,
+    text: String,
+    origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+enum Origin {
+    /// A whole text source; a map back to the bytes when they were not valid UTF-8.
+    Text(Option<OffsetMap>),
+    /// A JSONL record: its line in the source (without the terminator), and the text
+    /// field's literal in the line (in the line's lossily decoded form).
+    Jsonl {
+        line: Range<usize>,
+        literal: Range<usize>,
+    },
+}
+
+impl Document {
+    /// The text (lossily decoded where the input was not valid UTF-8).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Index of its source in [`Corpus::sources`].
+    pub fn source(&self) -> usize {
+        self.source as usize
+    }
+
+    /// For a JSONL record, its 0-based line in the file.
+    pub fn record(&self) -> Option<u64> {
+        self.record
+    }
+
+    /// For a JSONL record, its id (or `NAME:LINE` when it has none).
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// For a JSONL record, the byte span of its line in the source's original bytes,
+    /// without the line terminator (`\n`; a `\r` before it is inside the span).
+    pub fn line_span(&self) -> Option<Range<usize>> {
+        match &self.origin {
+            Origin::Jsonl { line, .. } => Some(line.clone()),
+            Origin::Text(_) => None,
+        }
+    }
+}
+
+impl AsRef<str> for Document {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Maps byte offsets in a [`Document`]'s text to offsets in its source's original
+/// bytes, from [`Corpus::locator`].
+#[derive(Clone, Debug)]
+pub struct Locator<'a> {
+    line_start: usize,
+    json: Option<OffsetMap>,
+    lossy: Option<Cow<'a, OffsetMap>>,
+}
+
+impl Locator<'_> {
+    /// The offset in the source's original (decompressed) bytes of text offset `pos`.
+    /// Exact at paragraph boundaries and line breaks.
+    pub fn original_offset(&self, pos: usize) -> usize {
+        let pos = self.json.as_ref().map_or(pos, |m| m.map(pos));
+        let pos = self.lossy.as_ref().map_or(pos, |m| m.map(pos));
+        self.line_start + pos
+    }
+}
+
+/// Documents read from a set of inputs, with their sources and what went wrong.
+#[derive(Clone, Debug, Default)]
+pub struct Corpus {
+    sources: Vec<Source>,
+    documents: Vec<Document>,
+    problems: Vec<Problem>,
+    stats: ReadStats,
+}
+
+impl Corpus {
+    /// The documents, in input order: sources in order, records in file order.
+    pub fn documents(&self) -> &[Document] {
+        &self.documents
+    }
+
+    /// The sources read, in input order (skipped files are not among them).
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    /// The source of document `doc`.
+    ///
+    /// # Panics
+    /// If `doc` is out of range.
+    pub fn source_of(&self, doc: usize) -> &Source {
+        &self.sources[self.documents[doc].source as usize]
+    }
+
+    /// The name of document `doc` in reports: a JSONL record's id, else its source's
+    /// name.
+    ///
+    /// # Panics
+    /// If `doc` is out of range.
+    pub fn name_of(&self, doc: usize) -> &str {
+        let d = &self.documents[doc];
+        d.id.as_deref()
+            .unwrap_or(&self.sources[d.source as usize].name)
+    }
+
+    /// Every problem met, in order.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// Counts.
+    pub fn stats(&self) -> &ReadStats {
+        &self.stats
+    }
+
+    /// The original (decompressed) bytes of source `source`, unless they were not kept.
+    ///
+    /// # Panics
+    /// If `source` is out of range.
+    pub fn original(&self, source: usize) -> Option<&[u8]> {
+        let s = &self.sources[source];
+        match &s.original {
+            Original::Text => Some(self.documents[s.documents.start].text.as_bytes()),
+            Original::Bytes(b) => Some(b),
+            Original::Dropped => None,
+        }
+    }
+
+    /// The map from document `doc`'s text offsets to its source's original bytes;
+    /// `None` when the original bytes of a JSONL source were not kept.
+    ///
+    /// # Panics
+    /// If `doc` is out of range.
+    pub fn locator(&self, doc: usize) -> Option<Locator<'_>> {
+        let d = &self.documents[doc];
+        match &d.origin {
+            Origin::Text(map) => Some(Locator {
+                line_start: 0,
+                json: None,
+                lossy: map.as_ref().map(Cow::Borrowed),
+            }),
+            Origin::Jsonl { line, literal } => {
+                let raw = &self.original(d.source as usize)?[line.clone()];
+                let (line_text, lossy) = match std::str::from_utf8(raw) {
+                    Ok(s) => (Cow::Borrowed(s), None),
+                    Err(_) => {
+                        let (text, map, _, _) = decode_lossy(raw);
+                        (Cow::Owned(text), Some(Cow::Owned(map)))
+                    }
+                };
+                let mut map = OffsetMap::starting_at(0);
+                let lit = line_text.get(literal.clone())?;
+                json::decode_string(lit, literal.start, Some(&mut map)).ok()?;
+                Some(Locator {
+                    line_start: line.start,
+                    json: Some(map),
+                    lossy,
+                })
+            }
+        }
+    }
+
+    fn report(&mut self, problem: Problem, on_event: &mut dyn FnMut(Event<'_>)) {
+        match problem.kind {
+            ProblemKind::Unreadable => self.stats.unreadable += 1,
+            ProblemKind::Binary => self.stats.binary += 1,
+            ProblemKind::InvalidUtf8 | ProblemKind::Malformed => {}
+        }
+        on_event(Event::Problem(&problem));
+        self.problems.push(problem);
+    }
+}
+
+/// Reads inputs into a [`Corpus`]; see the [module docs](self) for the rules.
+///
+/// ```
+/// use paradup::corpus::{CorpusReader, Input};
+///
+/// let jsonl = br#"{"id":"a","text":"One.\n\nTwo."}
+/// not json
+/// {"text":"Three."}
+/// "#;
+/// let inputs = [Input::Bytes { name: "x.jsonl".into(), bytes: jsonl.to_vec() }];
+/// let corpus = CorpusReader::new().read(&inputs, |_| {}).unwrap();
+/// assert_eq!(corpus.documents().len(), 2);
+/// assert_eq!(corpus.documents()[0].text(), "One.\n\nTwo.");
+/// assert_eq!(corpus.name_of(1), "x.jsonl:3");
+/// assert_eq!(corpus.stats().malformed, 1);
+/// assert_eq!(corpus.problems()[0].to_string(), "x.jsonl:2: malformed JSON record (expected ident at line 1 column 2), skipped (byte 33)");
+/// ```
+#[derive(Clone, Debug)]
+pub struct CorpusReader {
+    format: InputFormat,
+    text_field: String,
+    id_field: String,
+    keep_original: bool,
+}
+
+impl Default for CorpusReader {
+    fn default() -> CorpusReader {
+        CorpusReader {
+            format: InputFormat::Auto,
+            text_field: "text".to_string(),
+            id_field: "id".to_string(),
+            keep_original: true,
+        }
+    }
+}
+
+/// A file found, not read yet.
+enum Planned {
+    File { path: PathBuf, relative: PathBuf },
+    Stdin,
+    Bytes { name: String, bytes: Vec<u8> },
+}
+
+impl CorpusReader {
+    /// A reader with the defaults.
+    pub fn new() -> CorpusReader {
+        CorpusReader::default()
+    }
+
+    /// How to read inputs. Default: [`InputFormat::Auto`].
+    pub fn format(&mut self, format: InputFormat) -> &mut Self {
+        self.format = format;
+        self
+    }
+
+    /// The JSONL field holding the text. Default: `text`.
+    pub fn text_field(&mut self, name: &str) -> &mut Self {
+        self.text_field = name.to_string();
+        self
+    }
+
+    /// The JSONL field holding the id. Default: `id`.
+    pub fn id_field(&mut self, name: &str) -> &mut Self {
+        self.id_field = name.to_string();
+        self
+    }
+
+    /// Whether to keep the original bytes of JSONL sources and of text sources that
+    /// are not valid UTF-8, which writing back needs. Text sources in valid UTF-8 are
+    /// their own original and cost nothing. Default: true.
+    pub fn keep_original(&mut self, keep: bool) -> &mut Self {
+        self.keep_original = keep;
+        self
+    }
+
+    /// Reads `inputs` in order, pushing progress and problems to `on_event`.
+    ///
+    /// Errors, before anything is read: a path that does not exist, or `-` twice.
+    /// Everything else is a [`Problem`] and reading goes on.
+    pub fn read(
+        &self,
+        inputs: &[Input],
+        mut on_event: impl FnMut(Event<'_>),
+    ) -> Result<Corpus, ReadError> {
+        let mut stdin_seen = false;
+        for input in inputs {
+            match input {
+                Input::Path(p) => {
+                    if matches!(fs::metadata(p), Err(e) if e.kind() == io::ErrorKind::NotFound) {
+                        return Err(ReadError {
+                            kind: ReadErrorKind::NotFound(p.clone()),
+                        });
+                    }
+                }
+                Input::Stdin if stdin_seen => {
+                    return Err(ReadError {
+                        kind: ReadErrorKind::StdinTwice,
+                    });
+                }
+                Input::Stdin => stdin_seen = true,
+                Input::Bytes { .. } => {}
+            }
+        }
+        let on_event: &mut dyn FnMut(Event<'_>) = &mut on_event;
+        let mut corpus = Corpus::default();
+        let mut planned = Vec::new();
+        for input in inputs {
+            match input {
+                Input::Path(p) => plan_path(p, &mut planned, &mut corpus, on_event),
+                Input::Stdin => planned.push(Planned::Stdin),
+                Input::Bytes { name, bytes } => planned.push(Planned::Bytes {
+                    name: name.clone(),
+                    bytes: bytes.clone(),
+                }),
+            }
+        }
+        let total = if stdin_seen {
+            None
+        } else {
+            Some(
+                planned
+                    .iter()
+                    .map(|p| match p {
+                        Planned::File { path, .. } => fs::metadata(path).map_or(0, |m| m.len()),
+                        Planned::Bytes { bytes, .. } => bytes.len() as u64,
+                        Planned::Stdin => 0,
+                    })
+                    .sum(),
+            )
+        };
+        let mut progress = ProgressCounter {
+            done: 0,
+            reported: 0,
+            total,
+        };
+        for p in planned {
+            let (name, path, relative, loaded) = match p {
+                Planned::File { path, relative } => {
+                    let name = path.display().to_string();
+                    let loaded = fs::File::open(&path)
+                        .map_err(|e| e.to_string())
+                        .and_then(|f| load(f, &mut progress, on_event));
+                    (name, Some(path), relative, loaded)
+                }
+                Planned::Stdin => {
+                    let loaded = load(io::stdin().lock(), &mut progress, on_event);
+                    let jsonl = self.format == InputFormat::Jsonl;
+                    let gz = matches!(loaded, Ok((_, Compression::Gzip)));
+                    let relative = PathBuf::from(format!(
+                        "stdin{}{}",
+                        if jsonl { ".jsonl" } else { "" },
+                        if gz { ".gz" } else { "" }
+                    ));
+                    ("-".to_string(), None, relative, loaded)
+                }
+                Planned::Bytes { name, bytes } => {
+                    let relative = Path::new(&name)
+                        .file_name()
+                        .map_or_else(|| PathBuf::from("input"), PathBuf::from);
+                    let loaded = load(&bytes[..], &mut progress, on_event);
+                    (name, None, relative, loaded)
+                }
+            };
+            match loaded {
+                Err(message) => corpus.report(
+                    Problem {
+                        kind: ProblemKind::Unreadable,
+                        source: name,
+                        line: None,
+                        offset: None,
+                        message: format!("{message}; skipped"),
+                    },
+                    on_event,
+                ),
+                Ok((bytes, compression)) => {
+                    self.add_source(
+                        &mut corpus,
+                        Source {
+                            name,
+                            path,
+                            relative,
+                            format: InputFormat::Auto,
+                            compression,
+                            documents: 0..0,
+                            original: Original::Dropped,
+                        },
+                        bytes,
+                        on_event,
+                    );
+                }
+            }
+        }
+        progress.report(on_event, true);
+        corpus.stats.documents = corpus.documents.len();
+        Ok(corpus)
+    }
+
+    /// Adds one loaded source (or skips it as binary).
+    fn add_source(
+        &self,
+        corpus: &mut Corpus,
+        mut source: Source,
+        bytes: Vec<u8>,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) {
+        if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+            let line = 1 + bytes[..nul].iter().filter(|&&b| b == b'\n').count() as u64;
+            corpus.report(
+                Problem {
+                    kind: ProblemKind::Binary,
+                    source: source.name,
+                    line: Some(line),
+                    offset: Some(nul as u64),
+                    message: "binary file (NUL byte), skipped".to_string(),
+                },
+                on_event,
+            );
+            return;
+        }
+        source.format = match self.format {
+            InputFormat::Auto if is_jsonl_name(&source) => InputFormat::Jsonl,
+            InputFormat::Auto => InputFormat::Text,
+            f => f,
+        };
+        let index = corpus.sources.len() as u32;
+        let first = corpus.documents.len();
+        corpus.stats.sources += 1;
+        corpus.stats.bytes += bytes.len() as u64;
+        match source.format {
+            InputFormat::Jsonl => {
+                self.add_records(corpus, index, &source.name, &bytes, on_event);
+                source.original = if self.keep_original {
+                    Original::Bytes(bytes)
+                } else {
+                    Original::Dropped
+                };
+            }
+            _ => {
+                let (text, map) = match String::from_utf8(bytes) {
+                    Ok(text) => {
+                        source.original = Original::Text;
+                        (text, None)
+                    }
+                    Err(e) => {
+                        let bytes = e.into_bytes();
+                        let (text, map, count, first_bad) = decode_lossy(&bytes);
+                        corpus.stats.invalid_utf8 += 1;
+                        corpus.report(
+                            invalid_utf8(&source.name, &bytes, count, first_bad),
+                            on_event,
+                        );
+                        source.original = if self.keep_original {
+                            Original::Bytes(bytes)
+                        } else {
+                            Original::Dropped
+                        };
+                        (text, Some(map))
+                    }
+                };
+                corpus.documents.push(Document {
+                    source: index,
+                    record: None,
+                    id: None,
+                    text,
+                    origin: Origin::Text(map),
+                });
+            }
+        }
+        source.documents = first..corpus.documents.len();
+        corpus.sources.push(source);
+    }
+
+    /// The records of a JSONL source.
+    fn add_records(
+        &self,
+        corpus: &mut Corpus,
+        source: u32,
+        name: &str,
+        bytes: &[u8],
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) {
+        let (mut malformed, mut lossy_lines) = (0usize, 0usize);
+        let mut first_lossy: Option<(u64, usize, usize)> = None;
+        let mut pos = 0;
+        let mut record = 0u64;
+        while pos < bytes.len() {
+            let end = bytes[pos..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |i| pos + i);
+            let (line, start, this) = (&bytes[pos..end], pos, record);
+            pos = end + 1;
+            record += 1;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let text: Cow<'_, str> = match std::str::from_utf8(line) {
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => {
+                    let (text, _, count, first) = decode_lossy(line);
+                    lossy_lines += 1;
+                    first_lossy.get_or_insert((this + 1, start + first, count));
+                    Cow::Owned(text)
+                }
+            };
+            match self.parse_record(&text) {
+                Ok((id, doc_text, literal)) => {
+                    if matches!(text, Cow::Owned(_)) {
+                        corpus.stats.invalid_utf8 += 1;
+                    }
+                    corpus.documents.push(Document {
+                        source,
+                        record: Some(this),
+                        id: Some(id.unwrap_or_else(|| format!("{name}:{}", this + 1))),
+                        text: doc_text,
+                        origin: Origin::Jsonl {
+                            line: start..end,
+                            literal,
+                        },
+                    });
+                }
+                Err(message) => {
+                    malformed += 1;
+                    corpus.stats.malformed += 1;
+                    if malformed <= MAX_REPORTED_LINES {
+                        corpus.report(
+                            Problem {
+                                kind: ProblemKind::Malformed,
+                                source: name.to_string(),
+                                line: Some(this + 1),
+                                offset: Some(start as u64),
+                                message: format!("{message}, skipped"),
+                            },
+                            on_event,
+                        );
+                    }
+                }
+            }
+        }
+        if malformed > MAX_REPORTED_LINES {
+            corpus.report(
+                Problem {
+                    kind: ProblemKind::Malformed,
+                    source: name.to_string(),
+                    line: None,
+                    offset: None,
+                    message: format!(
+                        "{} more malformed lines, skipped (the first {MAX_REPORTED_LINES} are reported above)",
+                        malformed - MAX_REPORTED_LINES
+                    ),
+                },
+                on_event,
+            );
+        }
+        if let Some((line, offset, count)) = first_lossy {
+            corpus.report(
+                Problem {
+                    kind: ProblemKind::InvalidUtf8,
+                    source: name.to_string(),
+                    line: Some(line),
+                    offset: Some(offset as u64),
+                    message: format!(
+                        "invalid UTF-8 in {lossy_lines} line{} ({count} sequence{} in the first), \
+                         decoded lossily for hashing; rewritten output keeps the original bytes",
+                        plural(lossy_lines),
+                        plural(count)
+                    ),
+                },
+                on_event,
+            );
+        }
+    }
+
+    /// A JSONL line → (id, text, span of the text literal in the line).
+    #[allow(clippy::type_complexity)]
+    fn parse_record(&self, line: &str) -> Result<(Option<String>, String, Range<usize>), String> {
+        let fields: HashMap<String, &RawValue> =
+            serde_json::from_str(line).map_err(|e| format!("malformed JSON record ({e})"))?;
+        let raw = fields
+            .get(&self.text_field)
+            .ok_or_else(|| format!("no {:?} field", self.text_field))?;
+        let lit = raw.get();
+        let start = lit.as_ptr() as usize - line.as_ptr() as usize;
+        let literal = start..start + lit.len();
+        if line.get(literal.clone()) != Some(lit) || !lit.starts_with('"') {
+            return Err(format!("field {:?} is not a string", self.text_field));
+        }
+        let text = json::decode_string(lit, 0, None)
+            .map_err(|e| format!("field {:?}: {e}", self.text_field))?;
+        let id = fields.get(&self.id_field).and_then(|raw| {
+            let v = raw.get();
+            if v.starts_with('"') {
+                json::decode_string(v, 0, None).ok()
+            } else if v == "null" {
+                None
+            } else {
+                Some(v.to_string())
+            }
+        });
+        Ok((id, text, literal))
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn invalid_utf8(name: &str, bytes: &[u8], count: usize, first: usize) -> Problem {
+    let line = 1 + bytes[..first].iter().filter(|&&b| b == b'\n').count() as u64;
+    Problem {
+        kind: ProblemKind::InvalidUtf8,
+        source: name.to_string(),
+        line: Some(line),
+        offset: Some(first as u64),
+        message: format!(
+            "invalid UTF-8 ({count} sequence{}), decoded lossily for hashing; rewritten output \
+             keeps the original bytes",
+            plural(count)
+        ),
+    }
+}
+
+/// Whether the name says JSONL: `.jsonl` or `.ndjson`, before an optional `.gz`.
+fn is_jsonl_name(source: &Source) -> bool {
+    let name = source.relative.to_string_lossy().to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    name.ends_with(".jsonl") || name.ends_with(".ndjson")
+}
+
+/// Expands a path given as input: a file, or a directory's files in sorted order.
+fn plan_path(
+    path: &Path,
+    planned: &mut Vec<Planned>,
+    corpus: &mut Corpus,
+    on_event: &mut dyn FnMut(Event<'_>),
+) {
+    let unreadable = |p: &Path, e: &dyn fmt::Display| Problem {
+        kind: ProblemKind::Unreadable,
+        source: p.display().to_string(),
+        line: None,
+        offset: None,
+        message: format!("cannot read: {e}; skipped"),
+    };
+    match fs::metadata(path) {
+        Err(e) => corpus.report(unreadable(path, &e), on_event),
+        Ok(m) if m.is_dir() => {
+            let mut files = Vec::new();
+            let mut seen = HashSet::new();
+            walk(path, &mut files, &mut seen, &mut |p, e| {
+                corpus.report(unreadable(p, e), on_event)
+            });
+            files.sort();
+            for f in files {
+                let relative = f.strip_prefix(path).unwrap_or(&f).to_path_buf();
+                planned.push(Planned::File { path: f, relative });
+            }
+        }
+        Ok(_) => {
+            let relative = path
+                .file_name()
+                .map_or_else(|| path.to_path_buf(), PathBuf::from);
+            planned.push(Planned::File {
+                path: path.to_path_buf(),
+                relative,
+            });
+        }
+    }
+}
+
+/// Collects the files under `dir`, following links, visiting each directory once.
+fn walk(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    seen: &mut HashSet<PathBuf>,
+    problem: &mut dyn FnMut(&Path, &dyn fmt::Display),
+) {
+    match fs::canonicalize(dir) {
+        Ok(c) => {
+            if !seen.insert(c) {
+                return;
+            }
+        }
+        Err(e) => return problem(dir, &e),
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return problem(dir, &e),
+    };
+    for entry in entries {
+        let path = match entry {
+            Ok(entry) => entry.path(),
+            Err(e) => {
+                problem(dir, &e);
+                continue;
+            }
+        };
+        match fs::metadata(&path) {
+            Ok(m) if m.is_dir() => walk(&path, files, seen, problem),
+            Ok(_) => files.push(path),
+            Err(e) => problem(&path, &e),
+        }
+    }
+}
+
+/// Counts bytes read for progress events.
+struct ProgressCounter {
+    done: u64,
+    reported: u64,
+    total: Option<u64>,
+}
+
+impl ProgressCounter {
+    /// Reports every 1 MiB, and at the end.
+    fn report(&mut self, on_event: &mut dyn FnMut(Event<'_>), force: bool) {
+        if force || self.done - self.reported >= 1 << 20 {
+            self.reported = self.done;
+            on_event(Event::Progress {
+                done: self.done,
+                total: self.total,
+            });
+        }
+    }
+}
+
+struct Counting<'a, R> {
+    inner: R,
+    progress: &'a mut ProgressCounter,
+    on_event: &'a mut dyn FnMut(Event<'_>),
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.done += n as u64;
+        self.progress.report(self.on_event, false);
+        Ok(n)
+    }
+}
+
+/// Reads a whole input, decompressing gzip. Errors are messages for a [`Problem`].
+fn load<R: Read>(
+    inner: R,
+    progress: &mut ProgressCounter,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<(Vec<u8>, Compression), String> {
+    let mut r = Counting {
+        inner,
+        progress,
+        on_event,
+    };
+    let mut head = [0u8; 4];
+    let mut n = 0;
+    while n < head.len() {
+        match r.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("cannot read: {e}")),
+        }
+    }
+    let head = &head[..n];
+    let mut out = Vec::new();
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let mut d = flate2::read::MultiGzDecoder::new(io::Cursor::new(head).chain(r));
+        if let Err(e) = d.read_to_end(&mut out) {
+            return Err(format!(
+                "corrupt gzip stream after {} decompressed bytes ({e})",
+                out.len()
+            ));
+        }
+        Ok((out, Compression::Gzip))
+    } else if head == [0x28, 0xb5, 0x2f, 0xfd] {
+        Err(
+            "zstd-compressed input is not supported; decompress it first \
+             (zstd -dc FILE | dedup -)"
+                .to_string(),
+        )
+    } else {
+        out.extend_from_slice(head);
+        r.read_to_end(&mut out)
+            .map_err(|e| format!("cannot read after {} bytes: {e}", out.len()))?;
+        Ok((out, Compression::None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(name: &str, bytes: &[u8]) -> Corpus {
+        let inputs = [Input::Bytes {
+            name: name.to_string(),
+            bytes: bytes.to_vec(),
+        }];
+        CorpusReader::new().read(&inputs, |_| {}).unwrap()
+    }
+
+    #[test]
+    fn text_is_one_document_and_its_own_original() {
+        let c = read("dir/a.txt", b"one\n\ntwo\n");
+        assert_eq!(c.documents().len(), 1);
+        assert_eq!(c.documents()[0].text(), "one\n\ntwo\n");
+        assert_eq!(c.original(0), Some(&b"one\n\ntwo\n"[..]));
+        assert_eq!(c.sources()[0].relative(), Path::new("a.txt"));
+        assert_eq!(c.sources()[0].format(), InputFormat::Text);
+        assert_eq!(c.name_of(0), "dir/a.txt");
+        assert_eq!(c.stats().bytes, 9);
+    }
+
+    #[test]
+    fn invalid_utf8_is_decoded_lossily_and_kept() {
+        let bytes = b"ok\ncaf\xe9\nend\n";
+        let c = read("l.txt", bytes);
+        assert_eq!(c.documents()[0].text(), "ok\ncaf\u{fffd}\nend\n");
+        assert_eq!(c.original(0), Some(&bytes[..]));
+        assert_eq!(c.stats().invalid_utf8, 1);
+        let p = &c.problems()[0];
+        assert_eq!(
+            (p.kind, p.line, p.offset),
+            (ProblemKind::InvalidUtf8, Some(2), Some(6))
+        );
+        assert!(!p.is_error());
+        let loc = c.locator(0).unwrap();
+        let end = c.documents()[0].text().find("end").unwrap();
+        // "end" is at text offset 10 (after a 3-byte U+FFFD) and byte offset 8.
+        assert_eq!((end, loc.original_offset(end)), (10, 8));
+    }
+
+    #[test]
+    fn binary_files_are_skipped_with_a_note() {
+        let c = read("b.bin", b"abc\n\0def");
+        assert!(c.documents().is_empty() && c.sources().is_empty());
+        assert_eq!(c.stats().binary, 1);
+        assert_eq!(
+            c.problems()[0].to_string(),
+            "b.bin:2: binary file (NUL byte), skipped (byte 4)"
+        );
+    }
+
+    #[test]
+    fn gzip_is_decompressed_by_magic() {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(b"{\"id\":7,\"text\":\"hi\"}\n").unwrap();
+        let c = read("r.jsonl.gz", &e.finish().unwrap());
+        assert_eq!(c.sources()[0].compression(), Compression::Gzip);
+        assert_eq!(c.sources()[0].format(), InputFormat::Jsonl);
+        assert_eq!((c.documents()[0].text(), c.name_of(0)), ("hi", "7"));
+        assert_eq!(c.stats().bytes, 21);
+    }
+
+    #[test]
+    fn corrupt_gzip_is_unreadable() {
+        let c = read("x.gz", b"\x1f\x8b\x08\x00garbage");
+        assert_eq!(c.stats().unreadable, 1);
+        assert!(c.problems()[0].is_error());
+        assert!(
+            c.problems()[0]
+                .message
+                .starts_with("corrupt gzip stream after 0 decompressed bytes")
+        );
+    }
+
+    #[test]
+    fn jsonl_records_keep_their_lines_and_ids() {
+        let src = "{\"id\":\"a\",\"text\":\"x\\ny\",\"n\":1}\r\n\n[1]\n{\"text\":2}\n{\"id\":null,\"text\":\"z\"}";
+        let c = read("r.jsonl", src.as_bytes());
+        let docs: Vec<_> = c
+            .documents()
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.record(), c.name_of(i), d.text()))
+            .collect();
+        assert_eq!(
+            docs,
+            vec![(Some(0), "a", "x\ny"), (Some(4), "r.jsonl:5", "z")]
+        );
+        assert_eq!(c.stats().malformed, 2);
+        let lines: Vec<_> = c
+            .problems()
+            .iter()
+            .map(|p| (p.line, p.message.clone()))
+            .collect();
+        assert_eq!(
+            lines[1],
+            (
+                Some(4),
+                "field \"text\" is not a string, skipped".to_string()
+            )
+        );
+        // The locator maps "y" back into the escaped line.
+        let loc = c.locator(0).unwrap();
+        assert_eq!(&src[loc.original_offset(2)..loc.original_offset(3)], "y");
+    }
+
+    #[test]
+    fn many_malformed_lines_are_counted_and_summarized() {
+        let src = "x\n".repeat(13);
+        let c = read("m.jsonl", src.as_bytes());
+        assert_eq!(c.stats().malformed, 13);
+        assert_eq!(c.problems().len(), MAX_REPORTED_LINES + 1);
+        assert_eq!(
+            c.problems().last().unwrap().message,
+            "3 more malformed lines, skipped (the first 10 are reported above)"
+        );
+    }
+
+    #[test]
+    fn missing_paths_stop_before_reading() {
+        let err = CorpusReader::new()
+            .read(&[Input::Path("no/such/file.txt".into())], |_| {})
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no/such/file.txt: no such file or directory"
+        );
+        let err = CorpusReader::new()
+            .read(&[Input::Stdin, Input::Stdin], |_| {})
+            .unwrap_err();
+        assert!(matches!(err.kind(), ReadErrorKind::StdinTwice));
+    }
+}
