@@ -116,6 +116,7 @@ pub mod lsh;
 pub mod minhash;
 pub mod paragraph;
 pub mod pipeline;
+pub mod report;
 pub mod text;
 
 pub use cluster::{Cluster, Clusters, Member, Pair, RunStats, StageTimings, UnionFind};

@@ -1,0 +1,490 @@
+//! Reports on a run: clusters as text (with word diffs), as JSONL, as pairs; the
+//! end-of-run [`Summary`]; and the rewriting of sources ([`rewrite`]).
+//!
+//! Every writer takes the [`Corpus`] the documents came from (for names, lines and
+//! byte offsets) and the [`Clusters`] of the run, and writes in the clusters' order,
+//! which is deterministic.
+//!
+//! Names and offsets: a member is named by its document ([`Corpus::name_of`]: the file
+//! for text, the record id for JSONL) and the 1-based line of the paragraph in it.
+//! Byte offsets are into the file for text sources (the original bytes, even where
+//! they were not valid UTF-8) and into the decoded text field for JSONL records.
+
+pub mod diff;
+pub mod json;
+pub mod rewrite;
+
+use crate::cluster::{Clusters, RunStats};
+use crate::corpus::{Corpus, ReadStats};
+use crate::paragraph::Paragraph;
+use diff::{Change, DiffStyle, render_diff, shorten, word_diff};
+use std::fmt::{self, Write as _};
+use std::io::{self, Write};
+use std::time::Duration;
+
+/// The text of paragraph `p` of `corpus`.
+///
+/// # Panics
+/// If `p` did not come from a run on `corpus`'s documents.
+pub fn text_of<'c>(corpus: &'c Corpus, p: &Paragraph) -> &'c str {
+    p.text(corpus.documents()[p.doc as usize].text())
+}
+
+/// The byte span of `p` as reported: in the file's original bytes for a text source,
+/// in the decoded text field for a JSONL record.
+pub fn reported_span(corpus: &Corpus, p: &Paragraph) -> (usize, usize) {
+    let doc = p.doc as usize;
+    match (corpus.documents()[doc].record(), corpus.locator(doc)) {
+        (None, Some(loc)) => (loc.original_offset(p.start), loc.original_offset(p.end)),
+        _ => (p.start, p.end),
+    }
+}
+
+/// `NAME:LINE`: the document's name and the paragraph's 1-based line in it.
+pub fn label(corpus: &Corpus, p: &Paragraph) -> String {
+    format!("{}:{}", corpus.name_of(p.doc as usize), p.line)
+}
+
+/// How [`write_text`] lays out clusters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextStyle {
+    /// How diffs are drawn. Default: [`DiffStyle::default`].
+    pub diff: DiffStyle,
+    /// Members listed per cluster, representative included; 0 lists all. Default: 10.
+    pub max_members: usize,
+    /// Words of the representative shown before it is shortened. Default: 80.
+    pub max_words: usize,
+}
+
+impl Default for TextStyle {
+    fn default() -> TextStyle {
+        TextStyle {
+            diff: DiffStyle::default(),
+            max_members: 10,
+            max_words: 80,
+        }
+    }
+}
+
+/// Writes each cluster for people: a heading, the representative's name and text
+/// (shortened past [`TextStyle::max_words`]), then each other member's name, its
+/// similarity (or "exact duplicate": equal after normalization) and a word diff against
+/// the representative ([`diff`]). A JSONL member also shows its file and line.
+///
+/// ```text
+/// cluster 0: 2 paragraphs
+///   putin-kim-article.txt:10  representative
+///     The Russian president’s increasing isolation, after he launched …
+///   putin-kim-article.txt:11  similarity 0.770
+///     … to turn up to [-this weekend’s-] {+the+} G20 summit … African leaders [-recently-] attending a summit …
+/// ```
+pub fn write_text(
+    out: &mut dyn Write,
+    corpus: &Corpus,
+    clusters: &Clusters,
+    style: &TextStyle,
+) -> io::Result<()> {
+    for (i, c) in clusters.iter().enumerate() {
+        let rep = c.representative();
+        let rep_text = text_of(corpus, &rep.paragraph);
+        let mut s = format!("cluster {i}: {} paragraphs\n", c.len());
+        let where_ = |p: &Paragraph| {
+            let doc = &corpus.documents()[p.doc as usize];
+            match doc.record() {
+                Some(r) => format!(
+                    " ({} line {})",
+                    corpus.sources()[doc.source()].name(),
+                    r + 1
+                ),
+                None => String::new(),
+            }
+        };
+        let _ = writeln!(
+            s,
+            "  {}  representative{}\n    {}",
+            label(corpus, &rep.paragraph),
+            where_(&rep.paragraph),
+            shorten(rep_text, style.max_words)
+        );
+        let shown = match style.max_members {
+            0 => c.len(),
+            n => n.clamp(1, c.len()),
+        };
+        for m in &c.members()[1..shown] {
+            let kind = if m.exact {
+                "exact duplicate".to_string()
+            } else {
+                format!("similarity {:.3}", m.similarity)
+            };
+            let d = word_diff(rep_text, text_of(corpus, &m.paragraph));
+            let shown_diff = if d.iter().all(|w| w.0 == Change::Same) {
+                "(the same words as the representative)".to_string()
+            } else {
+                render_diff(&d, &style.diff)
+            };
+            let _ = writeln!(
+                s,
+                "  {}  {kind}{}\n    {shown_diff}",
+                label(corpus, &m.paragraph),
+                where_(&m.paragraph)
+            );
+        }
+        if shown < c.len() {
+            let _ = writeln!(s, "  … and {} more members", c.len() - shown);
+        }
+        s.push('\n');
+        out.write_all(s.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes one JSON object per cluster, one per line:
+///
+/// ```json
+/// {"cluster":0,"size":2,"members":[{"source":"a.txt","paragraph":9,"line":10,"start":1795,"end":2082,"similarity":1.0},…]}
+/// ```
+///
+/// `source` is the document's name (the file, or the JSONL record's id); JSONL
+/// members also carry `"record"` (the 0-based line in the file) after it. `paragraph`
+/// is the 0-based paragraph index in the document, `line` the 1-based line, `start` and
+/// `end` the byte span (see the [module docs](self)), `similarity` the Jaccard
+/// similarity to the representative (1.0 for itself and exact duplicates).
+pub fn write_jsonl(out: &mut dyn Write, corpus: &Corpus, clusters: &Clusters) -> io::Result<()> {
+    for (i, c) in clusters.iter().enumerate() {
+        let mut line = format!("{{\"cluster\":{i},\"size\":{},\"members\":[", c.len());
+        for (j, m) in c.members().iter().enumerate() {
+            let p = &m.paragraph;
+            let doc = p.doc as usize;
+            if j > 0 {
+                line.push(',');
+            }
+            line.push_str("{\"source\":");
+            json::push_str(&mut line, corpus.name_of(doc));
+            if let Some(r) = corpus.documents()[doc].record() {
+                let _ = write!(line, ",\"record\":{r}");
+            }
+            let (start, end) = reported_span(corpus, p);
+            let _ = write!(
+                line,
+                ",\"paragraph\":{},\"line\":{},\"start\":{start},\"end\":{end},\"similarity\":{}}}",
+                p.index,
+                p.line,
+                json::number(m.similarity)
+            );
+        }
+        line.push_str("]}\n");
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// How [`write_pairs`] names paragraphs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PairIds {
+    /// `NAME:LINE` ([`label`]). The default.
+    #[default]
+    Paragraphs,
+    /// `NAME` alone: the file, or the JSONL record's id. For one paragraph per
+    /// document ([`ParagraphMode::Whole`](crate::ParagraphMode::Whole)), as in
+    /// labelled pair sets.
+    Documents,
+}
+
+/// Writes every verified pair ([`Clusters::pairs`]), one per line:
+/// `ID_A<TAB>ID_B<TAB>SIMILARITY`. Tabs and line breaks inside ids are written as
+/// `\t`, `\n`, `\r`.
+pub fn write_pairs(
+    out: &mut dyn Write,
+    corpus: &Corpus,
+    clusters: &Clusters,
+    ids: PairIds,
+) -> io::Result<()> {
+    let id = |p: &Paragraph| {
+        let raw = match ids {
+            PairIds::Documents => corpus.name_of(p.doc as usize).to_string(),
+            PairIds::Paragraphs => label(corpus, p),
+        };
+        if raw.contains(['\t', '\n', '\r']) {
+            raw.replace('\t', "\\t")
+                .replace('\n', "\\n")
+                .replace('\r', "\\r")
+        } else {
+            raw
+        }
+    };
+    let mut buf = String::new();
+    for p in clusters.pairs() {
+        buf.clear();
+        let _ = writeln!(
+            buf,
+            "{}\t{}\t{}",
+            id(&p.a),
+            id(&p.b),
+            json::number(p.similarity)
+        );
+        out.write_all(buf.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// What a run read, found and took, for the end-of-run summary ([`fmt::Display`]) and
+/// `--stats-json` ([`Summary::to_json`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Summary {
+    /// From reading.
+    pub read: ReadStats,
+    /// From the deduper, stage timings included.
+    pub run: RunStats,
+    /// Clusters found.
+    pub clusters: usize,
+    /// Paragraphs in clusters, representatives included.
+    pub members: usize,
+    /// Paragraphs a deduper removes (members but the kept one of each cluster).
+    pub duplicate_paragraphs: usize,
+    /// Bytes of those paragraphs.
+    pub bytes_removable: u64,
+    /// Threads the deduper ran on.
+    pub threads: usize,
+    /// Time to read the inputs.
+    pub read_time: Duration,
+    /// Time to write reports and outputs.
+    pub write_time: Duration,
+    /// Wall-clock time of the whole run.
+    pub total_time: Duration,
+}
+
+impl Summary {
+    /// The counts of a run; `removed` are the paragraphs it drops
+    /// ([`rewrite::removals`]). Times are zero: set them.
+    pub fn new(corpus: &Corpus, clusters: &Clusters, removed: &[rewrite::Removal]) -> Summary {
+        Summary {
+            read: *corpus.stats(),
+            run: *clusters.stats(),
+            clusters: clusters.len(),
+            members: clusters.iter().map(|c| c.len()).sum(),
+            duplicate_paragraphs: removed.len(),
+            bytes_removable: removed.iter().map(|r| r.paragraph.len() as u64).sum(),
+            ..Summary::default()
+        }
+    }
+
+    /// One JSON object:
+    ///
+    /// ```json
+    /// {"files":1,"documents":1,"paragraphs":24,"bytes":4370,"paragraph_bytes":4290,
+    ///  "exact_duplicates":0,"clusters":1,"members":2,"duplicate_paragraphs":1,
+    ///  "bytes_removable":296,"skipped":{"unreadable":0,"binary":0,"malformed":0},
+    ///  "invalid_utf8":0,"threads":2,
+    ///  "seconds":{"read":…,"paragraphs":…,"exact":…,"signatures":…,"candidates":…,
+    ///             "verify":…,"cluster":…,"write":…,"total":…}}
+    /// ```
+    ///
+    /// `bytes` counts the inputs after decompression, `paragraph_bytes` the text of
+    /// their paragraphs; `seconds.total` is the wall-clock time of the whole run.
+    pub fn to_json(&self) -> String {
+        let t = &self.run.timings;
+        let secs = |d: Duration| format!("{:.6}", d.as_secs_f64());
+        format!(
+            "{{\"files\":{},\"documents\":{},\"paragraphs\":{},\"bytes\":{},\"paragraph_bytes\":{},\
+             \"exact_duplicates\":{},\"clusters\":{},\"members\":{},\"duplicate_paragraphs\":{},\
+             \"bytes_removable\":{},\"skipped\":{{\"unreadable\":{},\"binary\":{},\"malformed\":{}}},\
+             \"invalid_utf8\":{},\"threads\":{},\"seconds\":{{\"read\":{},\"paragraphs\":{},\
+             \"exact\":{},\"signatures\":{},\"candidates\":{},\"verify\":{},\"cluster\":{},\
+             \"write\":{},\"total\":{}}}}}",
+            self.read.sources,
+            self.read.documents,
+            self.run.paragraphs,
+            self.read.bytes,
+            self.run.bytes,
+            self.run.exact_duplicates,
+            self.clusters,
+            self.members,
+            self.duplicate_paragraphs,
+            self.bytes_removable,
+            self.read.unreadable,
+            self.read.binary,
+            self.read.malformed,
+            self.read.invalid_utf8,
+            self.threads,
+            secs(self.read_time),
+            secs(t.paragraphs),
+            secs(t.exact),
+            secs(t.signatures),
+            secs(t.candidates),
+            secs(t.verify),
+            secs(t.cluster),
+            secs(self.write_time),
+            secs(self.total_time),
+        )
+    }
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A size in bytes, kB, MB or GB (powers of 10).
+fn mb(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{:.2} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.2} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// `N things`, with `thing` made plural unless N is 1.
+fn count(n: usize, thing: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {thing}{s}", thousands(n as u64))
+}
+
+fn rate(bytes: u64, d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s > 0.0 {
+        format!("{:.1} MB/s", bytes as f64 / 1e6 / s)
+    } else {
+        "- MB/s".to_string()
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+impl fmt::Display for Summary {
+    /// The end-of-run summary, a few lines for people.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = &self.read;
+        let t = &self.run.timings;
+        writeln!(
+            f,
+            "read       {}, {}, {} in {} ({})",
+            count(r.sources, "file"),
+            mb(r.bytes),
+            count(r.documents, "document"),
+            secs(self.read_time),
+            rate(r.bytes, self.read_time)
+        )?;
+        if r.unreadable + r.binary + r.malformed + r.invalid_utf8 > 0 {
+            writeln!(
+                f,
+                "skipped    {} unreadable, {} binary, {} malformed JSONL lines; {} decoded lossily (invalid UTF-8)",
+                r.unreadable, r.binary, r.malformed, r.invalid_utf8
+            )?;
+        }
+        let pct = if self.run.bytes > 0 {
+            100.0 * self.bytes_removable as f64 / self.run.bytes as f64
+        } else {
+            0.0
+        };
+        writeln!(
+            f,
+            "found      {} ({}): {}; {} with {}",
+            count(self.run.paragraphs, "paragraph"),
+            mb(self.run.bytes as u64),
+            count(self.run.exact_duplicates, "exact duplicate"),
+            count(self.clusters, "cluster"),
+            count(self.members, "member")
+        )?;
+        writeln!(
+            f,
+            "removable  {}, {} ({pct:.2}% of paragraph bytes)",
+            count(self.duplicate_paragraphs, "duplicate paragraph"),
+            mb(self.bytes_removable)
+        )?;
+        writeln!(
+            f,
+            "time       read {}, paragraphs {}, exact {}, signatures {}, candidates {}, verify {}, cluster {}, write {}; total {}",
+            secs(self.read_time),
+            secs(t.paragraphs),
+            secs(t.exact),
+            secs(t.signatures),
+            secs(t.candidates),
+            secs(t.verify),
+            secs(t.cluster),
+            secs(self.write_time),
+            secs(self.total_time)
+        )?;
+        let total = self.total_time.as_secs_f64();
+        let per_sec = if total > 0.0 {
+            self.run.paragraphs as f64 / total
+        } else {
+            0.0
+        };
+        write!(
+            f,
+            "throughput {}, {} paragraphs/s on {}",
+            rate(r.bytes, self.total_time),
+            thousands(per_sec as u64),
+            count(self.threads, "thread")
+        )
+    }
+}
+
+/// One line of progress while reading: `reading 12.30 / 48.00 MB  25%  92.1 MB/s  ETA
+/// 0:04`, or without the total, percentage and ETA when the total is unknown.
+pub fn progress_line(done: u64, total: Option<u64>, elapsed: Duration) -> String {
+    let speed = rate(done, elapsed);
+    match total {
+        Some(total) if total > 0 => {
+            let frac = (done as f64 / total as f64).min(1.0);
+            let s = elapsed.as_secs_f64();
+            let eta = if done > 0 && s > 0.0 {
+                let left = (total.saturating_sub(done)) as f64 / (done as f64 / s);
+                format!("{}:{:02}", left as u64 / 60, left as u64 % 60)
+            } else {
+                "-:--".to_string()
+            };
+            format!(
+                "reading {:.2} / {:.2} MB  {:3.0}%  {speed}  ETA {eta}",
+                done as f64 / 1e6,
+                total as f64 / 1e6,
+                frac * 100.0
+            )
+        }
+        _ => format!("reading {:.2} MB  {speed}", done as f64 / 1e6),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits() {
+        let got: Vec<String> = [0, 12, 999, 1000, 1234567]
+            .iter()
+            .map(|&n| thousands(n))
+            .collect();
+        assert_eq!(got, ["0", "12", "999", "1,000", "1,234,567"]);
+    }
+
+    #[test]
+    fn progress_line_shows_rate_and_eta() {
+        let d = Duration::from_secs(2);
+        assert_eq!(
+            progress_line(20_000_000, Some(80_000_000), d),
+            "reading 20.00 / 80.00 MB   25%  10.0 MB/s  ETA 0:06"
+        );
+        assert_eq!(
+            progress_line(5_000_000, None, d),
+            "reading 5.00 MB  2.5 MB/s"
+        );
+    }
+}

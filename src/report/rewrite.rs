@@ -1,0 +1,470 @@
+//! Writing sources back: without their duplicate paragraphs ([`write_deduped`]), or
+//! as annotations that list the duplicates' byte spans ([`write_annotations`]).
+//!
+//! What a removal removes: the paragraph's span and the line terminator (`\n` or
+//! `\r\n`) right after it, so that removing a paragraph removes its lines and nothing
+//! else. Blank lines around it, the whitespace and line endings of everything else,
+//! and bytes that are not valid UTF-8 stay as they were. In a JSONL record the same cut
+//! is made inside the text field's string literal, leaving every other byte of the line
+//! (other fields, escapes) as it was; a record with no paragraph left is dropped whole,
+//! line terminator included. Lines that were not records (blank, malformed) are copied
+//! unchanged. A gzip source is written gzip-compressed.
+
+use crate::cluster::Clusters;
+use crate::corpus::{Compression, Corpus, Source};
+use crate::paragraph::Paragraph;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// Which member of a cluster stays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Keep {
+    /// The first in input order (the representative). The default.
+    #[default]
+    First,
+    /// The longest in bytes; the first of those on a tie.
+    Longest,
+}
+
+/// A paragraph to remove.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Removal {
+    /// The paragraph.
+    pub paragraph: Paragraph,
+    /// Index of its cluster in [`Clusters::as_slice`].
+    pub cluster: usize,
+    /// Its similarity to the cluster's representative.
+    pub similarity: f64,
+}
+
+/// The paragraphs a deduper drops: in each cluster, every member but the kept one.
+/// Sorted by document and paragraph index.
+pub fn removals(clusters: &Clusters, keep: Keep) -> Vec<Removal> {
+    let mut out = Vec::with_capacity(clusters.duplicates());
+    for (ci, c) in clusters.iter().enumerate() {
+        let members = c.members();
+        let kept = match keep {
+            Keep::First => 0,
+            Keep::Longest => (0..members.len())
+                .rev()
+                .max_by_key(|&i| members[i].paragraph.len())
+                .unwrap_or(0),
+        };
+        out.extend(
+            members
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != kept)
+                .map(|(_, m)| Removal {
+                    paragraph: m.paragraph,
+                    cluster: ci,
+                    similarity: m.similarity,
+                }),
+        );
+    }
+    out.sort_by_key(|r| (r.paragraph.doc, r.paragraph.index));
+    out
+}
+
+/// The removals of documents `docs` (a slice of `removals`, which must be sorted).
+fn of_docs(removals: &[Removal], docs: Range<usize>) -> &[Removal] {
+    let lo = removals.partition_point(|r| (r.paragraph.doc as usize) < docs.start);
+    let hi = removals.partition_point(|r| (r.paragraph.doc as usize) < docs.end);
+    &removals[lo..hi]
+}
+
+/// `end` moved past the line terminator that follows it, if any.
+fn with_terminator(text: &str, end: usize) -> usize {
+    let rest = &text.as_bytes()[end..];
+    if rest.starts_with(b"\r\n") {
+        end + 2
+    } else if rest.starts_with(b"\n") {
+        end + 1
+    } else {
+        end
+    }
+}
+
+fn not_kept() -> io::Error {
+    io::Error::other("the original bytes were not kept (CorpusReader::keep_original)")
+}
+
+/// Writes source `source` of `corpus` without the paragraphs in `removals` (sorted, as
+/// [`removals`] returns them; those of other sources are ignored). Uncompressed: the
+/// caller compresses.
+///
+/// Errors: `out`'s, or the original bytes not kept.
+pub fn write_deduped(
+    corpus: &Corpus,
+    source: usize,
+    removals: &[Removal],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let original = corpus.original(source).ok_or_else(not_kept)?;
+    let src = &corpus.sources()[source];
+    let rems = of_docs(removals, src.documents());
+    let mut cursor = 0;
+    let mut rest = rems;
+    for doc in src.documents() {
+        let n = rest.partition_point(|r| r.paragraph.doc as usize == doc);
+        let (mine, later) = rest.split_at(n);
+        rest = later;
+        if mine.is_empty() {
+            continue;
+        }
+        let text = corpus.documents()[doc].text();
+        let cuts: Vec<Range<usize>> = mine
+            .iter()
+            .map(|r| r.paragraph.start..with_terminator(text, r.paragraph.end))
+            .collect();
+        let loc = corpus.locator(doc).ok_or_else(not_kept)?;
+        match corpus.documents()[doc].line_span() {
+            // A JSONL record: drop it if nothing is left, else cut inside its line.
+            Some(line) => {
+                out.write_all(&original[cursor..line.start])?;
+                let mut left = String::new();
+                let mut pos = 0;
+                for c in &cuts {
+                    left.push_str(&text[pos..c.start]);
+                    pos = c.end;
+                }
+                left.push_str(&text[pos..]);
+                if left.trim().is_empty() {
+                    cursor = line.end + usize::from(original.get(line.end) == Some(&b'\n'));
+                } else {
+                    let mut p = line.start;
+                    for c in &cuts {
+                        out.write_all(&original[p..loc.original_offset(c.start)])?;
+                        p = loc.original_offset(c.end);
+                    }
+                    out.write_all(&original[p..line.end])?;
+                    cursor = line.end;
+                }
+            }
+            // A text source: cut the paragraphs out of the file.
+            None => {
+                for c in &cuts {
+                    out.write_all(&original[cursor..loc.original_offset(c.start)])?;
+                    cursor = loc.original_offset(c.end);
+                }
+            }
+        }
+    }
+    out.write_all(&original[cursor..])
+}
+
+/// Writes one JSON object per document of source `source` (per record for JSONL, one
+/// for a text file), in order, listing the paragraphs in `removals` as byte spans,
+/// like dolma's attribute files:
+///
+/// ```json
+/// {"id":"a.txt","source":"a.txt","attributes":{"paradup__duplicate":[[120,460,0.77]],"paradup__cluster":[[120,460,0]]}}
+/// ```
+///
+/// `paradup__duplicate` holds `[start, end, similarity to the representative]`,
+/// `paradup__cluster` `[start, end, cluster index]`. Spans are byte offsets into the
+/// file for text sources, into the decoded text field for JSONL records (which also
+/// carry `"record"`, the 0-based line). Documents without duplicates get empty lists,
+/// so the lines match the records one for one.
+pub fn write_annotations(
+    corpus: &Corpus,
+    source: usize,
+    removals: &[Removal],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let src = &corpus.sources()[source];
+    let mut rest = of_docs(removals, src.documents());
+    for doc in src.documents() {
+        let n = rest.partition_point(|r| r.paragraph.doc as usize == doc);
+        let (mine, later) = rest.split_at(n);
+        rest = later;
+        let d = &corpus.documents()[doc];
+        let span = |p: &Paragraph| -> (usize, usize) {
+            match (d.record(), corpus.locator(doc)) {
+                (None, Some(loc)) => (loc.original_offset(p.start), loc.original_offset(p.end)),
+                _ => (p.start, p.end),
+            }
+        };
+        let mut line = String::from("{\"id\":");
+        super::json::push_str(&mut line, corpus.name_of(doc));
+        line.push_str(",\"source\":");
+        super::json::push_str(&mut line, src.name());
+        if let Some(r) = d.record() {
+            line.push_str(&format!(",\"record\":{r}"));
+        }
+        line.push_str(",\"attributes\":{\"paradup__duplicate\":[");
+        for (i, r) in mine.iter().enumerate() {
+            let (s, e) = span(&r.paragraph);
+            let sep = if i > 0 { "," } else { "" };
+            line.push_str(&format!("{sep}[{s},{e},{:?}]", r.similarity));
+        }
+        line.push_str("],\"paradup__cluster\":[");
+        for (i, r) in mine.iter().enumerate() {
+            let (s, e) = span(&r.paragraph);
+            let sep = if i > 0 { "," } else { "" };
+            line.push_str(&format!("{sep}[{s},{e},{}]", r.cluster));
+        }
+        line.push_str("]}}\n");
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// What [`write_tree`] writes for each source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Output {
+    /// The source without its duplicates ([`write_deduped`]), under its own relative
+    /// path, compressed as it was.
+    Deduped,
+    /// Its annotations ([`write_annotations`]), uncompressed, named after it: a `.gz`
+    /// suffix dropped and `.jsonl` added unless already there (`a.txt` →
+    /// `a.txt.jsonl`, `b.jsonl.gz` → `b.jsonl`).
+    Annotations,
+}
+
+/// The path of `source`'s output, relative to the output directory.
+pub fn output_path(source: &Source, what: Output) -> PathBuf {
+    let rel = source.relative();
+    match what {
+        Output::Deduped => rel.to_path_buf(),
+        Output::Annotations => {
+            let name = rel.to_string_lossy();
+            let name = name.strip_suffix(".gz").unwrap_or(&name);
+            if name.ends_with(".jsonl") {
+                PathBuf::from(name)
+            } else {
+                PathBuf::from(format!("{name}.jsonl"))
+            }
+        }
+    }
+}
+
+/// An output that must not be written; nothing is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputError {
+    message: String,
+}
+
+impl fmt::Display for OutputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for OutputError {}
+
+/// The output path of every source under `dir`, checked: two sources may not share
+/// one, and none may be an input file.
+pub fn plan_outputs(
+    corpus: &Corpus,
+    dir: &Path,
+    what: Output,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let inputs: HashSet<PathBuf> = corpus
+        .sources()
+        .iter()
+        .filter_map(|s| fs::canonicalize(s.path()?).ok())
+        .collect();
+    let mut seen: HashMap<PathBuf, &str> = HashMap::new();
+    let mut paths = Vec::with_capacity(corpus.sources().len());
+    for s in corpus.sources() {
+        let path = dir.join(output_path(s, what));
+        if let Some(other) = seen.insert(path.clone(), s.name()) {
+            return Err(OutputError {
+                message: format!(
+                    "{} and {} would both be written to {}",
+                    other,
+                    s.name(),
+                    path.display()
+                ),
+            });
+        }
+        if fs::canonicalize(&path).is_ok_and(|c| inputs.contains(&c)) {
+            return Err(OutputError {
+                message: format!("refusing to write {}: it is an input file", path.display()),
+            });
+        }
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+/// Writes every source's output under `dir` (see [`Output`]), creating directories.
+/// A file that cannot be written is passed to `on_error` and the others are still
+/// written. Returns the number of files written.
+///
+/// Errors, before anything is written: those of [`plan_outputs`].
+pub fn write_tree(
+    corpus: &Corpus,
+    removals: &[Removal],
+    dir: &Path,
+    what: Output,
+    mut on_error: impl FnMut(&Path, &io::Error),
+) -> Result<usize, OutputError> {
+    let paths = plan_outputs(corpus, dir, what)?;
+    let mut written = 0;
+    for (i, path) in paths.iter().enumerate() {
+        let gzip =
+            what == Output::Deduped && corpus.sources()[i].compression() == Compression::Gzip;
+        match write_one(corpus, i, removals, path, what, gzip) {
+            Ok(()) => written += 1,
+            Err(e) => on_error(path, &e),
+        }
+    }
+    Ok(written)
+}
+
+fn write_one(
+    corpus: &Corpus,
+    source: usize,
+    removals: &[Removal],
+    path: &Path,
+    what: Output,
+    gzip: bool,
+) -> io::Result<()> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let file = BufWriter::new(fs::File::create(path)?);
+    let write = |out: &mut dyn Write| match what {
+        Output::Deduped => write_deduped(corpus, source, removals, out),
+        Output::Annotations => write_annotations(corpus, source, removals, out),
+    };
+    if gzip {
+        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+        write(&mut gz)?;
+        gz.finish()?.flush()
+    } else {
+        let mut file = file;
+        write(&mut file)?;
+        file.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{CorpusReader, Input};
+    use crate::{Deduper, ParagraphMode};
+
+    fn corpus(name: &str, bytes: &[u8]) -> Corpus {
+        let inputs = [Input::Bytes {
+            name: name.to_string(),
+            bytes: bytes.to_vec(),
+        }];
+        CorpusReader::new().read(&inputs, |_| {}).unwrap()
+    }
+
+    fn dedup(c: &Corpus, mode: ParagraphMode, keep: Keep) -> (Vec<Removal>, Vec<u8>) {
+        let clusters = Deduper::builder()
+            .paragraphs(mode)
+            .build()
+            .unwrap()
+            .run(c.documents());
+        let r = removals(&clusters, keep);
+        let mut out = Vec::new();
+        write_deduped(c, 0, &r, &mut out).unwrap();
+        (r, out)
+    }
+
+    const P: &str = "the quick brown fox jumps over the lazy dog by the river bank";
+
+    /// `#` stands for the byte 0xff, which is not UTF-8.
+    fn with_ff(s: &str) -> Vec<u8> {
+        s.bytes()
+            .map(|b| if b == b'#' { 0xff } else { b })
+            .collect()
+    }
+
+    #[test]
+    fn text_removal_takes_the_lines_and_nothing_else() {
+        // The invalid byte before the removed paragraph shifts the decoded offsets.
+        let bytes = with_ff(&format!(
+            "{P}\r\n\r\n  other words caf# here\r\n\r\n{P}\r\n\r\nend line\n"
+        ));
+        let c = corpus("t.txt", &bytes);
+        let (r, out) = dedup(&c, ParagraphMode::Auto, Keep::First);
+        assert_eq!(r.len(), 1);
+        let want = with_ff(&format!(
+            "{P}\r\n\r\n  other words caf# here\r\n\r\n\r\nend line\n"
+        ));
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn keep_longest_keeps_the_longer_member() {
+        let src = format!("{P}\n{P} and then some\n");
+        let c = corpus("t.txt", src.as_bytes());
+        let (r, out) = dedup(&c, ParagraphMode::Lines, Keep::Longest);
+        assert_eq!(r[0].paragraph.line, 1);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{P} and then some\n")
+        );
+    }
+
+    #[test]
+    fn jsonl_cuts_inside_the_literal_and_drops_emptied_records() {
+        let src = format!(
+            "{{\"id\":1,\"text\":\"{P}\",\"x\":[1, 2]}}\n\
+             \n\
+             {{\"text\": \"keep\\u0020this\\n\\n{P}\" , \"id\":\"b\"}}\r\n\
+             broken\n\
+             {{\"id\":3,\"text\":\"{P}\"}}\n"
+        );
+        let c = corpus("r.jsonl", src.as_bytes());
+        let (r, out) = dedup(&c, ParagraphMode::Auto, Keep::First);
+        assert_eq!(r.len(), 2);
+        let want = "{\"id\":1,\"text\":\"".to_string()
+            + P
+            + "\",\"x\":[1, 2]}\n\n{\"text\": \"keep\\u0020this\\n\\n\" , \"id\":\"b\"}\r\nbroken\n";
+        assert_eq!(String::from_utf8(out).unwrap(), want);
+        let mut ann = Vec::new();
+        write_annotations(&c, 0, &r, &mut ann).unwrap();
+        let ann = String::from_utf8(ann).unwrap();
+        let lines: Vec<&str> = ann.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(
+            lines[0],
+            "{\"id\":\"1\",\"source\":\"r.jsonl\",\"record\":0,\"attributes\":{\"paradup__duplicate\":[],\"paradup__cluster\":[]}}"
+        );
+        assert_eq!(
+            lines[1],
+            format!(
+                "{{\"id\":\"b\",\"source\":\"r.jsonl\",\"record\":2,\"attributes\":{{\"paradup__duplicate\":[[11,{},1.0]],\"paradup__cluster\":[[11,{},0]]}}}}",
+                11 + P.len(),
+                11 + P.len()
+            )
+        );
+    }
+
+    #[test]
+    fn outputs_may_not_collide_or_overwrite_inputs() {
+        let inputs = [
+            Input::Bytes {
+                name: "x/a.txt".into(),
+                bytes: b"one".to_vec(),
+            },
+            Input::Bytes {
+                name: "y/a.txt".into(),
+                bytes: b"two".to_vec(),
+            },
+        ];
+        let c = CorpusReader::new().read(&inputs, |_| {}).unwrap();
+        let err = plan_outputs(&c, Path::new("out"), Output::Deduped).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x/a.txt and y/a.txt would both be written to out/a.txt"
+        );
+        assert_eq!(
+            output_path(&c.sources()[0], Output::Annotations),
+            PathBuf::from("a.txt.jsonl")
+        );
+    }
+}
