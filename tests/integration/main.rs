@@ -3,3 +3,4 @@
 mod seed;
 mod index;
 mod adversarial;
+mod dedup_cli;
