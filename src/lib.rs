@@ -116,6 +116,7 @@ pub mod lsh;
 pub mod minhash;
 pub mod paragraph;
 pub mod pipeline;
+pub mod simhash;
 pub mod report;
 pub mod text;
 
@@ -127,6 +128,7 @@ pub use lsh::{LshParams, LshWeights};
 pub use minhash::{MinHasher, Signature, SplitMix64, estimate_jaccard};
 pub use paragraph::{Paragraph, ParagraphMode, ParagraphSplitter, Paragraphs};
 pub use pipeline::{CandidateSearch, Deduper, DeduperBuilder, Verification};
+pub use simhash::{SimHashScratch, SimHasher, Weighting};
 pub use text::normalize::Normalizer;
 pub use text::shingle::{ShingleKind, ShingleScratch, Shingler};
 
