@@ -116,14 +116,15 @@ pub mod lsh;
 pub mod minhash;
 pub mod paragraph;
 pub mod pipeline;
-pub mod simhash;
 pub mod report;
+pub mod simhash;
 pub mod text;
 
 pub use cluster::{Cluster, Clusters, Member, Pair, RunStats, StageTimings, UnionFind};
 pub use error::{Error, ErrorKind, Result};
 pub use index::{Index, IndexParams, Match, Matches, Sketch, SketchScratch, Sketcher};
 pub use lsh::banded::LshIndex;
+pub use lsh::hamming::{HammingIndex, HammingParams, HammingScratch, HammingSearch};
 pub use lsh::{LshParams, LshWeights};
 pub use minhash::{MinHasher, Signature, SplitMix64, estimate_jaccard};
 pub use paragraph::{Paragraph, ParagraphMode, ParagraphSplitter, Paragraphs};

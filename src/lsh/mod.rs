@@ -24,6 +24,7 @@
 //! bucket's members to its first member: `O(n log n)` per band, never all pairs.
 
 pub mod banded;
+pub mod hamming;
 
 use crate::error::{ErrorKind, Result};
 
