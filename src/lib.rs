@@ -128,6 +128,7 @@ pub use lsh::hamming::{HammingIndex, HammingParams, HammingScratch, HammingSearc
 pub use lsh::{LshParams, LshWeights};
 pub use minhash::{MinHasher, Signature, SplitMix64, estimate_jaccard};
 pub use paragraph::{Paragraph, ParagraphMode, ParagraphSplitter, Paragraphs};
+pub use pipeline::Method;
 pub use pipeline::{CandidateSearch, Deduper, DeduperBuilder, Verification};
 pub use simhash::{SimHashScratch, SimHasher, Weighting};
 pub use text::normalize::Normalizer;

@@ -9,24 +9,43 @@
 //!    first of each group goes on. (A paragraph that is empty after normalization, say
 //!    `* * *`, is keyed by its raw trimmed text instead, so that different ornaments do
 //!    not merge.)
-//! 3. **Signatures**: shingles and MinHash of each distinct text, in parallel with
-//!    per-thread scratch (`map_init`), into one contiguous `u32` buffer.
-//! 4. **Candidates**: banded LSH (per band in parallel, sort-based buckets), or all pairs
-//!    with [`CandidateSearch::Exhaustive`].
+//! 3. **Signatures**: with [`Method::MinHash`] (the default), shingles and MinHash of
+//!    each distinct text, in parallel with per-thread scratch (`map_init`), into one
+//!    contiguous `u32` buffer; with [`Method::SimHash`], one 64-bit SimHash fingerprint
+//!    per distinct text ([`SimHasher`]).
+//! 4. **Candidates**: banded LSH (per band in parallel, sort-based buckets) over MinHash
+//!    signatures, or the permuted-table Hamming search over SimHash fingerprints (per
+//!    table in parallel; [`HammingSearch`]); or all pairs with
+//!    [`CandidateSearch::Exhaustive`].
 //! 5. **Verification**: each candidate pair is checked, by exact Jaccard of the shingle
 //!    sets (recomputed for the paragraphs involved in some candidate pair only) or by
-//!    the signature estimate, against the threshold.
+//!    the signature estimate, against the threshold. Both methods share this step, so
+//!    with exact verification SimHash only changes which pairs are looked at.
 //! 6. **Clusters**: union-find over exact-duplicate links and verified pairs; each
 //!    member's similarity to the representative.
 //!
 //! The result does not depend on the number of threads (tested).
+//!
+//! # MinHash or SimHash
+//!
+//! Both methods find candidates that exact Jaccard then verifies, so they differ in
+//! recall and cost, not in precision. MinHash with LSH targets a Jaccard threshold
+//! directly and is the default. SimHash keeps 8 bytes per paragraph instead of 512
+//! (128 MinHash slots) and fingerprints about 1.8× faster, but a fixed Hamming radius is
+//! coarse: a short paragraph moves many bits for one edited word. On `gutenberg-editions`
+//! at the defaults, SimHash recalls 0.9949 of the positive pairs against MinHash's
+//! 0.9982 (0.9932 against 0.9952 for paragraphs under 20 words) at the same F1 (0.987)
+//! and the same total time; the full tables are in the [`simhash`](crate::simhash)
+//! module docs.
 
 use crate::cluster::{Cluster, Clusters, Member, Pair, RunStats, StageTimings, UnionFind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::lsh::banded::{band_key, bucket_edges};
+use crate::lsh::hamming::{HammingParams, HammingScratch, HammingSearch};
 use crate::lsh::{LshParams, LshWeights};
 use crate::minhash::{DEFAULT_NUM_PERM, MinHasher, estimate_jaccard};
 use crate::paragraph::{Paragraph, ParagraphMode, ParagraphSplitter};
+use crate::simhash::{SimHashScratch, SimHasher, Weighting, estimate_cosine, hamming};
 use crate::text::normalize::Normalizer;
 use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler, jaccard};
 use rayon::prelude::*;
@@ -35,6 +54,50 @@ use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 /// Default Jaccard threshold. See the crate docs ("Choosing the defaults").
 pub const DEFAULT_THRESHOLD: f64 = 0.5;
+
+/// Default SimHash search radius in bits. See the [`simhash`](crate::simhash) module
+/// docs ("What `max_hamming` means for paragraphs") for the measurements behind it.
+pub const DEFAULT_MAX_HAMMING: u32 = 10;
+
+/// Which sketch of each paragraph finds the candidate pairs.
+///
+/// ```
+/// use paradup::{Deduper, Method};
+///
+/// let docs = [
+///     "The cat sat on the mat and looked out of the window at the rain.",
+///     "The cat sat on the mat and looked out of the window at the snow.",
+///     "Something else entirely, about dogs.",
+/// ];
+/// let d = Deduper::builder().method(Method::simhash()).build().unwrap();
+/// let clusters = d.run(&docs);
+/// assert_eq!(clusters.len(), 1);
+/// assert_eq!(clusters.as_slice()[0].len(), 2);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Method {
+    /// MinHash signatures and banded LSH, tuned to the Jaccard threshold. The default.
+    #[default]
+    MinHash,
+    /// 64-bit SimHash fingerprints ([`SimHasher`]); pairs of paragraphs whose
+    /// fingerprints differ in at most `max_hamming` bits are candidates. A radius of 64
+    /// or more makes every pair a candidate.
+    SimHash {
+        /// The search radius in bits. Default (with [`Method::simhash`]):
+        /// [`DEFAULT_MAX_HAMMING`].
+        max_hamming: u32,
+    },
+}
+
+impl Method {
+    /// SimHash with the default radius [`DEFAULT_MAX_HAMMING`].
+    pub fn simhash() -> Method {
+        Method::SimHash {
+            max_hamming: DEFAULT_MAX_HAMMING,
+        }
+    }
+}
 
 /// How candidate pairs are checked before they join a cluster.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -46,6 +109,10 @@ pub enum Verification {
     Exact,
     /// The MinHash estimate (fraction of equal slots). Cheaper, but a pair near the
     /// threshold can fall on either side.
+    ///
+    /// With [`Method::SimHash`] there is no Jaccard estimate: a pair passes when its
+    /// fingerprints are within `max_hamming` bits (the threshold plays no part), and its
+    /// similarity is the estimated cosine `cos(π · distance / 64)`.
     Signature,
 }
 
@@ -53,10 +120,12 @@ pub enum Verification {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CandidateSearch {
-    /// Banded LSH over MinHash signatures. The default.
+    /// The method's index: banded LSH over MinHash signatures, the permuted-table
+    /// Hamming search over SimHash fingerprints. The default.
     #[default]
     Lsh,
-    /// Every pair of distinct texts: quadratic, for small inputs and for testing LSH.
+    /// Every pair of distinct texts, whatever the method: quadratic, for small inputs
+    /// and for testing the indexes.
     Exhaustive,
 }
 
@@ -74,6 +143,9 @@ pub struct DeduperBuilder {
     paragraphs: ParagraphMode,
     normalizer: Normalizer,
     threads: Option<usize>,
+    method: Method,
+    simhash_features: ShingleKind,
+    simhash_weighting: Weighting,
 }
 
 impl Default for DeduperBuilder {
@@ -90,6 +162,9 @@ impl Default for DeduperBuilder {
             paragraphs: ParagraphMode::default(),
             normalizer: Normalizer::new(),
             threads: None,
+            method: Method::default(),
+            simhash_features: crate::simhash::DEFAULT_FEATURES,
+            simhash_weighting: Weighting::default(),
         }
     }
 }
@@ -165,17 +240,41 @@ impl DeduperBuilder {
         self
     }
 
+    /// How candidates are found: MinHash with LSH, or SimHash with a Hamming radius.
+    /// Default: [`Method::MinHash`].
+    pub fn method(&mut self, method: Method) -> &mut Self {
+        self.method = method;
+        self
+    }
+
+    /// The features SimHash fingerprints (with [`Method::SimHash`]); verification still
+    /// uses the [shingles](Self::shingles). Default:
+    /// [`simhash::DEFAULT_FEATURES`](crate::simhash::DEFAULT_FEATURES), character 4-grams.
+    pub fn simhash_features(&mut self, kind: ShingleKind) -> &mut Self {
+        self.simhash_features = kind;
+        self
+    }
+
+    /// How SimHash weighs features. Default: [`Weighting::TermFrequency`].
+    pub fn simhash_weighting(&mut self, weighting: Weighting) -> &mut Self {
+        self.simhash_weighting = weighting;
+        self
+    }
+
     /// Validates the configuration and builds the deduper.
     ///
-    /// Errors: a threshold outside `(0, 1]`, `num_perm == 0`, `n == 0`, bands or rows
-    /// of zero or `bands · rows > num_perm`, invalid weights, `threads(0)`, or a thread
-    /// pool that cannot be created.
+    /// Errors: a threshold outside `(0, 1]`, `num_perm == 0`, `n == 0` (shingles or
+    /// SimHash features), bands or rows of zero or `bands · rows > num_perm`, invalid
+    /// weights, `threads(0)`, or a thread pool that cannot be created.
     pub fn build(&self) -> Result<Deduper> {
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
             return Err(ErrorKind::InvalidThreshold(self.threshold).into());
         }
         let shingler = Shingler::try_new(self.shingle)?.with_seed(self.seed);
         let hasher = MinHasher::try_new(self.num_perm, self.seed)?;
+        let simhasher = SimHasher::try_new(self.simhash_features)?
+            .with_weighting(self.simhash_weighting)
+            .with_seed(self.seed);
         self.weights.validate()?;
         let lsh = match self.lsh {
             Some((bands, rows)) => LshParams::new(bands, rows, self.num_perm)?,
@@ -202,6 +301,8 @@ impl DeduperBuilder {
             splitter: ParagraphSplitter::new(self.paragraphs),
             normalizer: self.normalizer,
             pool,
+            method: self.method,
+            simhasher,
         })
     }
 }
@@ -229,11 +330,39 @@ pub struct Deduper {
     splitter: ParagraphSplitter,
     normalizer: Normalizer,
     pool: Option<rayon::ThreadPool>,
+    method: Method,
+    simhasher: SimHasher,
 }
 
 impl Default for Deduper {
     fn default() -> Deduper {
         Deduper::new()
+    }
+}
+
+/// The sketches of the distinct texts, by method.
+enum Sketches {
+    MinHash {
+        /// `k` slots per distinct text, contiguous.
+        sigs: Vec<u32>,
+        k: usize,
+        /// Whether each distinct text has shingles.
+        live: Vec<bool>,
+    },
+    SimHash {
+        fps: Vec<u64>,
+        /// The radius, at most 64.
+        max_hamming: u32,
+        /// Whether each distinct text has features.
+        live: Vec<bool>,
+    },
+}
+
+impl Sketches {
+    fn live(&self) -> &[bool] {
+        match self {
+            Sketches::MinHash { live, .. } | Sketches::SimHash { live, .. } => live,
+        }
     }
 }
 
@@ -277,6 +406,16 @@ impl Deduper {
         &self.hasher
     }
 
+    /// The candidate method in use.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The SimHash hasher (used with [`Method::SimHash`]).
+    pub fn simhasher(&self) -> &SimHasher {
+        &self.simhasher
+    }
+
     /// The normalizer in use.
     pub fn normalizer(&self) -> &Normalizer {
         &self.normalizer
@@ -288,6 +427,13 @@ impl Deduper {
     }
 
     /// Normalized text → sorted shingle set, with caller scratch.
+    /// Normalized text → shingle hashes in text order (unsorted: enough for MinHash).
+    fn shingle_hashes(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u64>) {
+        self.normalizer.normalize_into(text, &mut scratch.text);
+        self.shingler
+            .shingles_into(&scratch.text, &mut scratch.shingle, out);
+    }
+
     fn shingle_set(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u64>) {
         self.normalizer.normalize_into(text, &mut scratch.text);
         self.shingler
@@ -378,32 +524,60 @@ impl Deduper {
         let distinct = canon.len();
         timings.exact = lap(&mut clock);
 
-        // 3. Signatures of distinct texts, into one contiguous buffer.
-        let k = self.hasher.num_perm();
-        let mut sigs = vec![0u32; distinct * k];
-        let has_shingles: Vec<bool> = sigs
-            .par_chunks_mut(k.max(1))
-            .zip(canon.par_iter())
-            .map_init(
-                || (Scratch::default(), Vec::new()),
-                |(scratch, set), (sig, &id)| {
-                    self.shingle_set(text(&paragraphs[id as usize]), scratch, set);
-                    self.hasher.signature_into(set, sig);
-                    !set.is_empty()
-                },
-            )
-            .collect();
+        // 3. Signatures of distinct texts: MinHash slots in one contiguous buffer, or
+        //    one SimHash fingerprint each.
+        let sketches = match self.method {
+            Method::MinHash => {
+                let k = self.hasher.num_perm();
+                let mut sigs = vec![0u32; distinct * k];
+                let live: Vec<bool> = sigs
+                    .par_chunks_mut(k.max(1))
+                    .zip(canon.par_iter())
+                    .map_init(
+                        || (Scratch::default(), Vec::new()),
+                        |(scratch, set), (sig, &id)| {
+                            self.shingle_hashes(text(&paragraphs[id as usize]), scratch, set);
+                            self.hasher.signature_into(set, sig);
+                            !set.is_empty()
+                        },
+                    )
+                    .collect();
+                Sketches::MinHash { sigs, k, live }
+            }
+            Method::SimHash { max_hamming } => {
+                // A text has features exactly when its normalized text is not empty,
+                // which is also when it has shingles: the same paragraphs stay live.
+                let (fps, live): (Vec<u64>, Vec<bool>) = canon
+                    .par_iter()
+                    .map_init(
+                        || (String::new(), SimHashScratch::default()),
+                        |(buf, scratch), &id| {
+                            self.normalizer
+                                .normalize_into(text(&paragraphs[id as usize]), buf);
+                            let (fp, count) = self.simhasher.fingerprint_counted(buf, scratch);
+                            (fp, count > 0)
+                        },
+                    )
+                    .unzip();
+                Sketches::SimHash {
+                    fps,
+                    max_hamming: max_hamming.min(crate::simhash::BITS),
+                    live,
+                }
+            }
+        };
 
         timings.signatures = lap(&mut clock);
 
         // 4. Candidate pairs of distinct texts (indices into `canon`), (lo, hi).
         let live: Vec<u32> = (0..distinct as u32)
-            .filter(|&c| has_shingles[c as usize])
+            .filter(|&c| sketches.live()[c as usize])
             .collect();
-        let mut edges: Vec<(u32, u32)> = match self.search {
-            CandidateSearch::Lsh => (0..self.lsh.bands)
+        let mut edges: Vec<(u32, u32)> = match (self.search, &sketches) {
+            (CandidateSearch::Lsh, Sketches::MinHash { sigs, k, .. }) => (0..self.lsh.bands)
                 .into_par_iter()
                 .map(|band| {
+                    let k = *k;
                     let mut buf = Vec::new();
                     let mut keys: Vec<(u64, u32)> = live
                         .iter()
@@ -420,7 +594,32 @@ impl Deduper {
                     a.append(&mut b);
                     a
                 }),
-            CandidateSearch::Exhaustive => live
+            (
+                CandidateSearch::Lsh,
+                Sketches::SimHash {
+                    fps, max_hamming, ..
+                },
+            ) => {
+                let live_fps: Vec<u64> = live.iter().map(|&c| fps[c as usize]).collect();
+                let search =
+                    HammingSearch::new(HammingParams::for_size(*max_hamming, live_fps.len()));
+                (0..search.tables())
+                    .into_par_iter()
+                    .map(|table| {
+                        let (mut scratch, mut pairs) = (HammingScratch::default(), Vec::new());
+                        search.table_pairs(table, &live_fps, &mut scratch, &mut pairs);
+                        // `live` is ascending, so (i, j) with i < j maps to (lo, hi).
+                        pairs
+                            .into_iter()
+                            .map(|(i, j)| (live[i as usize], live[j as usize]))
+                            .collect::<Vec<_>>()
+                    })
+                    .reduce(Vec::new, |mut a, mut b| {
+                        a.append(&mut b);
+                        a
+                    })
+            }
+            (CandidateSearch::Exhaustive, _) => live
                 .par_iter()
                 .enumerate()
                 .flat_map_iter(|(i, &a)| live[i + 1..].iter().map(move |&b| (a, b)))
@@ -439,22 +638,36 @@ impl Deduper {
             Verification::Signature => None,
         };
         let similarity = |a: u32, b: u32| -> f64 {
-            match &sets {
-                Some((slot, sets)) => jaccard(
+            match (&sets, &sketches) {
+                (Some((slot, sets)), _) => jaccard(
                     &sets[slot[a as usize] as usize],
                     &sets[slot[b as usize] as usize],
                 ),
-                None => estimate_jaccard(
+                (None, Sketches::MinHash { sigs, k, .. }) => estimate_jaccard(
                     &sigs[a as usize * k..(a as usize + 1) * k],
                     &sigs[b as usize * k..(b as usize + 1) * k],
                 ),
+                (None, Sketches::SimHash { fps, .. }) => {
+                    estimate_cosine(hamming(fps[a as usize], fps[b as usize]))
+                }
+            }
+        };
+        let passes = |a: u32, b: u32, s: f64| -> bool {
+            match (&sets, &sketches) {
+                (
+                    None,
+                    Sketches::SimHash {
+                        fps, max_hamming, ..
+                    },
+                ) => hamming(fps[a as usize], fps[b as usize]) <= *max_hamming,
+                _ => s >= self.threshold,
             }
         };
         let verified: Vec<(u32, u32, f64)> = edges
             .par_iter()
             .filter_map(|&(a, b)| {
                 let s = similarity(a, b);
-                (s >= self.threshold).then_some((a, b, s))
+                passes(a, b, s).then_some((a, b, s))
             })
             .collect();
         drop(edges);

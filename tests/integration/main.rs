@@ -4,3 +4,4 @@ mod seed;
 mod index;
 mod adversarial;
 mod dedup_cli;
+mod simhash;
