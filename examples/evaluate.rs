@@ -2,15 +2,21 @@
 //!
 //! ```text
 //! cargo run --release --example evaluate -- [SET_DIR] [--threshold 0.5,0.6] [--shingles w3,w5,c5] [--num-perm 128]
+//! cargo run --release --example evaluate -- --method minhash,simhash --max-hamming 3,6,9 --features w1,w3,c4 --weighting tf,uniform
 //! ```
 //!
 //! SET_DIR holds `docs.jsonl` or `docs.jsonl.gz` (objects with `id` and `text`) and
 //! `pairs.tsv` (`id_a id_b label match_type ...`). Each document is one paragraph. A pair
 //! is predicted when both paragraphs are in one cluster. One row per setting of the
-//! sweep (the cross product of the lists).
+//! sweep (the cross product of the lists; the MinHash lists apply to MinHash rows, the
+//! SimHash lists to SimHash rows). Besides precision, recall and F1, each row gives the
+//! recall per match type, the recall by the length of the shorter paragraph of the pair
+//! (in words), the candidate pairs the method proposed, and the seconds of the run.
 
 use clap::Parser;
-use paradup::{CandidateSearch, Deduper, ParagraphMode, ShingleKind, Verification};
+use paradup::{
+    CandidateSearch, Deduper, Method, ParagraphMode, ShingleKind, Verification, Weighting,
+};
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -40,6 +46,21 @@ struct Args {
     /// Verify with the signature estimate instead of exact Jaccard.
     #[arg(long)]
     signature_verify: bool,
+    /// Candidate methods to try, comma-separated: minhash, simhash.
+    #[arg(long, default_value = "minhash", value_delimiter = ',')]
+    method: Vec<String>,
+    /// SimHash search radii (bits) to try, comma-separated.
+    #[arg(long, default_value = "6", value_delimiter = ',')]
+    max_hamming: Vec<u32>,
+    /// SimHash features to try, comma-separated: wN or cN (w1 = single words).
+    #[arg(long, default_value = "w1", value_delimiter = ',')]
+    features: Vec<String>,
+    /// SimHash weightings to try, comma-separated: tf (term frequency) or uniform.
+    #[arg(long, default_value = "tf", value_delimiter = ',')]
+    weighting: Vec<String>,
+    /// Run on this many threads (default: all).
+    #[arg(long)]
+    threads: Option<usize>,
     /// Write the predicted pairs of the last setting to this file (id_a TAB id_b).
     #[arg(long)]
     pairs_out: Option<PathBuf>,
@@ -54,6 +75,69 @@ fn parse_kind(s: &str) -> Result<ShingleKind, String> {
         _ => Err(format!("bad shingle spec {s:?}: use wN or cN")),
     }
 }
+
+fn parse_weighting(s: &str) -> Result<Weighting, String> {
+    match s {
+        "tf" => Ok(Weighting::TermFrequency),
+        "uniform" => Ok(Weighting::Uniform),
+        _ => Err(format!("bad weighting {s:?}: use tf or uniform")),
+    }
+}
+
+/// One setting of the sweep's method part.
+struct Setting {
+    method: Method,
+    num_perm: usize,
+    features: ShingleKind,
+    weighting: Weighting,
+    label: String,
+}
+
+/// The MinHash and SimHash settings of the sweep.
+fn settings(args: &Args) -> Result<Vec<Setting>, String> {
+    let mut out = Vec::new();
+    for m in &args.method {
+        match m.as_str() {
+            "minhash" => {
+                for &k in &args.num_perm {
+                    out.push(Setting {
+                        method: Method::MinHash,
+                        num_perm: k,
+                        features: paradup::simhash::DEFAULT_FEATURES,
+                        weighting: Weighting::default(),
+                        label: format!("minhash {k} perm"),
+                    });
+                }
+            }
+            "simhash" => {
+                for f in &args.features {
+                    let kind = parse_kind(f)?;
+                    for w in &args.weighting {
+                        let weighting = parse_weighting(w)?;
+                        for &max_hamming in &args.max_hamming {
+                            out.push(Setting {
+                                method: Method::SimHash { max_hamming },
+                                num_perm: args.num_perm.first().copied().unwrap_or(128),
+                                features: kind,
+                                weighting,
+                                label: format!("simhash {f} {w} k={max_hamming}"),
+                            });
+                        }
+                    }
+                }
+            }
+            _ => return Err(format!("bad method {m:?}: use minhash or simhash")),
+        }
+    }
+    Ok(out)
+}
+
+/// The length class of a pair: words in its shorter paragraph.
+const LENGTHS: [(usize, usize, &str); 3] = [
+    (0, 20, "<20 words"),
+    (20, 50, "20-49 words"),
+    (50, usize::MAX, ">=50 words"),
+];
 
 fn read_docs(dir: &Path) -> Result<(Vec<String>, Vec<String>), String> {
     let plain = dir.join("docs.jsonl");
@@ -147,26 +231,45 @@ fn run(args: &Args) -> Result<(), String> {
         labelled.len(),
         gold.len()
     );
-    print!("| shingles | threshold | num_perm | precision | recall | F1 |");
+    let words: std::collections::HashMap<&str, usize> = ids
+        .iter()
+        .zip(&texts)
+        .map(|(id, t)| (id.as_str(), t.split_whitespace().count()))
+        .collect();
+    let shorter = |p: &(String, String)| {
+        let w = |id: &String| words.get(id.as_str()).copied().unwrap_or(0);
+        w(&p.0).min(w(&p.1))
+    };
+    print!("| method | shingles | threshold | precision | recall | F1 |");
     for k in &kinds {
         print!(" recall {k} |");
     }
-    println!(" seconds |");
+    for (_, _, name) in LENGTHS {
+        print!(" recall {name} |");
+    }
+    println!(" candidates | seconds |");
     print!("|---|---|---|---|---|---|");
-    for _ in &kinds {
+    for _ in kinds.iter().chain(&["", "", ""]) {
         print!("---|");
     }
-    println!("---|");
+    println!("---|---|");
+    let settings = settings(args)?;
     let mut last = Vec::new();
     for spec in &args.shingles {
         let kind = parse_kind(spec)?;
         for &t in &args.threshold {
-            for &k in &args.num_perm {
+            for set in &settings {
                 let mut b = Deduper::builder();
                 b.threshold(t)
                     .shingles(kind)
-                    .num_perm(k)
+                    .num_perm(set.num_perm)
+                    .method(set.method)
+                    .simhash_features(set.features)
+                    .simhash_weighting(set.weighting)
                     .paragraphs(ParagraphMode::Whole);
+                if let Some(n) = args.threads {
+                    b.threads(n);
+                }
                 if args.exhaustive {
                     b.candidates(CandidateSearch::Exhaustive);
                 }
@@ -201,7 +304,8 @@ fn run(args: &Args) -> Result<(), String> {
                 } else {
                     2.0 * precision * recall / (precision + recall)
                 };
-                print!("| {spec} | {t} | {k} | {precision:.4} | {recall:.4} | {f1:.4} |");
+                let label = &set.label;
+                print!("| {label} | {spec} | {t} | {precision:.4} | {recall:.4} | {f1:.4} |");
                 for kname in &kinds {
                     let g: Vec<_> = labelled
                         .iter()
@@ -211,7 +315,15 @@ fn run(args: &Args) -> Result<(), String> {
                     let hit = g.iter().filter(|p| pred.contains(**p)).count();
                     print!(" {:.4} |", hit as f64 / g.len().max(1) as f64);
                 }
-                println!(" {secs:.2} |");
+                for (lo, hi, _) in LENGTHS {
+                    let g: Vec<_> = gold
+                        .iter()
+                        .filter(|p| (lo..hi).contains(&shorter(p)))
+                        .collect();
+                    let hit = g.iter().filter(|p| pred.contains(**p)).count();
+                    print!(" {:.4} ({}) |", hit as f64 / g.len().max(1) as f64, g.len());
+                }
+                println!(" {} | {secs:.2} |", clusters.stats().candidates);
                 last = {
                     let mut v: Vec<_> = pred.into_iter().collect();
                     v.sort();
