@@ -98,9 +98,10 @@ struct Args {
     #[arg(long, value_enum, default_value_t = KeepArg::First)]
     keep: KeepArg,
 
-    /// Instead of removing, write under DIR one JSONL file per input (a.txt ->
-    /// a.txt.jsonl, b.jsonl.gz -> b.jsonl) with one line per document, listing the
-    /// byte spans of its duplicate paragraphs, like dolma's attribute files.
+    /// Write under DIR one JSONL file per input (a.txt -> a.txt.jsonl, b.jsonl.gz ->
+    /// b.jsonl), one line per document, listing the byte spans of the duplicate
+    /// paragraphs that --write-deduped would remove, like dolma's attribute files: for
+    /// pipelines that remove later. Works alone or with --write-deduped.
     #[arg(long, value_name = "DIR")]
     annotate: Option<PathBuf>,
 

@@ -34,9 +34,12 @@ pub fn text_of<'c>(corpus: &'c Corpus, p: &Paragraph) -> &'c str {
 /// in the decoded text field for a JSONL record.
 pub fn reported_span(corpus: &Corpus, p: &Paragraph) -> (usize, usize) {
     let doc = p.doc as usize;
-    match (corpus.documents()[doc].record(), corpus.locator(doc)) {
-        (None, Some(loc)) => (loc.original_offset(p.start), loc.original_offset(p.end)),
-        _ => (p.start, p.end),
+    if corpus.documents()[doc].record().is_some() {
+        return (p.start, p.end);
+    }
+    match corpus.locator(doc) {
+        Some(loc) => (loc.original_offset(p.start), loc.original_offset(p.end)),
+        None => (p.start, p.end),
     }
 }
 

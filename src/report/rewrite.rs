@@ -184,12 +184,7 @@ pub fn write_annotations(
         let (mine, later) = rest.split_at(n);
         rest = later;
         let d = &corpus.documents()[doc];
-        let span = |p: &Paragraph| -> (usize, usize) {
-            match (d.record(), corpus.locator(doc)) {
-                (None, Some(loc)) => (loc.original_offset(p.start), loc.original_offset(p.end)),
-                _ => (p.start, p.end),
-            }
-        };
+        let span = |p: &Paragraph| super::reported_span(corpus, p);
         let mut line = String::from("{\"id\":");
         super::json::push_str(&mut line, corpus.name_of(doc));
         line.push_str(",\"source\":");
