@@ -90,7 +90,7 @@ pub fn paragraphs(count: usize, words: usize, seed: u64) -> Vec<String> {
                     p.push(' ');
                 }
                 p.push_str(VOCAB[g.next_u64() as usize % VOCAB.len()]);
-                if g.next_u64() % 11 == 0 {
+                if g.next_u64().is_multiple_of(11) {
                     p.push(',');
                 }
             }

@@ -313,11 +313,11 @@ fn run(args: &Args) -> Result<u8, Fatal> {
     if !args.quiet {
         eprintln!("{summary}");
     }
-    if let Some(path) = &args.stats_json {
-        if let Err(e) = std::fs::write(path, summary.to_json() + "\n") {
-            eprintln!("dedup: warning: {}: cannot write: {e}", path.display());
-            status = 1;
-        }
+    if let Some(path) = &args.stats_json
+        && let Err(e) = std::fs::write(path, summary.to_json() + "\n")
+    {
+        eprintln!("dedup: warning: {}: cannot write: {e}", path.display());
+        status = 1;
     }
     Ok(status)
 }

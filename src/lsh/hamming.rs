@@ -519,7 +519,7 @@ mod tests {
                 near ^= 1 << (g.next_u64() % 64);
             }
             fps.push(near);
-            if g.next_u64() % 8 == 0 {
+            if g.next_u64().is_multiple_of(8) {
                 fps.push(base);
             }
         }

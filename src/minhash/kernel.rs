@@ -86,7 +86,8 @@ pub(crate) fn update(a: &[u64], b: &[u64], shingles: &[u64], sig: &mut [u32]) {
     update_with(Kernel::selected(), a, b, shingles, sig)
 }
 
-/// [`update`] with an explicit kernel; an unavailable one falls back to scalar.
+/// Folds `shingles` into `sig` with an explicit kernel; an unavailable one falls back
+/// to scalar.
 ///
 /// # Panics
 /// If `a`, `b` and `sig` differ in length.
@@ -237,8 +238,8 @@ mod x86 {
                         m[j] = _mm_min_epu32(m[j], hi);
                     }
                 }
-                for j in 0..4 {
-                    _mm_storeu_si128(sp.add(4 * j) as *mut __m128i, m[j]);
+                for (j, mj) in m.iter().enumerate() {
+                    _mm_storeu_si128(sp.add(4 * j) as *mut __m128i, *mj);
                 }
             }
         }
