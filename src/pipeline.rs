@@ -431,7 +431,7 @@ impl Deduper {
     fn shingle_hashes(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u64>) {
         self.normalizer.normalize_into(text, &mut scratch.text);
         self.shingler
-            .shingles_into(&scratch.text, &mut scratch.shingle, out);
+            .hashes_into(&scratch.text, &mut scratch.shingle, out);
     }
 
     fn shingle_set(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u64>) {

@@ -15,11 +15,21 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 #[inline]
 pub fn band_key(params: LshParams, band: usize, sig: &[u32], buf: &mut Vec<u8>) -> u64 {
     let rows = &sig[band * params.rows..(band + 1) * params.rows];
-    buf.clear();
-    for r in rows {
-        buf.extend_from_slice(&r.to_le_bytes());
-    }
-    xxh3_64_with_seed(buf, band as u64)
+    // Bands of up to 32 rows go through a stack buffer; longer ones through `buf`.
+    let mut stack = [0u8; 128];
+    let bytes: &[u8] = if rows.len() * 4 <= stack.len() {
+        for (chunk, r) in stack.chunks_exact_mut(4).zip(rows) {
+            chunk.copy_from_slice(&r.to_le_bytes());
+        }
+        &stack[..rows.len() * 4]
+    } else {
+        buf.clear();
+        for r in rows {
+            buf.extend_from_slice(&r.to_le_bytes());
+        }
+        buf
+    };
+    xxh3_64_with_seed(bytes, band as u64)
 }
 
 /// Appends to `edges` the candidate pairs of one band, in batch.

@@ -156,39 +156,52 @@ impl Normalizer {
         &TABLES[self.lowercase as usize | (!self.punctuation as usize) << 1]
     }
 
+    /// The Unicode path. ASCII characters still go through the byte table; only the
+    /// others pay for case folding and classification.
     fn unicode(&self, text: &str, out: &mut String) {
+        let table = self.ascii_table();
         let mut sink = Sink {
             out,
             pending_space: false,
             punctuation: self.punctuation,
         };
-        let lowercase = self.lowercase;
+        let (lowercase, nfkc) = (self.lowercase, self.nfkc);
         let mut push = |c: char| {
-            if lowercase {
+            let c = if nfkc { fold_typography(c) } else { c };
+            if c.is_ascii() {
+                match table[c as usize] {
+                    0 => sink.pending_space = true,
+                    b => sink.push_word_char(b as char),
+                }
+            } else if lowercase {
                 fold_case(c, |f| sink.push(f));
             } else {
                 sink.push(c);
             }
         };
-        if self.nfkc {
-            if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-                text.chars().map(fold_typography).for_each(&mut push);
-            } else {
-                text.nfkc().map(fold_typography).for_each(&mut push);
-            }
+        // ASCII characters are NFKC-stable with combining class 0, so the quick check
+        // only needs the others: leaving a class-0 character out can turn a "yes" into
+        // a "no" (then NFKC runs and changes nothing), never hide a needed change.
+        if nfkc && !nfkc_quick_yes(text) {
+            text.nfkc().for_each(&mut push);
         } else {
             text.chars().for_each(&mut push);
         }
         // Lowercasing can (rarely) produce text that NFKC would change again, e.g. a
         // capital whose lowercase is a decomposed sequence; renormalize then, so that
         // normalization stays idempotent.
-        if self.nfkc && self.lowercase && is_nfkc_quick(sink.out.chars()) != IsNormalized::Yes {
+        if nfkc && lowercase && !sink.out.is_ascii() && !nfkc_quick_yes(sink.out) {
             let again: String = sink.out.nfkc().collect();
             sink.out.clear();
             sink.pending_space = false;
             again.chars().for_each(|c| sink.push(c));
         }
     }
+}
+
+/// Whether the NFKC quick check says "yes" for the non-ASCII characters of `text`.
+fn nfkc_quick_yes(text: &str) -> bool {
+    is_nfkc_quick(text.chars().filter(|c| !c.is_ascii())) == IsNormalized::Yes
 }
 
 struct Sink<'a> {
@@ -201,14 +214,19 @@ impl Sink<'_> {
     #[inline]
     fn push(&mut self, c: char) {
         if is_word_char(c, self.punctuation) {
-            if self.pending_space && !self.out.is_empty() {
-                self.out.push(' ');
-            }
-            self.pending_space = false;
-            self.out.push(c);
+            self.push_word_char(c);
         } else {
             self.pending_space = true;
         }
+    }
+
+    #[inline]
+    fn push_word_char(&mut self, c: char) {
+        if self.pending_space && !self.out.is_empty() {
+            self.out.push(' ');
+        }
+        self.pending_space = false;
+        self.out.push(c);
     }
 }
 

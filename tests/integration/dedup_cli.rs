@@ -47,11 +47,23 @@ fn dedup_bin() -> PathBuf {
     let bin = profile_dir
         .join("examples")
         .join(format!("dedup{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} not found: `cargo test` builds it, or run `cargo build --example dedup`",
-        bin.display()
-    );
+    if !bin.exists() {
+        // `cargo test` builds examples first; a filtered run such as
+        // `cargo test --test integration` does not, so build it once here.
+        static BUILD: std::sync::Once = std::sync::Once::new();
+        BUILD.call_once(|| {
+            let release = profile_dir.file_name().is_some_and(|n| n == "release");
+            let mut cmd = Command::new(env!("CARGO"));
+            cmd.args(["build", "--quiet", "--example", "dedup"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"));
+            if release {
+                cmd.arg("--release");
+            }
+            let ok = cmd.status().is_ok_and(|s| s.success());
+            assert!(ok, "cargo build --example dedup failed");
+        });
+    }
+    assert!(bin.exists(), "{} not found", bin.display());
     bin
 }
 
