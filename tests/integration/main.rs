@@ -1,5 +1,10 @@
 //! Integration tests: the public API end to end.
 
+mod api;
+mod golden;
+mod naive;
+mod props;
+mod scale;
 mod seed;
 mod index;
 mod adversarial;
