@@ -1,12 +1,14 @@
 //! Integration tests: the public API end to end.
 
+mod adversarial;
 mod api;
+mod dedup_cli;
+mod fuzz_checks;
+mod fuzz_regressions;
 mod golden;
+mod index;
 mod naive;
 mod props;
 mod scale;
 mod seed;
-mod index;
-mod adversarial;
-mod dedup_cli;
 mod simhash;
