@@ -74,14 +74,26 @@ struct Line {
     blank: bool,
 }
 
-fn lines(text: &str) -> impl Iterator<Item = Line> + '_ {
-    let bytes = text.as_bytes();
-    let mut pos = 0;
-    std::iter::from_fn(move || {
-        if pos >= bytes.len() {
+/// The lines of a text, in order.
+#[derive(Clone, Debug)]
+struct LineIter<'t> {
+    text: &'t str,
+    pos: usize,
+}
+
+fn lines(text: &str) -> LineIter<'_> {
+    LineIter { text, pos: 0 }
+}
+
+impl Iterator for LineIter<'_> {
+    type Item = Line;
+
+    fn next(&mut self) -> Option<Line> {
+        let bytes = self.text.as_bytes();
+        if self.pos >= bytes.len() {
             return None;
         }
-        let start = pos;
+        let start = self.pos;
         let (end, next) = match bytes[start..].iter().position(|&b| b == b'\n') {
             Some(i) => {
                 let nl = start + i;
@@ -94,10 +106,10 @@ fn lines(text: &str) -> impl Iterator<Item = Line> + '_ {
             }
             None => (bytes.len(), bytes.len()),
         };
-        pos = next;
-        let blank = text[start..end].trim().is_empty();
+        self.pos = next;
+        let blank = self.text[start..end].trim().is_empty();
         Some(Line { start, end, blank })
-    })
+    }
 }
 
 /// Whether `text` has a blank line between two non-blank lines.
@@ -156,7 +168,7 @@ impl ParagraphSplitter {
     /// The paragraphs of `text`, in order, labelled with document id `doc`.
     pub fn split<'t>(&self, doc: u32, text: &'t str) -> Paragraphs<'t> {
         Paragraphs {
-            lines: Box::new(lines(text)),
+            lines: lines(text),
             mode: self.resolve(text),
             doc,
             index: 0,
@@ -166,23 +178,14 @@ impl ParagraphSplitter {
 }
 
 /// Iterator over the paragraphs of one document, from [`ParagraphSplitter::split`].
+#[derive(Clone, Debug)]
 pub struct Paragraphs<'t> {
-    lines: Box<dyn Iterator<Item = Line> + 't>,
+    lines: LineIter<'t>,
     mode: ParagraphMode,
     doc: u32,
     index: u32,
     /// Number of lines consumed so far.
     line_no: u64,
-}
-
-impl std::fmt::Debug for Paragraphs<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Paragraphs")
-            .field("mode", &self.mode)
-            .field("doc", &self.doc)
-            .field("index", &self.index)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Paragraphs<'_> {

@@ -69,7 +69,6 @@ fn probe_detects_send_sync() {
 }
 
 #[test]
-#[ignore = "bug: Paragraphs<'t> boxes a `dyn Iterator` without `+ Send + Sync`"]
 fn paragraphs_iterator_is_send_and_sync() {
     assert!(Probe::<Paragraphs<'static>>(PhantomData).is_send_sync());
 }
