@@ -60,6 +60,14 @@
 //! | [`MinHasher`] / [`Signature`] | shingle set → MinHash signature; Jaccard estimate |
 //! | [`LshParams`] / [`LshIndex`] | banding chosen from a threshold; bucket index |
 //! | [`UnionFind`] | the clustering of verified pairs |
+//! | [`SimHasher`] / [`HammingSearch`] | 64-bit SimHash fingerprints; all pairs within `k` bits |
+//! | [`Index`] | a long-lived index: insert, query, remove, save and load |
+//! | [`corpus`] / [`report`] | reading corpora with positions; reports and rewrites (the example deduper's logic) |
+//!
+//! Two candidate methods share everything else (paragraphs, normalization, exact
+//! duplicates, verification, clusters): [`Method::MinHash`] (the default) and
+//! [`Method::SimHash`], which stores 8 bytes per paragraph instead of 512 and is
+//! coarser on short text (see the [`simhash`] module docs for its measured table).
 //!
 //! The pipeline ([`pipeline`] module docs) is: paragraphs → exact duplicates (128-bit
 //! hash of the normalized text) → MinHash of each distinct text (in parallel with
