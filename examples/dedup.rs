@@ -5,16 +5,33 @@
 //! cargo run --release --example dedup -- PATH... [OPTIONS]  # files, directories, -
 //! ```
 //!
-//! A thin front end: reading is [`paradup::corpus`], finding is [`paradup::Deduper`],
-//! every output is [`paradup::report`]. See `--help`.
+//! A thin front end: reading is [`paradup::corpus`], finding is [`paradup::Deduper`]
+//! (and [`paradup::Index`] for `--against`, `--save-index` and `--first-wins`), every
+//! output is [`paradup::report`]. See `--help`.
+//!
+//! # Index keys and names
+//!
+//! `--save-index FILE` numbers the distinct paragraphs of the input (distinct after
+//! normalization; the first occurrence names each) 0, 1, 2, … in input order, and
+//! uses those numbers as the index's `u64` keys. The index keeps no text and no
+//! names, so the run also writes `FILE.names.jsonl`
+//! ([`paradup::report::matches`]): key → source, line and byte span. `--against
+//! FILE` loads both and checks that they belong together. Adding to a loaded index
+//! (`--against OLD --save-index NEW`) continues the numbering after OLD's largest
+//! key, so keys stay stable: a key, once given, names the same paragraph in every
+//! later index built from it.
 
 use clap::{Parser, ValueEnum};
-use paradup::corpus::{CorpusReader, Event, Input, InputFormat};
+use paradup::corpus::{Corpus, CorpusReader, Event, Input, InputFormat};
+use paradup::index::exact_key;
 use paradup::pipeline::DEFAULT_THRESHOLD;
 use paradup::report::diff::DiffStyle;
-use paradup::report::rewrite::{self, Keep, Output};
-use paradup::report::{self, PairIds, Summary, TextStyle};
-use paradup::{Deduper, ParagraphMode};
+use paradup::report::matches::{self, Hit, Names};
+use paradup::report::rewrite::{self, Keep, Output, Removal};
+use paradup::report::{self, IndexSummary, PairIds, Summary, TextStyle};
+use paradup::{Clusters, Deduper, Error, ErrorKind, Index, Matches, Paragraph, ParagraphMode};
+use rayon::prelude::*;
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -38,11 +55,24 @@ const PROGRESS_MIN_BYTES: u64 = 16 << 20;
         standard input), splits documents into paragraphs, and reports the clusters of \
         paragraphs whose word 3-gram Jaccard similarity to another member reaches the \
         threshold (MinHash + LSH finds the candidates, exact Jaccard verifies them). \
-        The report goes to standard output, notes and the summary to standard error.",
+        The report goes to standard output, notes and the summary to standard error.\n\n\
+        Dedup against what you already have: --save-index FILE saves an index of the \
+        input's paragraphs; a later run with --against FILE also reports (and with \
+        --write-deduped removes) the paragraphs of its input that repeat one in the \
+        index, naming the earlier paragraph by source and line. Matching an index \
+        compares MinHash signatures (the index keeps no text): similarity there is the \
+        signature estimate, not exact Jaccard.\n\n\
+        --first-wins streams instead: each paragraph, in input order, is kept only if it \
+        matches no paragraph kept before it. Unlike the batch clusters, it does not \
+        chain (when A matches B and B matches C but A does not match C, a batch run \
+        keeps only A, first-wins keeps A and C), it keeps the first and never the \
+        longest, and its memory is the index of kept paragraphs.",
     after_help = "Exit status: 0 when everything was read; 1 when some input was skipped \
         because of an error (an unreadable file, a malformed JSONL line) or an output \
-        file could not be written: the rest is done and reported; 2 on a usage error, \
-        a path that does not exist, or an output that would overwrite an input."
+        file or the index could not be written: the rest is done and reported; 2 on a \
+        usage error, a path that does not exist, an --against index that cannot be \
+        used (missing, corrupt, or saved with another --threshold), or an output that \
+        would overwrite an input."
 )]
 struct Args {
     /// Files or directories to read; - reads standard input. Without any, runs on a
@@ -61,7 +91,11 @@ struct Args {
 
     /// What to print on standard output: clusters with word diffs (text), one JSON
     /// object per cluster (jsonl), or one verified pair per line, tab-separated:
-    /// ID_A ID_B SIMILARITY (pairs).
+    /// ID_A ID_B SIMILARITY (pairs). With --against or --first-wins, each paragraph
+    /// that matches one seen before follows: as a "match N:" block naming the earlier
+    /// paragraphs' SOURCE:LINE and similarity (text), as an object with "match" where
+    /// clusters have "cluster" and a "matches" list (jsonl), or as NEW_ID OLD_ID
+    /// SIMILARITY lines (pairs).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 
@@ -94,22 +128,52 @@ struct Args {
     write_deduped: Option<PathBuf>,
 
     /// Which paragraph of each cluster --write-deduped keeps (and --annotate does not
-    /// list): the first in input order, or the longest.
+    /// list): the first in input order, or the longest. With --against, a cluster
+    /// that has a member matching the index keeps none.
     #[arg(long, value_enum, default_value_t = KeepArg::First)]
     keep: KeepArg,
 
     /// Write under DIR one JSONL file per input (a.txt -> a.txt.jsonl, b.jsonl.gz ->
     /// b.jsonl), one line per document, listing the byte spans of the duplicate
     /// paragraphs that --write-deduped would remove, like dolma's attribute files: for
-    /// pipelines that remove later. Works alone or with --write-deduped.
-    #[arg(long, value_name = "DIR")]
+    /// pipelines that remove later. Works alone or with --write-deduped (not with
+    /// --against or --first-wins).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["against", "first_wins"])]
     annotate: Option<PathBuf>,
+
+    /// Also match the input against the index FILE saved by an earlier --save-index
+    /// (its names are read from FILE.names.jsonl beside it): report each paragraph of
+    /// the input that repeats an indexed one exactly (after normalization) or with
+    /// estimated similarity at or above the threshold, with the indexed paragraph's
+    /// source, line and similarity; duplicates within the input are reported as
+    /// without it. With --write-deduped those paragraphs go too, with every member
+    /// of their clusters. The index must have been saved with the same --threshold.
+    #[arg(long, value_name = "FILE")]
+    against: Option<PathBuf>,
+
+    /// After the run, save to FILE an index of every distinct paragraph of the input
+    /// (keys 0, 1, 2, … in input order), and their names (source, line, byte span)
+    /// to FILE.names.jsonl, for a later --against. With --against, the loaded index is
+    /// kept and the input's paragraphs that it does not hold exactly are added under
+    /// the next keys (FILE may be the loaded index itself); with --first-wins, the
+    /// index holds the kept paragraphs.
+    #[arg(long, value_name = "FILE")]
+    save_index: Option<PathBuf>,
+
+    /// Streaming first-wins instead of batch clusters: take the paragraphs in input
+    /// order and keep each one only if it matches no paragraph kept before it (nor one
+    /// in the --against index); report each paragraph dropped with what it matched
+    /// (see --format), and with --write-deduped remove it. Does not chain and never
+    /// keeps the longest (see above); memory grows with the kept paragraphs only.
+    #[arg(long, conflicts_with = "keep")]
+    first_wins: bool,
 
     /// Colour in the text report.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
 
-    /// Members listed per cluster in the text report (0: all).
+    /// Members listed per cluster, and earlier paragraphs per match, in the text
+    /// report (0: all).
     #[arg(long, default_value_t = 10, value_name = "N")]
     max_members: usize,
 
@@ -194,9 +258,24 @@ fn build_deduper(args: &Args) -> Result<Deduper, Fatal> {
 fn run(args: &Args) -> Result<u8, Fatal> {
     let start = Instant::now();
     let deduper = build_deduper(args)?;
+    if let Some(n) = args.threads {
+        // The index work below runs on the global pool; the deduper has its own.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
     let mut status = 0;
 
+    // The index to match against, before anything else: a bad one costs nothing.
+    let load_start = Instant::now();
+    let loaded = match &args.against {
+        Some(path) => Some(load_index(path, &deduper)?),
+        None => None,
+    };
+    let load_time = load_start.elapsed();
+
     // Read.
+    let read_start = Instant::now();
     let inputs: Vec<Input> = if args.paths.is_empty() {
         vec![Input::Bytes {
             name: SAMPLE_NAME.to_string(),
@@ -228,7 +307,7 @@ fn run(args: &Args) -> Result<u8, Fatal> {
         })
         .map_err(|e| Fatal(e.to_string()))?;
     bar.clear();
-    let read_time = start.elapsed();
+    let read_time = read_start.elapsed();
     if corpus.stats().errors() > 0 {
         status = 1;
     }
@@ -236,6 +315,10 @@ fn run(args: &Args) -> Result<u8, Fatal> {
     // Check the outputs before the work, so that a bad one costs nothing.
     for (dir, what) in outputs(args) {
         rewrite::plan_outputs(&corpus, dir, what).map_err(|e| Fatal(e.to_string()))?;
+    }
+    if let Some(path) = &args.save_index {
+        check_not_input(&corpus, path)?;
+        check_not_input(&corpus, &matches::names_path(path))?;
     }
 
     // Find.
@@ -245,15 +328,30 @@ fn run(args: &Args) -> Result<u8, Fatal> {
             report::thousands(corpus.documents().len() as u64)
         ));
     }
-    let clusters = deduper
-        .try_run(corpus.documents())
-        .map_err(|e| Fatal(e.to_string()))?;
-    bar.clear();
     let keep = match args.keep {
         KeepArg::First => Keep::First,
         KeepArg::Longest => Keep::Longest,
     };
-    let removed = rewrite::removals(&clusters, keep);
+    let mut index_summary = IndexSummary::default();
+    index_summary.loaded = loaded.as_ref().map(|(index, _)| index.len());
+    index_summary.load_time = load_time;
+    let found = if args.first_wins {
+        let (index, names) = loaded.unwrap_or_else(|| (Index::new(&deduper), Names::new()));
+        first_wins(&deduper, &corpus, index, names, &mut index_summary)?
+    } else {
+        batch(args, &deduper, &corpus, keep, loaded, &mut index_summary)?
+    };
+    bar.clear();
+    let Found {
+        clusters,
+        hits,
+        removed,
+        index_used,
+        paragraphs,
+    } = found;
+    if args.against.is_some() || args.first_wins {
+        index_summary.matched = Some(hits.len());
+    }
 
     // Write: files first, then the report (which a closed pipe may cut short).
     let write_start = Instant::now();
@@ -264,6 +362,7 @@ fn run(args: &Args) -> Result<u8, Fatal> {
         })
         .map_err(|e| Fatal(e.to_string()))?;
     }
+    let names = index_used.as_ref().map(|(_, names)| names);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let color = match args.color {
@@ -271,6 +370,8 @@ fn run(args: &Args) -> Result<u8, Fatal> {
         ColorArg::Never => false,
         ColorArg::Auto => io::stdout().is_terminal(),
     };
+    let no_names = Names::new();
+    let names = names.unwrap_or(&no_names);
     let written = match args.format {
         Format::Text => {
             let style = TextStyle {
@@ -282,17 +383,21 @@ fn run(args: &Args) -> Result<u8, Fatal> {
                 ..TextStyle::default()
             };
             report::write_text(&mut out, &corpus, &clusters, &style)
+                .and_then(|()| matches::write_text(&mut out, &corpus, names, &hits, &style))
         }
-        Format::Jsonl => report::write_jsonl(&mut out, &corpus, &clusters),
+        Format::Jsonl => report::write_jsonl(&mut out, &corpus, &clusters)
+            .and_then(|()| matches::write_jsonl(&mut out, &corpus, names, &hits)),
         Format::Pairs => {
             let ids = match paragraph_mode(args) {
                 ParagraphMode::Whole => PairIds::Documents,
                 _ => PairIds::Paragraphs,
             };
             report::write_pairs(&mut out, &corpus, &clusters, ids)
+                .and_then(|()| matches::write_pairs(&mut out, &corpus, names, &hits, ids))
         }
     }
     .and_then(|()| out.flush());
+    drop(out);
     match written {
         Ok(()) => {}
         // A closed pipe (`| head`) is the reader's choice, not an error.
@@ -302,10 +407,34 @@ fn run(args: &Args) -> Result<u8, Fatal> {
             status = 1;
         }
     }
+
+    // Save the index.
+    if let (Some(path), Some((index, names))) = (&args.save_index, &index_used) {
+        let save_start = Instant::now();
+        match save_index(path, index, names) {
+            Ok(()) => index_summary.saved = Some(index.len()),
+            Err(e) => {
+                eprintln!("dedup: warning: {e}");
+                status = 1;
+            }
+        }
+        index_summary.save_time += save_start.elapsed();
+    }
     let write_time = write_start.elapsed();
 
     // Summarize.
     let mut summary = Summary::new(&corpus, &clusters, &removed);
+    if args.first_wins {
+        summary.run.paragraphs = paragraphs.0;
+        summary.run.bytes = paragraphs.1;
+        summary.run.exact_duplicates = hits
+            .iter()
+            .filter(|h| h.matches.best().is_some_and(|m| m.exact))
+            .count();
+    }
+    if args.against.is_some() || args.save_index.is_some() || args.first_wins {
+        summary.index = Some(index_summary);
+    }
     summary.threads = args.threads.unwrap_or_else(rayon::current_num_threads);
     summary.read_time = read_time;
     summary.write_time = write_time;
@@ -319,7 +448,343 @@ fn run(args: &Args) -> Result<u8, Fatal> {
         eprintln!("dedup: warning: {}: cannot write: {e}", path.display());
         status = 1;
     }
+    // The process exits next: freeing an index's bucket vectors one by one took
+    // seconds (3 s after a run on 48 MB that took 8), for memory the exit returns.
+    std::mem::forget(index_used);
     Ok(status)
+}
+
+/// What a run found.
+struct Found {
+    /// Clusters within the input (none with --first-wins).
+    clusters: Clusters,
+    /// Paragraphs that match one seen before: in the loaded index, or kept earlier.
+    hits: Vec<Hit>,
+    /// What --write-deduped removes.
+    removed: Vec<Removal>,
+    /// The index used (loaded, grown, or built: what --save-index saves) and its
+    /// names, which name the hits' matches.
+    index_used: Option<(Index, Names)>,
+    /// Paragraphs streamed and their bytes (--first-wins).
+    paragraphs: (usize, usize),
+}
+
+/// Loads the --against index and its names, or says why not.
+fn load_index(path: &Path, deduper: &Deduper) -> Result<(Index, Names), Fatal> {
+    let index = Index::load(path, deduper).map_err(|e| {
+        Fatal(match e.kind() {
+            // The message names the file already.
+            ErrorKind::Io(_) => format!("cannot load the index: {e}"),
+            ErrorKind::IndexMismatch { .. } => format!(
+                "{}: {e} (match against it with the options it was saved with)",
+                path.display()
+            ),
+            _ => format!("{}: {e}", path.display()),
+        })
+    })?;
+    let names_path = matches::names_path(path);
+    let sum =
+        matches::file_checksum(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
+    let file = std::fs::File::open(&names_path).map_err(|e| {
+        Fatal(format!(
+            "{}: cannot read the index's names ({e}); --save-index writes them beside the index",
+            names_path.display()
+        ))
+    })?;
+    let names = Names::read_from(io::BufReader::new(file), &index, sum)
+        .map_err(|e| Fatal(format!("{}: {e}", names_path.display())))?;
+    Ok((index, names))
+}
+
+/// Refuses an output path that is one of the input files.
+fn check_not_input(corpus: &Corpus, path: &Path) -> Result<(), Fatal> {
+    let Ok(target) = std::fs::canonicalize(path) else {
+        return Ok(());
+    };
+    let is_input = corpus
+        .sources()
+        .iter()
+        .filter_map(|s| std::fs::canonicalize(s.path()?).ok())
+        .any(|p| p == target);
+    if is_input {
+        return Err(Fatal(format!(
+            "refusing to write {}: it is an input file",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Every paragraph of the corpus, in input order (document ids as the deduper gives
+/// them).
+fn all_paragraphs(deduper: &Deduper, corpus: &Corpus) -> Result<Vec<Paragraph>, Fatal> {
+    let docs = corpus.documents();
+    if u32::try_from(docs.len()).is_err() {
+        return Err(Fatal(
+            Error::from(ErrorKind::TooManyDocuments(docs.len())).to_string(),
+        ));
+    }
+    let per_doc: Vec<Vec<Paragraph>> = docs
+        .par_iter()
+        .enumerate()
+        .map(|(d, doc)| deduper.splitter().split(d as u32, doc.text()).collect())
+        .collect();
+    Ok(per_doc.into_iter().flatten().collect())
+}
+
+/// The distinct texts of `paragraphs` (equal after normalization, as the deduper's
+/// exact-duplicate stage decides): for each, its first paragraph, in input order;
+/// and for each paragraph, the number of its text.
+fn distinct(
+    deduper: &Deduper,
+    corpus: &Corpus,
+    paragraphs: &[Paragraph],
+) -> (Vec<usize>, Vec<usize>) {
+    let seed = deduper.shingler().seed();
+    let keys: Vec<u128> = paragraphs
+        .par_iter()
+        .map_init(String::new, |buf, p| {
+            let raw = report::text_of(corpus, p);
+            deduper.normalizer().normalize_into(raw, buf);
+            exact_key(buf, raw, seed)
+        })
+        .collect();
+    let mut number: HashMap<u128, usize> = HashMap::with_capacity(keys.len());
+    let mut firsts = Vec::new();
+    let text_of: Vec<usize> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            *number.entry(*k).or_insert_with(|| {
+                firsts.push(i);
+                firsts.len() - 1
+            })
+        })
+        .collect();
+    (firsts, text_of)
+}
+
+/// The batch run: clusters within the input, plus the paragraphs that match the
+/// loaded index, plus the index to save.
+fn batch(
+    args: &Args,
+    deduper: &Deduper,
+    corpus: &Corpus,
+    keep: Keep,
+    loaded: Option<(Index, Names)>,
+    summary: &mut IndexSummary,
+) -> Result<Found, Fatal> {
+    let clusters = deduper
+        .try_run(corpus.documents())
+        .map_err(|e| Fatal(e.to_string()))?;
+    let save = args.save_index.is_some();
+    let Some((mut index, mut names)) = loaded else {
+        let removed = rewrite::removals(&clusters, keep);
+        let index_used = if save {
+            // Every distinct paragraph, sketched and inserted in parallel.
+            let t = Instant::now();
+            let paragraphs = all_paragraphs(deduper, corpus)?;
+            let (firsts, _) = distinct(deduper, corpus, &paragraphs);
+            let texts: Vec<&str> = firsts
+                .iter()
+                .map(|&i| report::text_of(corpus, &paragraphs[i]))
+                .collect();
+            let keys: Vec<u64> = (0..firsts.len() as u64).collect();
+            let mut index = Index::new(deduper);
+            deduper.insert_batch(&mut index, &keys, &texts);
+            let mut names = Names::new();
+            for (&key, &i) in keys.iter().zip(&firsts) {
+                names.insert_paragraph(key, corpus, &paragraphs[i]);
+            }
+            summary.save_time = t.elapsed();
+            Some((index, names))
+        } else {
+            None
+        };
+        return Ok(Found {
+            clusters,
+            hits: Vec::new(),
+            removed,
+            index_used,
+            paragraphs: (0, 0),
+        });
+    };
+
+    // Match every distinct text once against the index, in parallel.
+    let t = Instant::now();
+    let paragraphs = all_paragraphs(deduper, corpus)?;
+    let (firsts, text_of) = distinct(deduper, corpus, &paragraphs);
+    let texts: Vec<&str> = firsts
+        .iter()
+        .map(|&i| report::text_of(corpus, &paragraphs[i]))
+        .collect();
+    let sketches = deduper.sketch_all(index.sketcher(), &texts);
+    let found: Vec<Matches> = sketches.par_iter().map(|s| index.query_sketch(s)).collect();
+    let hits: Vec<Hit> = paragraphs
+        .iter()
+        .zip(&text_of)
+        .filter(|&(_, &t)| !found[t].is_empty())
+        .map(|(p, &t)| Hit {
+            paragraph: *p,
+            matches: found[t].clone(),
+        })
+        .collect();
+    let removed = matches::removals_against(&clusters, keep, &hits);
+    summary.match_time = t.elapsed();
+
+    // Add the texts the index does not hold exactly, under the next keys, reusing
+    // their sketches.
+    if save {
+        let t = Instant::now();
+        let mut next = names.next_key();
+        for (c, sketch) in sketches.iter().enumerate() {
+            if found[c].iter().any(|m| m.exact) {
+                continue;
+            }
+            let key = next.ok_or_else(keys_exhausted)?;
+            check_room(&index)?;
+            index.insert_sketch(key, sketch);
+            names.insert_paragraph(key, corpus, &paragraphs[firsts[c]]);
+            next = key.checked_add(1);
+        }
+        summary.save_time = t.elapsed();
+    }
+    Ok(Found {
+        clusters,
+        hits,
+        removed,
+        index_used: Some((index, names)),
+        paragraphs: (0, 0),
+    })
+}
+
+fn keys_exhausted() -> Fatal {
+    Fatal("the index uses key u64::MAX: no key is left for new paragraphs".to_string())
+}
+
+/// An index has room for `u32::MAX` paragraphs.
+fn check_room(index: &Index) -> Result<(), Fatal> {
+    if index.len() >= u32::MAX as usize - 1 {
+        return Err(Fatal(format!(
+            "the index is full ({} paragraphs)",
+            report::thousands(index.len() as u64)
+        )));
+    }
+    Ok(())
+}
+
+/// Paragraphs sketched at once in the first-wins pass: enough for the threads to
+/// share, few enough that memory stays with the index.
+const FIRST_WINS_CHUNK: usize = 1 << 13;
+
+/// Streaming first-wins: each paragraph in input order is kept (inserted into the
+/// index under the next key) only if it matches nothing in the index. Chunks are
+/// sketched in parallel and fed through [`Index::insert_sketch_if_new`] in order, so
+/// the result is that of feeding the paragraphs one by one through
+/// [`Index::insert_if_new`].
+fn first_wins(
+    deduper: &Deduper,
+    corpus: &Corpus,
+    mut index: Index,
+    mut names: Names,
+    summary: &mut IndexSummary,
+) -> Result<Found, Fatal> {
+    let t = Instant::now();
+    let docs = corpus.documents();
+    if u32::try_from(docs.len()).is_err() {
+        return Err(Fatal(
+            Error::from(ErrorKind::TooManyDocuments(docs.len())).to_string(),
+        ));
+    }
+    let mut next = names.next_key();
+    let mut hits: Vec<Hit> = Vec::new();
+    let (mut count, mut bytes) = (0usize, 0usize);
+    let mut chunk: Vec<Paragraph> = Vec::with_capacity(FIRST_WINS_CHUNK);
+    let mut feed =
+        |chunk: &mut Vec<Paragraph>, index: &mut Index, names: &mut Names| -> Result<(), Fatal> {
+            let texts: Vec<&str> = chunk.iter().map(|p| report::text_of(corpus, p)).collect();
+            let sketches = deduper.sketch_all(index.sketcher(), &texts);
+            for (p, sketch) in chunk.iter().zip(&sketches) {
+                let key = next.ok_or_else(keys_exhausted)?;
+                check_room(index)?;
+                let m = index.insert_sketch_if_new(key, sketch);
+                if m.is_empty() {
+                    names.insert_paragraph(key, corpus, p);
+                    next = key.checked_add(1);
+                } else {
+                    hits.push(Hit {
+                        paragraph: *p,
+                        matches: m,
+                    });
+                }
+            }
+            chunk.clear();
+            Ok(())
+        };
+    for (d, doc) in docs.iter().enumerate() {
+        for p in deduper.splitter().split(d as u32, doc.text()) {
+            count += 1;
+            bytes += p.len();
+            chunk.push(p);
+            if chunk.len() == FIRST_WINS_CHUNK {
+                feed(&mut chunk, &mut index, &mut names)?;
+            }
+        }
+    }
+    feed(&mut chunk, &mut index, &mut names)?;
+    let removed = hits
+        .iter()
+        .enumerate()
+        .map(|(i, h)| Removal {
+            paragraph: h.paragraph,
+            cluster: i,
+            similarity: h.matches.best().map_or(1.0, |m| m.similarity),
+        })
+        .collect();
+    summary.match_time = t.elapsed();
+    summary.kept = Some(count - hits.len());
+    Ok(Found {
+        clusters: Clusters::default(),
+        hits,
+        removed,
+        index_used: Some((index, names)),
+        paragraphs: (count, bytes),
+    })
+}
+
+/// Writes the index to `path` and its names beside it, each through a temporary
+/// file renamed into place, so that an old index (perhaps the one just loaded)
+/// is replaced only by a complete new one.
+fn save_index(path: &Path, index: &Index, names: &Names) -> Result<(), String> {
+    let names_path = matches::names_path(path);
+    let tmp = |p: &Path| {
+        let mut s = p.as_os_str().to_os_string();
+        s.push(format!(".{}.tmp", std::process::id()));
+        PathBuf::from(s)
+    };
+    let (tmp_index, tmp_names) = (tmp(path), tmp(&names_path));
+    let result = (|| {
+        index
+            .save(&tmp_index)
+            .map_err(|e| format!("{}: cannot write the index ({e})", path.display()))?;
+        let sum = matches::file_checksum(&tmp_index)
+            .map_err(|e| format!("{}: {e}", tmp_index.display()))?;
+        let io_err = |e: io::Error| format!("{}: cannot write: {e}", names_path.display());
+        let file = std::fs::File::create(&tmp_names).map_err(io_err)?;
+        let mut w = io::BufWriter::new(file);
+        names
+            .write_to(&mut w, sum)
+            .and_then(|()| w.flush())
+            .map_err(io_err)?;
+        std::fs::rename(&tmp_index, path)
+            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+        std::fs::rename(&tmp_names, &names_path).map_err(io_err)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp_index);
+        let _ = std::fs::remove_file(&tmp_names);
+    }
+    result
 }
 
 /// The output directories asked for.

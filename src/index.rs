@@ -133,12 +133,14 @@ impl IndexParams {
                 self.num_perm.to_string(),
                 other.num_perm.to_string(),
             ),
-            ("lsh", format!("{:?}", self.lsh), format!("{:?}", other.lsh)),
+            // The threshold before the banding: the default banding is chosen from the
+            // threshold, so when both differ the threshold is the one to name.
             (
                 "threshold",
                 self.threshold.to_string(),
                 other.threshold.to_string(),
             ),
+            ("lsh", format!("{:?}", self.lsh), format!("{:?}", other.lsh)),
         ];
         pairs.into_iter().find(|(_, a, b)| a != b)
     }
@@ -471,9 +473,19 @@ impl Index {
     /// bounded by the index.
     pub fn insert_if_new(&mut self, key: u64, text: &str) -> Matches {
         let sketch = self.sketcher.sketch(text);
-        let m = self.query_sketch(&sketch);
+        self.insert_sketch_if_new(key, &sketch)
+    }
+
+    /// [`insert_if_new`](Self::insert_if_new) with a precomputed sketch: sketch a batch
+    /// in parallel ([`Deduper::sketch_all`](crate::Deduper::sketch_all)), then feed the
+    /// sketches through this in order.
+    ///
+    /// # Panics
+    /// If the signature's length is not `num_perm`.
+    pub fn insert_sketch_if_new(&mut self, key: u64, sketch: &Sketch) -> Matches {
+        let m = self.query_sketch(sketch);
         if m.is_empty() {
-            self.insert_sketch(key, &sketch);
+            self.insert_sketch(key, sketch);
         }
         m
     }

@@ -12,6 +12,7 @@
 
 pub mod diff;
 pub mod json;
+pub mod matches;
 pub mod rewrite;
 
 use crate::cluster::{Clusters, RunStats};
@@ -256,6 +257,33 @@ pub struct Summary {
     pub write_time: Duration,
     /// Wall-clock time of the whole run.
     pub total_time: Duration,
+    /// What was done with an [`Index`](crate::Index), when one was used.
+    pub index: Option<IndexSummary>,
+}
+
+/// The index part of a [`Summary`]: loaded, matched against, saved.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct IndexSummary {
+    /// Paragraphs in the index loaded, when one was.
+    pub loaded: Option<usize>,
+    /// Paragraphs of the input that matched a paragraph seen before: in the index
+    /// loaded, or (streaming first-wins) kept earlier in the run; `None` when nothing
+    /// was matched against an index (an index only saved).
+    pub matched: Option<usize>,
+    /// Paragraphs kept by a streaming first-wins pass, which has no clusters; `None`
+    /// for a batch run.
+    pub kept: Option<usize>,
+    /// Paragraphs in the index saved, when one was.
+    pub saved: Option<usize>,
+    /// Time to load the index and its names.
+    pub load_time: Duration,
+    /// Time to sketch the input and match it against the index (first-wins: the whole
+    /// streaming pass).
+    pub match_time: Duration,
+    /// Time to build the index to save (beyond the matching) and write it with its
+    /// names.
+    pub save_time: Duration,
 }
 
 impl Summary {
@@ -286,7 +314,34 @@ impl Summary {
     ///
     /// `bytes` counts the inputs after decompression, `paragraph_bytes` the text of
     /// their paragraphs; `seconds.total` is the wall-clock time of the whole run.
+    ///
+    /// With an index ([`Summary::index`]), two more members close the object:
+    /// `"index":{"loaded":…,"matched":…,"kept":…,"saved":…}` (each `null` when no index
+    /// was loaded, matched against, streamed through first-wins or saved) and
+    /// `"index_seconds":{"load":…,"match":…,"save":…}`.
     pub fn to_json(&self) -> String {
+        let mut out = self.to_json_without_index();
+        if let Some(ix) = &self.index {
+            let secs = |d: Duration| format!("{:.6}", d.as_secs_f64());
+            let opt = |n: Option<usize>| n.map_or("null".to_string(), |n| n.to_string());
+            out.pop();
+            let _ = write!(
+                out,
+                ",\"index\":{{\"loaded\":{},\"matched\":{},\"kept\":{},\"saved\":{}}},\
+                 \"index_seconds\":{{\"load\":{},\"match\":{},\"save\":{}}}}}",
+                opt(ix.loaded),
+                opt(ix.matched),
+                opt(ix.kept),
+                opt(ix.saved),
+                secs(ix.load_time),
+                secs(ix.match_time),
+                secs(ix.save_time)
+            );
+        }
+        out
+    }
+
+    fn to_json_without_index(&self) -> String {
         let t = &self.run.timings;
         let secs = |d: Duration| format!("{:.6}", d.as_secs_f64());
         format!(
@@ -396,14 +451,20 @@ impl fmt::Display for Summary {
         } else {
             0.0
         };
+        let groups = match self.index.and_then(|ix| ix.kept) {
+            Some(kept) => format!("first-wins kept {}", thousands(kept as u64)),
+            None => format!(
+                "{} with {}",
+                count(self.clusters, "cluster"),
+                count(self.members, "member")
+            ),
+        };
         writeln!(
             f,
-            "found      {} ({}): {}; {} with {}",
+            "found      {} ({}): {}; {groups}",
             count(self.run.paragraphs, "paragraph"),
             mb(self.run.bytes as u64),
             count(self.run.exact_duplicates, "exact duplicate"),
-            count(self.clusters, "cluster"),
-            count(self.members, "member")
         )?;
         writeln!(
             f,
@@ -424,6 +485,31 @@ impl fmt::Display for Summary {
             secs(self.write_time),
             secs(self.total_time)
         )?;
+        if let Some(ix) = &self.index {
+            let mut parts = Vec::new();
+            if let Some(n) = ix.loaded {
+                parts.push(format!(
+                    "loaded {} in {}",
+                    count(n, "paragraph"),
+                    secs(ix.load_time)
+                ));
+            }
+            if let Some(n) = ix.matched {
+                parts.push(format!(
+                    "{} matched one seen before ({})",
+                    count(n, "paragraph"),
+                    secs(ix.match_time)
+                ));
+            }
+            if let Some(n) = ix.saved {
+                parts.push(format!(
+                    "saved {} in {}",
+                    count(n, "paragraph"),
+                    secs(ix.save_time)
+                ));
+            }
+            writeln!(f, "index      {}", parts.join("; "))?;
+        }
         let total = self.total_time.as_secs_f64();
         let per_sec = if total > 0.0 {
             self.run.paragraphs as f64 / total

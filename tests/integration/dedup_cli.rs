@@ -12,6 +12,11 @@
 //! `records.jsonl.gz` (ids as strings, numbers and missing; other fields; a `\u00e9`
 //! escape), and `bad/` (a NUL byte, invalid UTF-8, malformed JSONL lines, a corrupt
 //! gzip file, a zstd file).
+//!
+//! The index options (`--save-index`, `--against`, `--first-wins`) are tested in
+//! [`index_cli`].
+
+mod index_cli;
 
 use std::fs;
 use std::io::{Read, Write};
@@ -743,6 +748,12 @@ fn help_and_version() {
         "--annotate <DIR>",
         "--stats-json <FILE>",
         "--quiet",
+        "--against <FILE>",
+        "--save-index <FILE>",
+        "FILE.names.jsonl",
+        "--first-wins",
+        "Dedup against what you already have",
+        "an --against index that cannot be used",
         "Exit status: 0",
     ] {
         assert!(
