@@ -5,8 +5,14 @@ use paradup::{Deduper, ErrorKind, Index, ShingleKind};
 
 const GOLDEN: &[u8] = include_bytes!("../data/golden-index-v1.bin");
 
+/// 16 permutations and explicit banding (the golden file's), so that a change of the
+/// default banding does not change the file.
 fn small_deduper() -> Deduper {
-    Deduper::builder().num_perm(16).build().unwrap()
+    Deduper::builder()
+        .num_perm(16)
+        .lsh_params(5, 3)
+        .build()
+        .unwrap()
 }
 
 /// A fixed index: the first three paragraphs of the seed article, keys 10, 20, 30.
@@ -168,6 +174,7 @@ fn corrupt_files_are_rejected_each_with_its_own_error() {
 fn mismatched_parameters_are_a_clear_error() {
     let other = Deduper::builder()
         .num_perm(16)
+        .lsh_params(5, 3)
         .shingles(ShingleKind::Words(5))
         .build()
         .unwrap();
@@ -177,7 +184,12 @@ fn mismatched_parameters_are_a_clear_error() {
         k => panic!("unexpected {k:?}"),
     }
     assert!(err.to_string().contains("Words(3)"), "{err}");
-    let seeded = Deduper::builder().num_perm(16).seed(1).build().unwrap();
+    let seeded = Deduper::builder()
+        .num_perm(16)
+        .lsh_params(5, 3)
+        .seed(1)
+        .build()
+        .unwrap();
     let err = Index::read_from(GOLDEN, &seeded).unwrap_err();
     assert!(matches!(
         err.kind(),
@@ -217,4 +229,50 @@ fn parallel_batch_insert_equals_one_at_a_time() {
         d.insert_batch(&mut batch, &keys, &lines);
         assert_eq!(batch.to_bytes(), one.to_bytes(), "threads {threads}");
     }
+}
+
+#[test]
+fn incremental_index_answers_like_a_reloaded_one_across_merges() {
+    // 3,000 paragraphs (past the 1,024-insert merge point), a third removed, some
+    // replaced: the incremental index and its save/load copy (built in bulk) agree.
+    let d = Deduper::new();
+    let mut g = paradup::SplitMix64::new(17);
+    let words = [
+        "alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "iota",
+    ];
+    let text = |g: &mut paradup::SplitMix64| -> String {
+        (0..24)
+            .map(|_| words[(g.next_u64() % words.len() as u64) as usize])
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut index = Index::new(&d);
+    let mut texts: Vec<String> = Vec::new();
+    for key in 0..3000u64 {
+        let t = if key % 7 == 3 && key > 10 {
+            texts[(key - 5) as usize].replacen("alpha", "omega", 1)
+        } else {
+            text(&mut g)
+        };
+        index.insert(key, &t);
+        texts.push(t);
+    }
+    for key in (0..3000u64).step_by(3) {
+        assert!(index.remove(key));
+    }
+    for key in (1..3000u64).step_by(30) {
+        let t = text(&mut g);
+        index.insert(key, &t);
+        texts[key as usize] = t;
+    }
+    assert_eq!(index.len(), 2000);
+    let reloaded = Index::from_bytes(&index.to_bytes()).unwrap();
+    let mut matched = 0;
+    for t in &texts {
+        let a = index.query(t);
+        assert_eq!(a, reloaded.query(t));
+        assert!(a.iter().all(|m| m.key % 3 != 0), "a removed key matched");
+        matched += a.len();
+    }
+    assert!(matched >= 2000, "{matched}");
 }
