@@ -29,7 +29,9 @@ use paradup::report::diff::DiffStyle;
 use paradup::report::matches::{self, Hit, Names};
 use paradup::report::rewrite::{self, Keep, Output, Removal};
 use paradup::report::{self, IndexSummary, PairIds, Summary, TextStyle};
-use paradup::{Clusters, Deduper, Error, ErrorKind, Index, Matches, Paragraph, ParagraphMode};
+use paradup::{
+    Clusters, Deduper, Error, ErrorKind, Index, Matches, Method, Paragraph, ParagraphMode,
+};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
@@ -88,6 +90,19 @@ struct Args {
     /// Worker threads [default: all cores].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+
+    /// How candidate pairs are found: MinHash signatures and LSH bands (minhash), or
+    /// 64-bit SimHash fingerprints and a Hamming search (simhash: 8 bytes per paragraph
+    /// instead of 512, coarser on short paragraphs). Either way every candidate is
+    /// verified by exact Jaccard against --threshold. The index of --save-index,
+    /// --against and --first-wins always holds MinHash signatures.
+    #[arg(long, value_enum, default_value_t = MethodArg::Minhash)]
+    method: MethodArg,
+
+    /// With --method simhash: fingerprints that differ in at most K of their 64 bits
+    /// are candidates.
+    #[arg(long, value_name = "K", default_value_t = paradup::pipeline::DEFAULT_MAX_HAMMING)]
+    max_hamming: u32,
 
     /// What to print on standard output: clusters with word diffs (text), one JSON
     /// object per cluster (jsonl), or one verified pair per line, tab-separated:
@@ -186,6 +201,15 @@ struct Args {
     stats_json: Option<PathBuf>,
 }
 
+/// `--method`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum MethodArg {
+    /// MinHash signatures, LSH bands.
+    Minhash,
+    /// SimHash fingerprints, Hamming search.
+    Simhash,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
@@ -248,6 +272,12 @@ fn paragraph_mode(args: &Args) -> ParagraphMode {
 fn build_deduper(args: &Args) -> Result<Deduper, Fatal> {
     let mut b = Deduper::builder();
     b.threshold(args.threshold).paragraphs(paragraph_mode(args));
+    b.method(match args.method {
+        MethodArg::Minhash => Method::MinHash,
+        MethodArg::Simhash => Method::SimHash {
+            max_hamming: args.max_hamming,
+        },
+    });
     if let Some(n) = args.threads {
         b.threads(n);
     }

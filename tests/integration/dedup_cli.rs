@@ -203,6 +203,26 @@ fn builtin_sample_shows_exactly_lines_10_and_11() {
 }
 
 #[test]
+fn simhash_method_finds_the_same_seed_pair() {
+    let r = dedup(&["--method", "simhash", "--format", "jsonl", "-q"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, SEED_JSONL));
+    let r = dedup(&[
+        "--method",
+        "simhash",
+        "--max-hamming",
+        "0",
+        "--format",
+        "jsonl",
+        "-q",
+    ]);
+    // The seed pair's fingerprints are 1 bit apart: radius 0 finds nothing.
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
+    let r = dedup(&["--method", "nonsense"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--method"), "{}", r.stderr);
+}
+
+#[test]
 fn directory_is_read_recursively_in_sorted_order() {
     let r = dedup(&["tests/data/dedup/corpus", "--format", "jsonl", "-q"]);
     assert_eq!(
