@@ -88,12 +88,17 @@ impl Normalizer {
 
     /// Normalizes `text` into `out`, replacing what `out` held.
     pub fn normalize_into(&self, text: &str, out: &mut String) {
-        out.clear();
-        if text.is_ascii() {
-            self.ascii(text.as_bytes(), out);
-        } else {
-            self.unicode(text, out);
-        }
+        let mut buf = std::mem::take(out).into_bytes();
+        let len = match (self.lowercase, self.punctuation) {
+            (true, true) => self.run::<true, true>(text, &mut buf),
+            (true, false) => self.run::<true, false>(text, &mut buf),
+            (false, true) => self.run::<false, true>(text, &mut buf),
+            (false, false) => self.run::<false, false>(text, &mut buf),
+        };
+        buf.truncate(len);
+        // Every byte written is UTF-8 by construction (ASCII bytes and encoded chars);
+        // `from_utf8` checks it at memory speed (0.7 instructions/byte).
+        *out = String::from_utf8(buf).expect("normalized text is UTF-8");
     }
 
     /// Normalizes `text` into a new string. Prefer [`normalize_into`](Self::normalize_into)
@@ -104,130 +109,316 @@ impl Normalizer {
         out
     }
 
-    /// The ASCII fast path: one pass over the bytes through a 256-entry table, no
-    /// Unicode tables, writing bytes into `out`'s buffer.
+    /// Normalizes `text` into `buf[..n]` and returns `n` (`buf` may hold more bytes past
+    /// `n`). One pass over the bytes: ASCII eight bytes at a time ([`block`]), other
+    /// characters one at a time ([`Self::unicode_char`]); when the text holds a
+    /// character that fails the NFKC quick check, it starts over on the NFKC path.
     ///
-    /// Tried: pushing `char`s into the `String` one at a time (110 MB/s on bench
-    /// `normalize/ascii`); the table plus a byte buffer is several times faster.
-    fn ascii(&self, bytes: &[u8], out: &mut String) {
-        let table = self.ascii_table();
-        let mut buf = std::mem::take(out).into_bytes();
+    /// The output position, the separator state and the buffer stay in registers: the
+    /// ASCII loop writes by index into a buffer sized up front (an ASCII byte writes at
+    /// most one byte, so a block always has room for its eight), and only a non-ASCII
+    /// character, which case folding can lengthen, makes room for itself.
+    ///
+    /// Measured (callgrind, `examples/scale --file g5.txt --threads 1`, the first 5 MB of
+    /// the Gutenberg corpus; normalization runs twice per paragraph there, on 9.9 MB in
+    /// all, a quarter of it in paragraphs with some non-ASCII character):
+    /// - before: ASCII paragraphs through the byte table with a `Vec::push` per byte
+    ///   (≈ 20 instructions/byte), paragraphs with any non-ASCII character through
+    ///   `chars()` and a closure per character, after a quick check that decoded every
+    ///   character (≈ 85 instructions/byte): 331 M instructions, 33 per byte;
+    /// - the block loop below, but writing through a `&mut` writer and
+    ///   `Vec::extend_from_slice` (a `memcpy` call when a block drops separators): 117 M,
+    ///   the writer's fields went through memory at every block;
+    /// - as below, cursor in registers, writes by index: 102 M, 10.3 per byte (with the
+    ///   quick check, `from_utf8` and the buffer's zeroing; about 55 instructions per
+    ///   block of eight bytes in the loop itself).
+    fn run<const LOWER: bool, const STRIP: bool>(&self, text: &str, buf: &mut Vec<u8>) -> usize {
+        let bytes = text.as_bytes();
+        let table = ascii_table(LOWER, STRIP);
         buf.clear();
-        buf.reserve(bytes.len());
-        let mut pending_space = false;
-        for &b in bytes {
-            let c = table[b as usize];
-            if c != 0 {
-                if pending_space && !buf.is_empty() {
-                    buf.push(b' ');
+        buf.resize(bytes.len(), 0);
+        let mut at = Cursor {
+            w: 0,
+            prev_sep: true,
+        };
+        // Whether the quick check ran (NFKC on, and a non-ASCII character seen).
+        let mut checked = false;
+        let mut i = 0;
+        loop {
+            let out = &mut buf[..];
+            while let Some(chunk) = bytes.get(i..i + 8) {
+                let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+                if x & HIGH_BITS != 0 {
+                    break;
                 }
-                pending_space = false;
-                buf.push(c);
-            } else {
-                pending_space = true;
+                block::<LOWER, STRIP>(out, &mut at, x);
+                i += 8;
             }
-        }
-        // Every byte written is ASCII, so this cannot fail; `from_utf8` validates ASCII
-        // at memory speed.
-        *out = String::from_utf8(buf).expect("ASCII bytes are UTF-8");
-    }
-
-    /// For each byte: the byte to write (lowercased when asked) or 0 for a separator.
-    fn ascii_table(&self) -> &'static [u8; 256] {
-        const fn build(lower: bool, keep_punct: bool) -> [u8; 256] {
-            let mut t = [0u8; 256];
-            let mut i = 0;
-            while i < 128 {
-                let b = i as u8;
-                let word = b.is_ascii_alphanumeric() || (keep_punct && b.is_ascii_graphic());
-                if word {
-                    t[i] = if lower { b.to_ascii_lowercase() } else { b };
-                }
+            let Some(&b) = bytes.get(i) else { break };
+            if b.is_ascii() {
+                at.ascii_byte(out, table[b as usize]);
                 i += 1;
+                continue;
             }
-            t
+            // ASCII characters are NFKC-stable with combining class 0, so the quick
+            // check only needs the others, from the first one on: leaving a class-0
+            // character out can turn a "yes" into a "no" (then NFKC runs and changes
+            // nothing), never hide a needed change.
+            if self.nfkc && !checked {
+                if !nfkc_quick_yes(&text[i..]) {
+                    let mut at = Cursor {
+                        w: 0,
+                        prev_sep: true,
+                    };
+                    for c in text.nfkc() {
+                        at.make_room(buf, 0);
+                        if c.is_ascii() {
+                            at.ascii_byte(buf, table[c as usize]);
+                        } else {
+                            self.unicode_char(c, table, buf, &mut at);
+                        }
+                    }
+                    return self.renormalize(buf, at);
+                }
+                checked = true;
+            }
+            let c = text[i..].chars().next().expect("a char starts here");
+            i += c.len_utf8();
+            at.make_room(buf, bytes.len() - i);
+            self.unicode_char(c, table, buf, &mut at);
         }
-        static TABLES: [[u8; 256]; 4] = [
-            build(false, false),
-            build(true, false),
-            build(false, true),
-            build(true, true),
-        ];
-        &TABLES[self.lowercase as usize | (!self.punctuation as usize) << 1]
+        if checked {
+            self.renormalize(buf, at)
+        } else {
+            at.finish(buf)
+        }
     }
 
-    /// The Unicode path. ASCII characters still go through the byte table; only the
-    /// others pay for case folding and classification.
-    fn unicode(&self, text: &str, out: &mut String) {
-        let table = self.ascii_table();
-        let mut sink = Sink {
-            out,
-            pending_space: false,
-            punctuation: self.punctuation,
-        };
-        let (lowercase, nfkc) = (self.lowercase, self.nfkc);
-        let mut push = |c: char| {
-            let c = if nfkc { fold_typography(c) } else { c };
-            if c.is_ascii() {
-                match table[c as usize] {
-                    0 => sink.pending_space = true,
-                    b => sink.push_word_char(b as char),
-                }
-            } else if lowercase {
-                fold_case(c, |f| sink.push(f));
-            } else {
-                sink.push(c);
-            }
-        };
-        // ASCII characters are NFKC-stable with combining class 0, so the quick check
-        // only needs the others: leaving a class-0 character out can turn a "yes" into
-        // a "no" (then NFKC runs and changes nothing), never hide a needed change.
-        if nfkc && !nfkc_quick_yes(text) {
-            text.nfkc().for_each(&mut push);
+    /// A non-ASCII character: typography folding (with NFKC), case folding,
+    /// classification. `buf` has room for [`Cursor::ROOM`] more bytes.
+    fn unicode_char(&self, c: char, table: &[u8; 256], buf: &mut [u8], at: &mut Cursor) {
+        let c = if self.nfkc { fold_typography(c) } else { c };
+        if c.is_ascii() {
+            at.ascii_byte(buf, table[c as usize]);
+        } else if self.lowercase {
+            fold_case(c, |f| at.char(buf, f, self.punctuation));
         } else {
-            text.chars().for_each(&mut push);
+            at.char(buf, c, self.punctuation);
         }
-        // Lowercasing can (rarely) produce text that NFKC would change again, e.g. a
-        // capital whose lowercase is a decomposed sequence; renormalize then, so that
-        // normalization stays idempotent.
-        if nfkc && lowercase && !sink.out.is_ascii() && !nfkc_quick_yes(sink.out) {
-            let again: String = sink.out.nfkc().collect();
-            sink.out.clear();
-            sink.pending_space = false;
-            again.chars().for_each(|c| sink.push(c));
+    }
+
+    /// Finishes `buf[..at.w]` and returns its length. Lowercasing can (rarely) produce
+    /// text that NFKC would change again, e.g. a capital whose lowercase is a
+    /// decomposed sequence; renormalize then, so that normalization stays idempotent.
+    fn renormalize(&self, buf: &mut Vec<u8>, at: Cursor) -> usize {
+        let len = at.finish(buf);
+        if !self.lowercase || buf[..len].is_ascii() {
+            return len;
         }
+        let done = std::str::from_utf8(&buf[..len]).expect("normalized text is UTF-8");
+        if nfkc_quick_yes(done) {
+            return len;
+        }
+        let again: String = done.nfkc().collect();
+        let mut at = Cursor {
+            w: 0,
+            prev_sep: true,
+        };
+        for c in again.chars() {
+            at.make_room(buf, 0);
+            at.char(buf, c, self.punctuation);
+        }
+        at.finish(buf)
+    }
+}
+
+/// Bit 7 of every byte.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+/// Bit 0 of every byte.
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+/// Eight spaces.
+const SPACES: u64 = 0x2020_2020_2020_2020;
+
+/// For eight ASCII bytes `x` (bit 7 clear in each), bit 7 of byte `i` is set when
+/// `lo <= x_i <= hi`, other bits are clear. Per byte, `x + 0x80 - lo` has bit 7 set
+/// exactly when `x >= lo`, and `x + 0x7f - hi` exactly when `x > hi`; neither sum
+/// passes 0xff, so no carry crosses into the next byte.
+#[inline(always)]
+fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
+    let ge = x.wrapping_add(LOW_BITS * u64::from(0x80 - lo));
+    let gt = x.wrapping_add(LOW_BITS * u64::from(0x7f - hi));
+    ge & !gt & HIGH_BITS
+}
+
+/// Eight ASCII bytes at once (SWAR): classify, lowercase, turn separators into spaces,
+/// drop the separators that follow a separator, and write the rest at `at.w` (all
+/// eight bytes are stored; the cursor moves past the kept ones).
+///
+/// Tried (callgrind, 9.9 MB of Gutenberg text, see [`Normalizer::run`]): the byte
+/// table with `Vec::push` per byte (the code before, ≈ 20 instructions per ASCII byte);
+/// this block through a `Vec`: 117 M instructions for all of normalization; this block
+/// on a pre-sized buffer with the cursor in registers: 102 M. About one block in six
+/// drops a separator (", ", ".\n"); removing the dropped bytes by shifting, highest
+/// first, costs about 12 instructions per dropped byte, against about 40 per block for
+/// a byte-by-byte compaction into a stack array.
+#[inline(always)]
+fn block<const LOWER: bool, const STRIP: bool>(out: &mut [u8], at: &mut Cursor, x: u64) {
+    let alpha = in_range(x | SPACES, b'a', b'z');
+    let word = if STRIP {
+        alpha | in_range(x, b'0', b'9')
+    } else {
+        in_range(x, 0x21, 0x7e)
+    };
+    // Setting bit 5 lowercases a letter (0x80 >> 2 = 0x20).
+    let mapped = if LOWER { x | (alpha >> 2) } else { x };
+    let word_bytes = (word >> 7) * 0xff;
+    let mut y = (mapped & word_bytes) | (SPACES & !word_bytes);
+    let sep = !word & HIGH_BITS;
+    let mut drop = sep & ((sep << 8) | if at.prev_sep { 0x80 } else { 0 });
+    let mut kept = 8;
+    // Remove dropped bytes from the highest down, so the lower positions stay put.
+    while drop != 0 {
+        let j = (63 - drop.leading_zeros()) / 8;
+        let below = (1u64 << (8 * j)) - 1;
+        y = (y & below) | ((y >> 8) & !below);
+        drop &= below;
+        kept -= 1;
+    }
+    out[at.w..at.w + 8].copy_from_slice(&y.to_le_bytes());
+    at.w += kept;
+    at.prev_sep = sep >> 63 != 0;
+}
+
+/// For each byte: the byte to write (lowercased when asked) or 0 for a separator.
+fn ascii_table(lower: bool, strip_punct: bool) -> &'static [u8; 256] {
+    const fn build(lower: bool, keep_punct: bool) -> [u8; 256] {
+        let mut t = [0u8; 256];
+        let mut i = 0;
+        while i < 128 {
+            let b = i as u8;
+            let word = b.is_ascii_alphanumeric() || (keep_punct && b.is_ascii_graphic());
+            if word {
+                t[i] = if lower { b.to_ascii_lowercase() } else { b };
+            }
+            i += 1;
+        }
+        t
+    }
+    static TABLES: [[u8; 256]; 4] = [
+        build(false, false),
+        build(true, false),
+        build(false, true),
+        build(true, true),
+    ];
+    &TABLES[lower as usize | (!strip_punct as usize) << 1]
+}
+
+/// Where the output stands. Separators are written eagerly: the first separator after
+/// a word character writes one space, the following ones nothing, and
+/// [`finish`](Self::finish) drops a trailing space; that equals writing a space lazily
+/// before the next word character (the definition), because a space is never a word
+/// character.
+#[derive(Clone, Copy)]
+struct Cursor {
+    /// Bytes written.
+    w: usize,
+    /// Whether a separator (or nothing yet) was the last thing seen: the next
+    /// separator writes nothing.
+    prev_sep: bool,
+}
+
+impl Cursor {
+    /// Room that a non-ASCII character needs: its case folding writes at most three
+    /// characters of four bytes, plus a space.
+    const ROOM: usize = 16;
+
+    /// Grows `buf` so that it has room for one non-ASCII character and then `rest`
+    /// bytes of ASCII.
+    #[inline]
+    fn make_room(&self, buf: &mut Vec<u8>, rest: usize) {
+        let need = self.w + Self::ROOM + rest;
+        if buf.len() < need {
+            buf.resize(need.max(2 * buf.len()), 0);
+        }
+    }
+
+    /// One ASCII byte, already mapped through the table (0 for a separator).
+    #[inline(always)]
+    fn ascii_byte(&mut self, out: &mut [u8], c: u8) {
+        if c != 0 {
+            out[self.w] = c;
+            self.w += 1;
+            self.prev_sep = false;
+        } else if !self.prev_sep {
+            out[self.w] = b' ';
+            self.w += 1;
+            self.prev_sep = true;
+        }
+    }
+
+    /// A character classified by [`is_word_char`].
+    #[inline]
+    fn char(&mut self, out: &mut [u8], c: char, strip_punctuation: bool) {
+        if is_word_char(c, strip_punctuation) {
+            self.w += c.encode_utf8(&mut out[self.w..]).len();
+            self.prev_sep = false;
+        } else if !self.prev_sep {
+            out[self.w] = b' ';
+            self.w += 1;
+            self.prev_sep = true;
+        }
+    }
+
+    /// The length of the output, without the trailing space of a final separator.
+    fn finish(self, buf: &[u8]) -> usize {
+        if self.w > 0 && buf[self.w - 1] == b' ' {
+            self.w - 1
+        } else {
+            self.w
+        }
+    }
+}
+
+/// The index of the first byte at or after `i` that is not ASCII, or `bytes.len()`.
+#[inline]
+fn skip_ascii(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let high = u64::from_le_bytes(chunk.try_into().expect("8 bytes")) & HIGH_BITS;
+        if high != 0 {
+            return i + high.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && bytes[i].is_ascii() {
+        i += 1;
+    }
+    i
+}
+
+/// The characters of a string that are not ASCII, skipping ASCII eight bytes at a time.
+struct NonAscii<'t> {
+    text: &'t str,
+    pos: usize,
+}
+
+impl Iterator for NonAscii<'_> {
+    type Item = char;
+
+    #[inline]
+    fn next(&mut self) -> Option<char> {
+        let i = skip_ascii(self.text.as_bytes(), self.pos);
+        let c = self.text[i..].chars().next()?;
+        self.pos = i + c.len_utf8();
+        Some(c)
     }
 }
 
 /// Whether the NFKC quick check says "yes" for the non-ASCII characters of `text`.
+///
+/// Tried: `text.chars().filter(|c| !c.is_ascii())`, which decodes every character:
+/// 40.2 M instructions on the 5 MB profile; skipping ASCII a word at a time: 7.4 M.
 fn nfkc_quick_yes(text: &str) -> bool {
-    is_nfkc_quick(text.chars().filter(|c| !c.is_ascii())) == IsNormalized::Yes
-}
-
-struct Sink<'a> {
-    out: &'a mut String,
-    pending_space: bool,
-    punctuation: bool,
-}
-
-impl Sink<'_> {
-    #[inline]
-    fn push(&mut self, c: char) {
-        if is_word_char(c, self.punctuation) {
-            self.push_word_char(c);
-        } else {
-            self.pending_space = true;
-        }
-    }
-
-    #[inline]
-    fn push_word_char(&mut self, c: char) {
-        if self.pending_space && !self.out.is_empty() {
-            self.out.push(' ');
-        }
-        self.pending_space = false;
-        self.out.push(c);
-    }
+    is_nfkc_quick(NonAscii { text, pos: 0 }) == IsNormalized::Yes
 }
 
 /// Whether `c` belongs to a word: letters, digits and combining marks (so that
@@ -272,6 +463,140 @@ fn fold_case(c: char, mut emit: impl FnMut(char)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The definition, one character at a time with no fast path: the reference for
+    /// [`Normalizer::normalize_into`] (it is the code that the word-at-a-time version
+    /// replaced, and it pins the output byte for byte).
+    fn naive(n: &Normalizer, text: &str) -> String {
+        let mut out = String::new();
+        let mut pending = false;
+        let push = |out: &mut String, pending: &mut bool, c: char| {
+            if is_word_char(c, n.punctuation) {
+                if *pending && !out.is_empty() {
+                    out.push(' ');
+                }
+                *pending = false;
+                out.push(c);
+            } else {
+                *pending = true;
+            }
+        };
+        let mut each = |c: char| {
+            let c = if n.nfkc { fold_typography(c) } else { c };
+            if c.is_ascii() {
+                let c = if n.lowercase {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                };
+                push(&mut out, &mut pending, c);
+            } else if n.lowercase {
+                fold_case(c, |f| push(&mut out, &mut pending, f));
+            } else {
+                push(&mut out, &mut pending, c);
+            }
+        };
+        let quick_yes =
+            |t: &str| is_nfkc_quick(t.chars().filter(|c| !c.is_ascii())) == IsNormalized::Yes;
+        if n.nfkc && !quick_yes(text) {
+            text.nfkc().for_each(&mut each);
+        } else {
+            text.chars().for_each(&mut each);
+        }
+        if n.nfkc && n.lowercase && !out.is_ascii() && !quick_yes(&out) {
+            let again: String = out.nfkc().collect();
+            out.clear();
+            pending = false;
+            again.chars().for_each(|c| push(&mut out, &mut pending, c));
+        }
+        out
+    }
+
+    fn all_normalizers() -> Vec<Normalizer> {
+        let mut v = Vec::new();
+        for bits in 0..8 {
+            v.push(
+                Normalizer::new()
+                    .lowercase(bits & 1 != 0)
+                    .nfkc(bits & 2 != 0)
+                    .strip_punctuation(bits & 4 != 0),
+            );
+        }
+        v
+    }
+
+    /// Mostly ASCII prose with runs of separators and control bytes, and now and then
+    /// a character that takes the Unicode path (quick check yes or no).
+    fn prose_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            8 => proptest::char::range('a', 'z'),
+            2 => proptest::char::range('A', 'Z'),
+            1 => proptest::char::range('0', '9'),
+            4 => Just(' '),
+            2 => proptest::sample::select(" .,;:!?'\"-()\t\n\r\0\x7f~`@[]{}/_".chars().collect::<Vec<_>>()),
+            1 => proptest::char::range('\0', '\x7f'),
+            1 => proptest::sample::select(vec!['’', '“', '—', 'é', 'ß', 'ẞ', 'ς', 'İ', 'K', 'ﬁ', 'Ａ', '\u{301}', '\u{a0}', '東', 'Σ', 'Ǆ', '½']),
+        ]
+    }
+
+    // Case counts keep the debug-mode run under a second. Besides these, the word-at-a-
+    // time version was checked equal to the character-at-a-time one on all 173,916
+    // paragraphs of the 48 MB Gutenberg corpus with each of the eight normalizers.
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn equals_naive_on_prose(chars in proptest::collection::vec(prose_char(), 0..80)) {
+            let text: String = chars.into_iter().collect();
+            for n in all_normalizers() {
+                prop_assert_eq!(n.normalize(&text), naive(&n, &text), "{:?} {:?}", n, text);
+            }
+        }
+
+        #[test]
+        fn equals_naive_on_ascii(bytes in proptest::collection::vec(0u8..128, 0..80)) {
+            let text = String::from_utf8(bytes).unwrap();
+            for n in all_normalizers() {
+                prop_assert_eq!(n.normalize(&text), naive(&n, &text), "{:?} {:?}", n, text);
+            }
+        }
+
+        #[test]
+        fn equals_naive_on_any_string(text in any::<String>()) {
+            for n in all_normalizers() {
+                prop_assert_eq!(n.normalize(&text), naive(&n, &text), "{:?} {:?}", n, text);
+            }
+        }
+    }
+
+    #[test]
+    fn equals_naive_on_edge_cases() {
+        let cases = [
+            "",
+            " ",
+            "        ",
+            "a",
+            "abcdefgh",
+            "abcdefg ",
+            " abcdefg",
+            "ABCDEFGH ijklmnop",
+            "word, word. Word!  Two  spaces",
+            "12345678,12345678",
+            "x\u{301}yz abc def",
+            "a’b’c’d’e’f’g’h’i",
+            "seven!!\u{0}\u{7f}eight\r\n",
+            "ﬁ ﬁ ﬁ ﬁ ﬁ abcdefghi",
+            "İİİİ İstanbul abcdefgh",
+            "ΣΑΣ ΟΔΟΣ abcdefgh ijkl",
+            "~`@[]{}|\\^_ abc",
+        ];
+        for n in all_normalizers() {
+            for t in cases {
+                assert_eq!(n.normalize(t), naive(&n, t), "{n:?} {t:?}");
+            }
+        }
+    }
 
     fn n(s: &str) -> String {
         Normalizer::new().normalize(s)
