@@ -6,15 +6,21 @@
 //! ```
 //!
 //! Reads the corpus (plain or .gz) into memory once, or generates `N` paragraphs from a
-//! fixed seed (every tenth a one-word edit of an earlier one), then runs the default
-//! Deduper once per thread count and prints one table row each: paragraphs/s, MB/s,
-//! per-stage seconds, clusters, and the process's peak resident memory so far.
+//! fixed seed with the benches' generator (every tenth a one-word edit of an earlier
+//! one), then runs the default Deduper once per thread count and prints one table row
+//! each: paragraphs/s, MB/s, per-stage seconds, clusters, and the process's peak
+//! resident memory so far.
 
 use clap::Parser;
-use paradup::{Deduper, SplitMix64};
+use paradup::Deduper;
 use std::io::Read;
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// The benches' generator: a fixed-seed vocabulary, every tenth paragraph a one-word
+/// edit of an earlier one.
+#[path = "../benches/common.rs"]
+mod common;
 
 #[derive(Parser, Debug)]
 #[command(version, about = "Pipeline throughput and memory at scale")]
@@ -31,95 +37,6 @@ struct Args {
     /// Runs per thread count (the fastest is reported).
     #[arg(long, default_value_t = 1)]
     repeat: usize,
-}
-
-fn synthetic(count: usize) -> String {
-    const VOCAB: &[&str] = &[
-        "the",
-        "of",
-        "and",
-        "to",
-        "a",
-        "in",
-        "that",
-        "he",
-        "was",
-        "it",
-        "his",
-        "her",
-        "with",
-        "as",
-        "had",
-        "for",
-        "you",
-        "not",
-        "be",
-        "on",
-        "at",
-        "by",
-        "which",
-        "have",
-        "from",
-        "this",
-        "but",
-        "all",
-        "were",
-        "they",
-        "she",
-        "said",
-        "one",
-        "would",
-        "there",
-        "their",
-        "been",
-        "upon",
-        "could",
-        "what",
-        "when",
-        "who",
-        "them",
-        "into",
-        "more",
-        "man",
-        "little",
-        "great",
-        "before",
-        "should",
-        "might",
-        "himself",
-        "through",
-        "nothing",
-        "against",
-        "thought",
-        "another",
-        "together",
-        "believe",
-        "everything",
-        "afterwards",
-        "gentleman",
-        "extraordinary",
-        "conversation",
-        "understanding",
-        "circumstances",
-    ];
-    let mut g = SplitMix64::new(42);
-    let mut paras: Vec<String> = Vec::with_capacity(count);
-    for i in 0..count {
-        if i % 10 == 9 {
-            let src = (g.next_u64() % i as u64) as usize;
-            let mut words: Vec<&str> = paras[src].split(' ').collect();
-            let at = (g.next_u64() % words.len() as u64) as usize;
-            words[at] = "changed";
-            paras.push(words.join(" "));
-        } else {
-            let n = 40 + (g.next_u64() % 120) as usize;
-            let words: Vec<&str> = (0..n)
-                .map(|_| VOCAB[(g.next_u64() % VOCAB.len() as u64) as usize])
-                .collect();
-            paras.push(words.join(" "));
-        }
-    }
-    paras.join("\n\n")
 }
 
 fn peak_rss_mib() -> Option<f64> {
@@ -150,7 +67,7 @@ fn main() {
             }
             String::from_utf8_lossy(&raw).into_owned()
         }
-        None => synthetic(args.synthetic),
+        None => common::corpus_with_near_duplicates(args.synthetic, 42).0,
     };
     let mb = corpus.len() as f64 / 1e6;
     eprintln!(
