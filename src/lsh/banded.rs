@@ -133,7 +133,7 @@ fn xxh3_of_words(words: &[u32], seed: u64) -> Option<u64> {
 ///
 /// Measured (callgrind, `examples/scale` on 5 MB of Gutenberg text, 25 bands of 14,142
 /// keys): `keys.sort_unstable()` then the scan: 91.1 M instructions, 258 per key; with
-/// [`group_sorted`]: 28.2 M, 80 per key.
+/// `group_sorted`: 28.2 M, 80 per key.
 pub fn bucket_edges(keys: &mut [(u64, u32)], edges: &mut Vec<(u32, u32)>) {
     group_sorted(keys, |run| {
         let first = run[0].1;
