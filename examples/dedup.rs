@@ -31,6 +31,7 @@ use paradup::report::rewrite::{self, Keep, Output, Removal};
 use paradup::report::{self, IndexSummary, PairIds, Summary, TextStyle};
 use paradup::{
     Clusters, Deduper, Error, ErrorKind, Index, Matches, Method, Paragraph, ParagraphMode,
+    Similarity,
 };
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -55,9 +56,13 @@ const PROGRESS_MIN_BYTES: u64 = 16 << 20;
     long_about = "Find near-duplicate paragraphs in text and JSONL corpora.\n\n\
         Reads every PATH (files; directories recursively, in sorted path order; - for \
         standard input), splits documents into paragraphs, and reports the clusters of \
-        paragraphs whose word 3-gram Jaccard similarity to another member reaches the \
+        paragraphs whose word 2-gram Jaccard similarity to another member reaches the \
         threshold (MinHash + LSH finds the candidates, exact Jaccard verifies them). \
-        The report goes to standard output, notes and the summary to standard error.\n\n\
+        Clusters do not chain: every member reaches the threshold against the \
+        cluster's first paragraph (--chaining turns that off). With --similarity \
+        containment, a short paragraph mostly contained in a longer one (an excerpt, \
+        half of a split paragraph) is a near-duplicate too. The report goes to \
+        standard output, notes and the summary to standard error.\n\n\
         Dedup against what you already have: --save-index FILE saves an index of the \
         input's paragraphs; a later run with --against FILE also reports (and with \
         --write-deduped removes) the paragraphs of its input that repeat one in the \
@@ -65,9 +70,9 @@ const PROGRESS_MIN_BYTES: u64 = 16 << 20;
         compares MinHash signatures (the index keeps no text): similarity there is the \
         signature estimate, not exact Jaccard.\n\n\
         --first-wins streams instead: each paragraph, in input order, is kept only if it \
-        matches no paragraph kept before it. Unlike the batch clusters, it does not \
-        chain (when A matches B and B matches C but A does not match C, a batch run \
-        keeps only A, first-wins keeps A and C), it keeps the first and never the \
+        matches no paragraph kept before it. Like the batch clusters, it does not chain \
+        (when A matches B and B matches C but A does not match C, both keep A and C; a \
+        batch run with --chaining keeps only A), but it keeps the first and never the \
         longest, and its memory is the index of kept paragraphs.",
     after_help = "Exit status: 0 when everything was read; 1 when some input was skipped \
         because of an error (an unreadable file, a malformed JSONL line) or an output \
@@ -82,10 +87,29 @@ struct Args {
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
 
-    /// Jaccard similarity (of word 3-gram sets) at or above which two paragraphs are
-    /// near-duplicates, in (0, 1].
+    /// Similarity (of word 2-gram sets; see --similarity) at or above which two
+    /// paragraphs are near-duplicates, in (0, 1].
     #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
     threshold: f64,
+
+    /// What similar means: the Jaccard similarity of the two paragraphs (jaccard), or
+    /// the share of the smaller paragraph found in the larger (containment: finds
+    /// excerpts and halves of split paragraphs; try --threshold 0.8). With containment,
+    /// pairs get a fourth column and JSONL members a "direction": a_in_b, b_in_a or
+    /// mutual. Batch runs only (not with --against, --save-index or --first-wins).
+    #[arg(long, value_enum, default_value_t = SimilarityArg::Jaccard)]
+    similarity: SimilarityArg,
+
+    /// Clusters as connected components: a paragraph joins a cluster when it matches
+    /// any member, so a chain of small edits can join paragraphs that share little.
+    /// Without it, every member reaches --threshold against its cluster's first
+    /// paragraph.
+    #[arg(long)]
+    chaining: bool,
+
+    /// Warn about clusters with more than N members (in the summary).
+    #[arg(long, value_name = "N", default_value_t = paradup::pipeline::DEFAULT_MAX_CLUSTER_SIZE)]
+    max_cluster_size: usize,
 
     /// Worker threads [default: all cores].
     #[arg(long, value_name = "N")]
@@ -211,6 +235,14 @@ enum MethodArg {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SimilarityArg {
+    /// Shared shingles over all shingles of the two.
+    Jaccard,
+    /// Shared shingles over the smaller paragraph's shingles.
+    Containment,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
     Jsonl,
@@ -270,8 +302,22 @@ fn paragraph_mode(args: &Args) -> ParagraphMode {
 
 /// The deduper the options ask for (the place for method options).
 fn build_deduper(args: &Args) -> Result<Deduper, Fatal> {
+    let containment = args.similarity == SimilarityArg::Containment;
+    if containment && (args.against.is_some() || args.save_index.is_some() || args.first_wins) {
+        return Err(Fatal(
+            "--similarity containment works on batch runs only: an index matches by Jaccard \
+             (drop --against, --save-index and --first-wins)"
+                .to_string(),
+        ));
+    }
     let mut b = Deduper::builder();
-    b.threshold(args.threshold).paragraphs(paragraph_mode(args));
+    b.threshold(args.threshold)
+        .paragraphs(paragraph_mode(args))
+        .anti_chaining(!args.chaining)
+        .max_cluster_size(args.max_cluster_size);
+    if containment {
+        b.similarity(Similarity::Containment);
+    }
     b.method(match args.method {
         MethodArg::Minhash => Method::MinHash,
         MethodArg::Simhash => Method::SimHash {

@@ -3,19 +3,32 @@
 //! ```text
 //! cargo run --release --example evaluate -- [SET_DIR] [--threshold 0.5,0.6] [--shingles w3,w5,c5] [--num-perm 128]
 //! cargo run --release --example evaluate -- --method minhash,simhash --max-hamming 3,6,9 --features w1,w3,c4 --weighting tf,uniform
+//! cargo run --release --example evaluate -- --anti-chaining on,off --tuning default,0.5:0.5 --search lsh,prefix
+//! cargo run --release --example evaluate -- --pairs-out pred.tsv   # then: score-pairs.py SET_DIR pred.tsv
 //! ```
 //!
 //! SET_DIR holds `docs.jsonl` or `docs.jsonl.gz` (objects with `id` and `text`) and
 //! `pairs.tsv` (`id_a id_b label match_type ...`). Each document is one paragraph. A pair
-//! is predicted when both paragraphs are in one cluster. One row per setting of the
-//! sweep (the cross product of the lists; the MinHash lists apply to MinHash rows, the
-//! SimHash lists to SimHash rows). Besides precision, recall and F1, each row gives the
-//! recall per match type, the recall by the length of the shorter paragraph of the pair
-//! (in words), the candidate pairs the method proposed, and the seconds of the run.
+//! is predicted when both paragraphs are in one cluster (`--predict clusters`, the
+//! default), or when the deduper verified it (`--predict pairs`: the pairs that
+//! `dedup --format pairs` writes). One row per setting of the sweep (the cross product
+//! of the lists; the MinHash lists apply to MinHash rows, the SimHash lists to SimHash
+//! rows). Besides precision, recall and F1, each row gives the recall per match type,
+//! the recall by the length of the shorter paragraph of the pair (in words), the
+//! candidate pairs the method proposed, and the seconds of the run (the deduper's run
+//! only, not reading or scoring).
+//!
+//! Scores are computed as `../shared/tools/score-pairs.py` computes them (precision
+//! over every predicted pair, recall over the label-1 pairs, pairs unordered); with
+//! `--pairs-out` the last row's predictions can be checked with it.
 
-use clap::Parser;
+mod common;
+
+use clap::{Parser, ValueEnum};
+use common::{parse_kind, set_tuning};
 use paradup::{
-    CandidateSearch, Deduper, Method, ParagraphMode, ShingleKind, Verification, Weighting,
+    CandidateSearch, Clusters, Deduper, Method, ParagraphMode, ShingleKind, Similarity,
+    Verification, Weighting,
 };
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -40,9 +53,23 @@ struct Args {
     /// Numbers of permutations to try, comma-separated.
     #[arg(long, default_value = "128", value_delimiter = ',')]
     num_perm: Vec<usize>,
-    /// Compare all pairs instead of LSH (exact recall at the threshold).
-    #[arg(long)]
-    exhaustive: bool,
+    /// Candidate searches to try, comma-separated: lsh, prefix (exact, by prefix
+    /// filtering), exhaustive (all pairs).
+    #[arg(long, default_value = "lsh", value_delimiter = ',')]
+    search: Vec<String>,
+    /// Similarity measures to try, comma-separated: jaccard, containment.
+    #[arg(long, default_value = "jaccard", value_delimiter = ',')]
+    similarity: Vec<String>,
+    /// Anti-chaining settings to try, comma-separated: on, off, default.
+    #[arg(long, default_value = "default", value_delimiter = ',')]
+    anti_chaining: Vec<String>,
+    /// LSH tunings to try, comma-separated: default, FN:FP (datasketch's weights), rP
+    /// (least recall P at the threshold), BxR (explicit banding).
+    #[arg(long, default_value = "default", value_delimiter = ',')]
+    tuning: Vec<String>,
+    /// What counts as a predicted pair: two members of one cluster, or a verified pair.
+    #[arg(long, value_enum, default_value_t = Predict::Clusters)]
+    predict: Predict,
     /// Verify with the signature estimate instead of exact Jaccard.
     #[arg(long)]
     signature_verify: bool,
@@ -66,14 +93,65 @@ struct Args {
     pairs_out: Option<PathBuf>,
 }
 
-fn parse_kind(s: &str) -> Result<ShingleKind, String> {
-    let (k, n) = s.split_at(1);
-    let n: usize = n.parse().map_err(|_| format!("bad shingle spec {s:?}"))?;
-    match k {
-        "w" => Ok(ShingleKind::Words(n)),
-        "c" => Ok(ShingleKind::Chars(n)),
-        _ => Err(format!("bad shingle spec {s:?}: use wN or cN")),
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Predict {
+    /// Every pair of members of one cluster.
+    Clusters,
+    /// Every verified pair (`Clusters::pairs`).
+    Pairs,
+}
+
+fn parse_search(s: &str) -> Result<CandidateSearch, String> {
+    match s {
+        "lsh" => Ok(CandidateSearch::Lsh),
+        "prefix" => Ok(CandidateSearch::PrefixFilter),
+        "exhaustive" => Ok(CandidateSearch::Exhaustive),
+        _ => Err(format!("bad search {s:?}: use lsh, prefix or exhaustive")),
     }
+}
+
+fn parse_similarity(s: &str) -> Result<Similarity, String> {
+    match s {
+        "jaccard" => Ok(Similarity::Jaccard),
+        "containment" => Ok(Similarity::Containment),
+        _ => Err(format!("bad similarity {s:?}: use jaccard or containment")),
+    }
+}
+
+fn parse_on_off(s: &str) -> Result<Option<bool>, String> {
+    match s {
+        "on" => Ok(Some(true)),
+        "off" => Ok(Some(false)),
+        "default" => Ok(None),
+        _ => Err(format!("bad anti-chaining {s:?}: use on, off or default")),
+    }
+}
+
+/// The predicted pairs of one run, as unordered id pairs.
+fn predicted(clusters: &Clusters, ids: &[String], predict: Predict) -> HashSet<(String, String)> {
+    let id = |p: &paradup::Paragraph| ids[p.doc as usize].as_str();
+    let mut pred = HashSet::new();
+    match predict {
+        Predict::Clusters => {
+            for c in clusters {
+                let m = c.members();
+                for i in 0..m.len() {
+                    for j in i + 1..m.len() {
+                        pred.insert(upair(id(&m[i].paragraph), id(&m[j].paragraph)));
+                    }
+                }
+            }
+        }
+        Predict::Pairs => {
+            for p in clusters.pairs() {
+                // score-pairs.py skips a pair of one id with itself.
+                if id(&p.a) != id(&p.b) {
+                    pred.insert(upair(id(&p.a), id(&p.b)));
+                }
+            }
+        }
+    }
+    pred
 }
 
 fn parse_weighting(s: &str) -> Result<Weighting, String> {
@@ -85,6 +163,7 @@ fn parse_weighting(s: &str) -> Result<Weighting, String> {
 }
 
 /// One setting of the sweep's method part.
+#[derive(Clone)]
 struct Setting {
     method: Method,
     num_perm: usize,
@@ -206,6 +285,96 @@ fn read_pairs(dir: &Path) -> Result<Labelled, String> {
     Ok(out)
 }
 
+/// One row of the sweep: a point of the cross product of the lists.
+struct Row {
+    setting: Setting,
+    shingles: String,
+    kind: ShingleKind,
+    threshold: f64,
+    similarity: String,
+    search: String,
+    candidates: CandidateSearch,
+    anti_chaining: Option<bool>,
+    tuning: String,
+}
+
+impl Row {
+    fn deduper(&self, args: &Args) -> Result<Deduper, String> {
+        let s = &self.setting;
+        let mut b = Deduper::builder();
+        b.threshold(self.threshold)
+            .shingles(self.kind)
+            .num_perm(s.num_perm)
+            .method(s.method)
+            .simhash_features(s.features)
+            .simhash_weighting(s.weighting)
+            .similarity(parse_similarity(&self.similarity)?)
+            .candidates(self.candidates)
+            .paragraphs(ParagraphMode::Whole);
+        set_tuning(&mut b, &self.tuning)?;
+        if let Some(on) = self.anti_chaining {
+            b.anti_chaining(on);
+        }
+        if let Some(n) = args.threads {
+            b.threads(n);
+        }
+        if args.signature_verify {
+            b.verification(Verification::Signature);
+        }
+        b.build().map_err(|e| e.to_string())
+    }
+}
+
+/// The rows of the sweep, in the order of the lists (the last list varies fastest).
+fn rows(args: &Args) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    for spec in &args.shingles {
+        let kind = parse_kind(spec)?;
+        for &threshold in &args.threshold {
+            for setting in settings(args)? {
+                for (similarity, search, ac, tuning) in args
+                    .similarity
+                    .iter()
+                    .flat_map(|x| args.search.iter().map(move |y| (x, y)))
+                    .flat_map(|(x, y)| args.anti_chaining.iter().map(move |z| (x, y, z)))
+                    .flat_map(|(x, y, z)| args.tuning.iter().map(move |w| (x, y, z, w)))
+                {
+                    parse_similarity(similarity)?;
+                    rows.push(Row {
+                        setting: setting.clone(),
+                        shingles: spec.clone(),
+                        kind,
+                        threshold,
+                        similarity: similarity.clone(),
+                        search: search.clone(),
+                        candidates: parse_search(search)?,
+                        anti_chaining: parse_on_off(ac)?,
+                        tuning: tuning.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The banding of an LSH row (one per class distance for containment), else `-`.
+fn banding(d: &Deduper, search: CandidateSearch) -> String {
+    match (search, d.containment_banding()) {
+        (CandidateSearch::Lsh, Some(c)) => c
+            .levels()
+            .iter()
+            .map(|p| format!("{}x{}", p.bands, p.rows))
+            .collect::<Vec<_>>()
+            .join(" "),
+        (CandidateSearch::Lsh, None) => {
+            let p = d.lsh_params();
+            format!("{}x{}", p.bands, p.rows)
+        }
+        _ => "-".to_string(),
+    }
+}
+
 fn main() {
     let args = Args::parse();
     if let Err(e) = run(&args) {
@@ -240,7 +409,9 @@ fn run(args: &Args) -> Result<(), String> {
         let w = |id: &String| words.get(id.as_str()).copied().unwrap_or(0);
         w(&p.0).min(w(&p.1))
     };
-    print!("| method | shingles | threshold | precision | recall | F1 |");
+    print!(
+        "| method | shingles | threshold | similarity | search | anti-chaining | banding | precision | recall | F1 |"
+    );
     for k in &kinds {
         print!(" recall {k} |");
     }
@@ -248,89 +419,60 @@ fn run(args: &Args) -> Result<(), String> {
         print!(" recall {name} |");
     }
     println!(" candidates | seconds |");
-    print!("|---|---|---|---|---|---|");
+    print!("|---|---|---|---|---|---|---|---|---|---|");
     for _ in kinds.iter().chain(&["", "", ""]) {
         print!("---|");
     }
     println!("---|---|");
-    let settings = settings(args)?;
     let mut last = Vec::new();
-    for spec in &args.shingles {
-        let kind = parse_kind(spec)?;
-        for &t in &args.threshold {
-            for set in &settings {
-                let mut b = Deduper::builder();
-                b.threshold(t)
-                    .shingles(kind)
-                    .num_perm(set.num_perm)
-                    .method(set.method)
-                    .simhash_features(set.features)
-                    .simhash_weighting(set.weighting)
-                    .paragraphs(ParagraphMode::Whole);
-                if let Some(n) = args.threads {
-                    b.threads(n);
-                }
-                if args.exhaustive {
-                    b.candidates(CandidateSearch::Exhaustive);
-                }
-                if args.signature_verify {
-                    b.verification(Verification::Signature);
-                }
-                let d = b.build().map_err(|e| e.to_string())?;
-                let start = Instant::now();
-                let clusters = d.run(&texts);
-                let secs = start.elapsed().as_secs_f64();
-                let mut pred: HashSet<(String, String)> = HashSet::new();
-                for c in &clusters {
-                    let m = c.members();
-                    for i in 0..m.len() {
-                        for j in i + 1..m.len() {
-                            pred.insert(upair(
-                                &ids[m[i].paragraph.doc as usize],
-                                &ids[m[j].paragraph.doc as usize],
-                            ));
-                        }
-                    }
-                }
-                let tp = pred.iter().filter(|p| gold.contains(p)).count();
-                let precision = if pred.is_empty() {
-                    1.0
-                } else {
-                    tp as f64 / pred.len() as f64
-                };
-                let recall = tp as f64 / gold.len().max(1) as f64;
-                let f1 = if precision + recall == 0.0 {
-                    0.0
-                } else {
-                    2.0 * precision * recall / (precision + recall)
-                };
-                let label = &set.label;
-                print!("| {label} | {spec} | {t} | {precision:.4} | {recall:.4} | {f1:.4} |");
-                for kname in &kinds {
-                    let g: Vec<_> = labelled
-                        .iter()
-                        .filter(|(_, (l, kk))| *l && kk == kname)
-                        .map(|(p, _)| p)
-                        .collect();
-                    let hit = g.iter().filter(|p| pred.contains(**p)).count();
-                    print!(" {:.4} |", hit as f64 / g.len().max(1) as f64);
-                }
-                for (lo, hi, _) in LENGTHS {
-                    let g: Vec<_> = gold
-                        .iter()
-                        .filter(|p| (lo..hi).contains(&shorter(p)))
-                        .collect();
-                    let hit = g.iter().filter(|p| pred.contains(**p)).count();
-                    print!(" {:.4} ({}) |", hit as f64 / g.len().max(1) as f64, g.len());
-                }
-                println!(" {} | {secs:.2} |", clusters.stats().candidates);
-                last = {
-                    let mut v: Vec<_> = pred.into_iter().collect();
-                    v.sort();
-                    v
-                };
-            }
+    for row in rows(args)? {
+        let d = row.deduper(args)?;
+        let start = Instant::now();
+        let clusters = d.run(&texts);
+        let secs = start.elapsed().as_secs_f64();
+        let pred = predicted(&clusters, &ids, args.predict);
+        let tp = pred.iter().filter(|p| gold.contains(p)).count();
+        let precision = if pred.is_empty() {
+            1.0
+        } else {
+            tp as f64 / pred.len() as f64
+        };
+        let recall = tp as f64 / gold.len().max(1) as f64;
+        let f1 = if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
+        print!(
+            "| {} | {} | {} | {} | {} | {} | {} | {precision:.4} | {recall:.4} | {f1:.4} |",
+            row.setting.label,
+            row.shingles,
+            row.threshold,
+            row.similarity,
+            row.search,
+            if d.anti_chaining() { "on" } else { "off" },
+            banding(&d, row.candidates),
+        );
+        for kname in &kinds {
+            let g: Vec<_> = labelled
+                .iter()
+                .filter(|(_, (l, kk))| *l && kk == kname)
+                .map(|(p, _)| p)
+                .collect();
+            let hit = g.iter().filter(|p| pred.contains(**p)).count();
+            print!(" {:.4} |", hit as f64 / g.len().max(1) as f64);
         }
+        for (lo, hi, _) in LENGTHS {
+            let g: Vec<_> = gold
+                .iter()
+                .filter(|p| (lo..hi).contains(&shorter(p)))
+                .collect();
+            let hit = g.iter().filter(|p| pred.contains(**p)).count();
+            print!(" {:.4} ({}) |", hit as f64 / g.len().max(1) as f64, g.len());
+        }
+        println!(" {} | {secs:.2} |", clusters.stats().candidates);
+        last = pred.into_iter().collect();
+        last.sort();
     }
     if let Some(path) = &args.pairs_out {
         let mut f = std::io::BufWriter::new(

@@ -10,8 +10,38 @@
 //! Order: clusters are sorted by their first member, members by paragraph id, which is
 //! document order (documents in input order, paragraphs in text order). Neither thread
 //! count nor hash-map order affects it.
+//!
+//! # Anti-chaining
+//!
+//! Connected components chain: if A ~ B and B ~ C, then A and C share a cluster however
+//! little they have in common, and on large corpora a few bridges can glue thousands of
+//! unrelated paragraphs together. With anti-chaining on (the
+//! [default](crate::DeduperBuilder::anti_chaining)), each component is split:
+//!
+//! 1. the representative `r` is the component's first paragraph;
+//! 2. every other member is checked against `r` (exact similarity with exact
+//!    verification); those at or above the threshold stay;
+//! 3. the members that fall below are taken out, their own connected components (over
+//!    the verified pairs among them only) are formed, and each is split in turn from
+//!    step 1.
+//!
+//! **Guarantee**: every member of every cluster has similarity at least the threshold
+//! to its cluster's representative (with [`Verification::Exact`](crate::Verification),
+//! exactly; with the signature estimate, by the estimate). So, for Jaccard, any two
+//! members have Jaccard distance at most `2 · (1 − threshold)` (the Jaccard distance
+//! obeys the triangle inequality). Every member was reached from its representative
+//! through verified pairs, and exact duplicates always stay together. Members split off
+//! are not compared with other components' members: a paragraph that fails its
+//! representative may end up alone even if it is similar to a member of another
+//! cluster. Cost: one similarity per member and round; a component that splits into
+//! `k` clusters costs at most `k` rounds over what remains of it.
+//!
+//! The cluster-size guard ([`max_cluster_size`](crate::DeduperBuilder::max_cluster_size))
+//! only reports: [`Clusters::oversized`] lists the clusters larger than the limit, and
+//! [`RunStats`] counts them, so that a caller can look before trusting them.
 
 use crate::paragraph::Paragraph;
+use crate::similarity::{Direction, Similarity};
 use std::time::Duration;
 
 /// Disjoint sets over `0..n` whose root is always the smallest member.
@@ -88,6 +118,98 @@ impl UnionFind {
     }
 }
 
+/// Undirected adjacency lists of `n` nodes (compressed rows), for anti-chaining.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Adjacency {
+    start: Vec<usize>,
+    next: Vec<u32>,
+}
+
+impl Adjacency {
+    /// The graph on `0..n` with the edges `(a, b)`, each in both directions.
+    pub(crate) fn new(n: usize, edges: impl Iterator<Item = (u32, u32)> + Clone) -> Adjacency {
+        let mut start = vec![0usize; n + 1];
+        for (a, b) in edges.clone() {
+            start[a as usize + 1] += 1;
+            start[b as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut next = vec![0u32; start[n]];
+        for (a, b) in edges {
+            next[fill[a as usize]] = b;
+            fill[a as usize] += 1;
+            next[fill[b as usize]] = a;
+            fill[b as usize] += 1;
+        }
+        Adjacency { start, next }
+    }
+
+    fn neighbours(&self, x: u32) -> &[u32] {
+        &self.next[self.start[x as usize]..self.start[x as usize + 1]]
+    }
+}
+
+/// Splits one connected group of nodes (ascending) so that every node passes `check`
+/// against its part's first node (see the [module docs](self), "Anti-chaining").
+/// `check(rep, x)` gives the similarity of `x` to `rep` and whether it passes.
+///
+/// Returns the parts, each as `(node, similarity to the part's first node)` in
+/// ascending node order (the first node with 1.0), parts sorted by first node; and
+/// the number of nodes taken out of a part on the way.
+pub(crate) fn split_chains(
+    group: &[u32],
+    adjacency: &Adjacency,
+    mut check: impl FnMut(u32, u32) -> (f64, bool),
+) -> (Vec<Vec<(u32, f64)>>, usize) {
+    let mut parts = Vec::new();
+    let mut moved = 0;
+    let mut work: Vec<Vec<u32>> = vec![group.to_vec()];
+    while let Some(nodes) = work.pop() {
+        let Some((&rep, others)) = nodes.split_first() else {
+            continue;
+        };
+        let mut part = vec![(rep, 1.0)];
+        let mut rest = Vec::new();
+        for &x in others {
+            match check(rep, x) {
+                (s, true) => part.push((x, s)),
+                _ => rest.push(x),
+            }
+        }
+        parts.push(part);
+        moved += rest.len();
+        // Connected components of `rest` (ascending) over the edges among its nodes.
+        let mut seen = vec![false; rest.len()];
+        let mut stack = Vec::new();
+        for i in 0..rest.len() {
+            if seen[i] {
+                continue;
+            }
+            seen[i] = true;
+            stack.push(rest[i]);
+            let mut component = Vec::new();
+            while let Some(x) = stack.pop() {
+                component.push(x);
+                for &y in adjacency.neighbours(x) {
+                    if let Ok(j) = rest.binary_search(&y)
+                        && !seen[j]
+                    {
+                        seen[j] = true;
+                        stack.push(y);
+                    }
+                }
+            }
+            component.sort_unstable();
+            work.push(component);
+        }
+    }
+    parts.sort_unstable_by_key(|p| p[0].0);
+    (parts, moved)
+}
+
 /// One member of a [`Cluster`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Member {
@@ -98,6 +220,10 @@ pub struct Member {
     pub similarity: f64,
     /// Whether the normalized text equals the representative's.
     pub exact: bool,
+    /// Which of the representative (first) and this member (second) is contained in the
+    /// other, under [`Similarity::Containment`];
+    /// [`Direction::Mutual`] for Jaccard.
+    pub direction: Direction,
 }
 
 /// A group of near-duplicate paragraphs. Its first member is the representative: the
@@ -138,6 +264,10 @@ pub struct Pair {
     pub b: Paragraph,
     /// Their similarity (1.0 for exact duplicates).
     pub similarity: f64,
+    /// Which of `a` (first) and `b` (second) is contained in the other, under
+    /// [`Similarity::Containment`];
+    /// [`Direction::Mutual`] for Jaccard.
+    pub direction: Direction,
 }
 
 /// Wall-clock time of each stage of one run (see the stages in
@@ -193,6 +323,14 @@ pub struct RunStats {
     pub candidates: usize,
     /// Candidate pairs that passed verification.
     pub verified: usize,
+    /// Distinct texts that anti-chaining took out of a cluster because they fell below
+    /// the threshold against its representative (counted once per time taken out; 0
+    /// with anti-chaining off).
+    pub split_off: usize,
+    /// Members of the largest cluster (0 when there is none).
+    pub largest_cluster: usize,
+    /// Clusters larger than the size limit ([`Clusters::oversized`]).
+    pub oversized_clusters: usize,
     /// Time per stage.
     pub timings: StageTimings,
 }
@@ -209,6 +347,9 @@ impl PartialEq for RunStats {
                 distinct,
                 candidates,
                 verified,
+                split_off,
+                largest_cluster,
+                oversized_clusters,
                 timings: _,
             } = *s;
             (
@@ -219,6 +360,9 @@ impl PartialEq for RunStats {
                 distinct,
                 candidates,
                 verified,
+                split_off,
+                largest_cluster,
+                oversized_clusters,
             )
         };
         counts(self) == counts(other)
@@ -232,6 +376,8 @@ impl Eq for RunStats {}
 pub struct Clusters {
     pub(crate) clusters: Vec<Cluster>,
     pub(crate) pairs: Vec<Pair>,
+    pub(crate) oversized: Vec<usize>,
+    pub(crate) similarity: Similarity,
     pub(crate) stats: RunStats,
 }
 
@@ -268,6 +414,19 @@ impl Clusters {
         &self.stats
     }
 
+    /// Indices (into [`as_slice`](Self::as_slice)) of the clusters with more members
+    /// than the deduper's [size limit](crate::DeduperBuilder::max_cluster_size),
+    /// ascending.
+    pub fn oversized(&self) -> &[usize] {
+        &self.oversized
+    }
+
+    /// The similarity measure of the run: what [`Member::similarity`] and
+    /// [`Pair::similarity`] measure.
+    pub fn similarity(&self) -> Similarity {
+        self.similarity
+    }
+
     /// Number of paragraphs in some cluster other than as its representative: the
     /// paragraphs a deduper would drop.
     pub fn duplicates(&self) -> usize {
@@ -297,5 +456,72 @@ mod tests {
         assert!(uf.union(1, 0));
         assert_eq!(uf.find(5), 2);
         assert_eq!(uf.groups(), vec![vec![0, 1], vec![2, 4, 5]]);
+    }
+
+    /// Nodes on a line, similar to their neighbours only: 0 ~ 1 ~ 2 ~ 3 ~ 4 ~ 5.
+    #[test]
+    fn a_chain_splits_into_pairs() {
+        let edges = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)];
+        let adj = Adjacency::new(6, edges.iter().copied());
+        let mut checks = Vec::new();
+        let (parts, moved) = split_chains(&[0, 1, 2, 3, 4, 5], &adj, |r, x| {
+            checks.push((r, x));
+            (0.9, x == r + 1)
+        });
+        assert_eq!(
+            parts,
+            vec![
+                vec![(0, 1.0), (1, 0.9)],
+                vec![(2, 1.0), (3, 0.9)],
+                vec![(4, 1.0), (5, 0.9)],
+            ]
+        );
+        assert_eq!(moved, 4 + 2);
+        assert_eq!(
+            checks,
+            [
+                (0, 1),
+                (0, 2),
+                (0, 3),
+                (0, 4),
+                (0, 5),
+                (2, 3),
+                (2, 4),
+                (2, 5),
+                (4, 5)
+            ]
+        );
+    }
+
+    #[test]
+    fn split_off_nodes_regroup_only_through_their_own_edges() {
+        // 0 is the hub of 1, 2, 3 and 4. 2 and 3 fail it but share their own edge, so
+        // they regroup; 5, linked only to 1 (which stays with 0), fails 0 and ends
+        // alone.
+        let edges = [(0, 1), (0, 2), (0, 3), (2, 3), (0, 4), (1, 5)];
+        let adj = Adjacency::new(6, edges.iter().copied());
+        let (parts, moved) = split_chains(&[0, 1, 2, 3, 4, 5], &adj, |r, x| {
+            let pass = (r, x) != (0, 2) && (r, x) != (0, 3) && (r, x) != (0, 5);
+            (if pass { 0.8 } else { 0.1 }, pass)
+        });
+        assert_eq!(
+            parts,
+            vec![
+                vec![(0, 1.0), (1, 0.8), (4, 0.8)],
+                vec![(2, 1.0), (3, 0.8)],
+                vec![(5, 1.0)],
+            ]
+        );
+        assert_eq!(moved, 3);
+    }
+
+    #[test]
+    fn nothing_fails_nothing_moves() {
+        let adj = Adjacency::new(3, [(0u32, 1u32), (1, 2)].iter().copied());
+        let (parts, moved) = split_chains(&[0, 1, 2], &adj, |_, _| (0.5, true));
+        assert_eq!(parts, vec![vec![(0, 1.0), (1, 0.5), (2, 0.5)]]);
+        assert_eq!(moved, 0);
+        let (parts, _) = split_chains(&[], &adj, |_, _| (0.5, true));
+        assert!(parts.is_empty());
     }
 }

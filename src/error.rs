@@ -41,6 +41,12 @@ pub enum ErrorKind {
         /// Weight of the false-negative mass.
         false_negative: f64,
     },
+    /// The least recall of [`LshTuning::Recall`](crate::LshTuning::Recall) was not in
+    /// `(0, 1]`.
+    InvalidLshRecall(f64),
+    /// [`Similarity::Containment`](crate::Similarity::Containment) was asked for with a
+    /// method other than MinHash (SimHash fingerprints cannot find containment).
+    ContainmentNeedsMinHash,
     /// A private thread pool could not be created.
     ThreadPool(String),
     /// `threads(0)` was asked for.
@@ -118,6 +124,13 @@ impl fmt::Display for Error {
                 f,
                 "LSH weights must be finite, >= 0 and not both 0, got false_positive = \
                  {false_positive}, false_negative = {false_negative}"
+            ),
+            ErrorKind::InvalidLshRecall(r) => {
+                write!(f, "LSH recall must be in (0, 1], got {r}")
+            }
+            ErrorKind::ContainmentNeedsMinHash => write!(
+                f,
+                "containment similarity needs the MinHash method (SimHash cannot find it)"
             ),
             ErrorKind::ThreadPool(msg) => write!(f, "could not build thread pool: {msg}"),
             ErrorKind::ZeroThreads => write!(f, "threads must be at least 1"),

@@ -13,16 +13,22 @@
 //!    each distinct text, in parallel with per-thread scratch (`map_init`), into one
 //!    contiguous `u32` buffer; with [`Method::SimHash`], one 64-bit SimHash fingerprint
 //!    per distinct text ([`SimHasher`]).
-//! 4. **Candidates**: banded LSH (per band in parallel, sort-based buckets) over MinHash
-//!    signatures, or the permuted-table Hamming search over SimHash fingerprints (per
-//!    table in parallel; [`HammingSearch`]); or all pairs with
+//! 4. **Candidates**: banded LSH (per band in parallel, sort-based buckets; small
+//!    buckets give all their pairs) over MinHash signatures, or the permuted-table
+//!    Hamming search over SimHash fingerprints (per table in parallel;
+//!    [`HammingSearch`]); with [`Similarity::Containment`], banded LSH over size classes
+//!    ([`ContainmentBanding`]); or every pair at the threshold exactly with
+//!    [`CandidateSearch::PrefixFilter`], or all pairs with
 //!    [`CandidateSearch::Exhaustive`].
-//! 5. **Verification**: each candidate pair is checked, by exact Jaccard of the shingle
-//!    sets (recomputed for the paragraphs involved in some candidate pair only) or by
-//!    the signature estimate, against the threshold. Both methods share this step, so
-//!    with exact verification SimHash only changes which pairs are looked at.
-//! 6. **Clusters**: union-find over exact-duplicate links and verified pairs; each
-//!    member's similarity to the representative.
+//! 5. **Verification**: each candidate pair is checked, by the exact similarity
+//!    ([`Similarity`]) of the shingle sets (recomputed for the paragraphs involved in
+//!    some candidate pair only) or by the signature estimate, against the threshold.
+//!    Both methods share this step, so with exact verification SimHash only changes
+//!    which pairs are looked at.
+//! 6. **Clusters**: union-find over exact-duplicate links and verified pairs, then, with
+//!    anti-chaining, each component split so that every member reaches the threshold
+//!    against its representative ([`cluster`](crate::cluster), "Anti-chaining"); each
+//!    member's similarity to the representative; the cluster-size guard.
 //!
 //! The result does not depend on the number of threads (tested).
 //!
@@ -33,31 +39,53 @@
 //! directly and is the default. SimHash keeps 8 bytes per paragraph instead of 512
 //! (128 MinHash slots) and fingerprints about 1.8× faster, but a fixed Hamming radius is
 //! coarse: a short paragraph moves many bits for one edited word. On `gutenberg-editions`
-//! at the defaults, SimHash recalls 0.9949 of the positive pairs against MinHash's
-//! 0.9982 (0.9932 against 0.9952 for paragraphs under 20 words) at the same F1 (0.987)
-//! and the same total time; the full tables are in the [`simhash`](crate::simhash)
-//! module docs.
+//! at the defaults, SimHash recalls 0.9951 of the positive pairs against MinHash's
+//! 0.9991 (0.9939 against 0.9975 for paragraphs under 20 words, 0.9669 against 0.9939
+//! of the edited `fuzzy` pairs) at nearly the same F1 (0.9877 against 0.9881) and time;
+//! the full tables are in the [`simhash`](crate::simhash) module docs.
 
-use crate::cluster::{Cluster, Clusters, Member, Pair, RunStats, StageTimings, UnionFind};
+use crate::cluster::{
+    Adjacency, Cluster, Clusters, Member, Pair, RunStats, StageTimings, UnionFind, split_chains,
+};
 use crate::error::{Error, ErrorKind, Result};
-use crate::lsh::banded::{band_key, bucket_edges};
+use crate::lsh::banded::{band_key, bucket_pairs};
+use crate::lsh::containment::{ContainmentBanding, size_class};
 use crate::lsh::hamming::{HammingParams, HammingScratch, HammingSearch};
-use crate::lsh::{LshParams, LshWeights};
+use crate::lsh::{LshParams, LshTuning, LshWeights};
 use crate::minhash::{DEFAULT_NUM_PERM, MinHasher, estimate_jaccard};
 use crate::paragraph::{Paragraph, ParagraphMode, ParagraphSplitter};
+use crate::prefix_filter::{PrefixFilter, PrefixFilterScratch};
 use crate::simhash::{SimHashScratch, SimHasher, Weighting, estimate_cosine, hamming};
+use crate::similarity::{Direction, Similarity};
 use crate::text::normalize::Normalizer;
-use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler, jaccard};
+use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler, intersection_len};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 /// Default Jaccard threshold. See the crate docs ("Choosing the defaults").
-pub const DEFAULT_THRESHOLD: f64 = 0.5;
+pub const DEFAULT_THRESHOLD: f64 = 0.6;
+
+/// Default limit of the cluster-size guard: clusters with more members are reported
+/// ([`Clusters::oversized`]).
+pub const DEFAULT_MAX_CLUSTER_SIZE: usize = 10_000;
+
+/// Whether anti-chaining is on by default. See the crate docs ("Choosing the
+/// defaults") for the measurements behind it.
+pub const DEFAULT_ANTI_CHAINING: bool = true;
 
 /// Default SimHash search radius in bits. See the [`simhash`](crate::simhash) module
 /// docs ("What `max_hamming` means for paragraphs") for the measurements behind it.
 pub const DEFAULT_MAX_HAMMING: u32 = 10;
+
+/// LSH buckets of up to this many members propose all their pairs, larger ones link
+/// each member to the first ([`bucket_pairs`]): at most 7.5 candidates per text and
+/// band. Measured with `examples/exact_recall.rs` on 50,000 distinct paragraphs of the
+/// shared corpus (recall against the exact answer, default tuning): word 2-grams at
+/// 0.6 recall 0.9805 with star links only, 0.9970 with all pairs up to 4, 0.9985 up to
+/// 8, 1.0000 up to 16; word 3-grams at 0.5: 0.9918, 0.9959 (8), 0.9973 (16). Time did
+/// not change at that size (0.14 to 0.26 s a run, noise included).
+const ALL_PAIRS_BUCKET: usize = 16;
 
 /// Which sketch of each paragraph finds the candidate pairs.
 ///
@@ -127,6 +155,11 @@ pub enum CandidateSearch {
     /// Every pair of distinct texts, whatever the method: quadratic, for small inputs
     /// and for testing the indexes.
     Exhaustive,
+    /// Every pair at the threshold, exactly, by prefix filtering on the shingle sets
+    /// ([`PrefixFilter`]), whatever the method: no miss, fast on natural text, but
+    /// quadratic on many near-copies of one template. The reference the LSH search is
+    /// measured against.
+    PrefixFilter,
 }
 
 /// Builds a [`Deduper`]; [`build`](Self::build) validates the whole configuration once.
@@ -137,7 +170,7 @@ pub struct DeduperBuilder {
     num_perm: usize,
     seed: u64,
     lsh: Option<(usize, usize)>,
-    weights: LshWeights,
+    tuning: LshTuning,
     verification: Verification,
     search: CandidateSearch,
     paragraphs: ParagraphMode,
@@ -146,6 +179,9 @@ pub struct DeduperBuilder {
     method: Method,
     simhash_features: ShingleKind,
     simhash_weighting: Weighting,
+    similarity: Similarity,
+    anti_chaining: bool,
+    max_cluster_size: usize,
 }
 
 impl Default for DeduperBuilder {
@@ -156,7 +192,7 @@ impl Default for DeduperBuilder {
             num_perm: DEFAULT_NUM_PERM,
             seed: crate::DEFAULT_SEED,
             lsh: None,
-            weights: LshWeights::default(),
+            tuning: LshTuning::default(),
             verification: Verification::default(),
             search: CandidateSearch::default(),
             paragraphs: ParagraphMode::default(),
@@ -165,19 +201,23 @@ impl Default for DeduperBuilder {
             method: Method::default(),
             simhash_features: crate::simhash::DEFAULT_FEATURES,
             simhash_weighting: Weighting::default(),
+            similarity: Similarity::default(),
+            anti_chaining: DEFAULT_ANTI_CHAINING,
+            max_cluster_size: DEFAULT_MAX_CLUSTER_SIZE,
         }
     }
 }
 
 impl DeduperBuilder {
-    /// Jaccard similarity at or above which two paragraphs are near-duplicates, in
-    /// `(0, 1]`. Default: [`DEFAULT_THRESHOLD`].
+    /// Similarity at or above which two paragraphs are near-duplicates, in `(0, 1]`:
+    /// Jaccard, or containment with [`Similarity::Containment`]. Default:
+    /// [`DEFAULT_THRESHOLD`].
     pub fn threshold(&mut self, threshold: f64) -> &mut Self {
         self.threshold = threshold;
         self
     }
 
-    /// Shingle kind and size. Default: [`ShingleKind::Words(3)`](ShingleKind::Words).
+    /// Shingle kind and size. Default: [`ShingleKind::Words(2)`](ShingleKind::Words).
     pub fn shingles(&mut self, kind: ShingleKind) -> &mut Self {
         self.shingle = kind;
         self
@@ -196,17 +236,26 @@ impl DeduperBuilder {
         self
     }
 
-    /// Explicit LSH banding. Default: chosen from the threshold by
-    /// [`LshParams::optimal`] with the [weights](Self::lsh_weights).
+    /// Explicit LSH banding. Default: chosen from the threshold by the
+    /// [tuning](Self::lsh_tuning).
     pub fn lsh_params(&mut self, bands: usize, rows: usize) -> &mut Self {
         self.lsh = Some((bands, rows));
         self
     }
 
-    /// Weights of false positives and negatives when choosing the banding. Default:
-    /// 0.5 and 0.5.
+    /// How the banding is chosen from the threshold. Default:
+    /// [`LshTuning::Recall`]`(`[`DEFAULT_LSH_RECALL`](crate::lsh::DEFAULT_LSH_RECALL)`)`:
+    /// a pair at the threshold is proposed with probability at least 0.99.
+    pub fn lsh_tuning(&mut self, tuning: LshTuning) -> &mut Self {
+        self.tuning = tuning;
+        self
+    }
+
+    /// Chooses the banding by datasketch's rule with these weights of false positives
+    /// and negatives: short for [`lsh_tuning`](Self::lsh_tuning)`(`[`LshTuning::Weights`]`(weights))`.
+    /// (The default tuning is [`LshTuning::Recall`]; 0.5 and 0.5 reproduce datasketch.)
     pub fn lsh_weights(&mut self, weights: LshWeights) -> &mut Self {
-        self.weights = weights;
+        self.tuning = LshTuning::Weights(weights);
         self
     }
 
@@ -261,24 +310,90 @@ impl DeduperBuilder {
         self
     }
 
+    /// The similarity measure that verification computes and the threshold applies to.
+    /// Default: [`Similarity::Jaccard`].
+    ///
+    /// With [`Similarity::Containment`], a pair is a near-duplicate when the smaller
+    /// paragraph's shingles are mostly in the larger one (an excerpt, one half of a
+    /// split paragraph), and pairs and members carry a [`Direction`]. The LSH search
+    /// then uses size classes with one banding per class distance
+    /// ([`ContainmentBanding`]); it covers size ratios up to
+    /// [`MAX_RATIO`](crate::lsh::containment::MAX_RATIO). Containment needs
+    /// [`Method::MinHash`] (a build error otherwise). A threshold around 0.8 suits it:
+    /// containment is higher than Jaccard for the same pair.
+    ///
+    /// ```
+    /// use paradup::{Deduper, Direction, ParagraphMode, Similarity};
+    ///
+    /// let whole = "It was the best of times, it was the worst of times, it was the age \
+    ///              of wisdom, it was the age of foolishness, it was the epoch of belief.";
+    /// let first_half = "It was the best of times, it was the worst of times, it was the \
+    ///                   age of wisdom.";
+    /// let d = Deduper::builder()
+    ///     .similarity(Similarity::Containment)
+    ///     .threshold(0.8)
+    ///     .paragraphs(ParagraphMode::Whole)
+    ///     .build()?;
+    /// let clusters = d.run(&[whole, first_half]);
+    /// let pair = &clusters.pairs()[0];
+    /// assert_eq!(pair.similarity, 1.0);
+    /// assert_eq!(pair.direction, Direction::SecondInFirst); // the half is in the whole
+    /// # Ok::<(), paradup::Error>(())
+    /// ```
+    pub fn similarity(&mut self, similarity: Similarity) -> &mut Self {
+        self.similarity = similarity;
+        self
+    }
+
+    /// Whether clusters are split so that every member reaches the threshold against
+    /// its representative (see [`cluster`](crate::cluster), "Anti-chaining", for the
+    /// exact guarantee). Off, clusters are the connected components of the verified
+    /// pairs. Default: [`DEFAULT_ANTI_CHAINING`].
+    pub fn anti_chaining(&mut self, on: bool) -> &mut Self {
+        self.anti_chaining = on;
+        self
+    }
+
+    /// The cluster-size guard: clusters with more members than `limit` are reported by
+    /// [`Clusters::oversized`] and counted in
+    /// [`RunStats::oversized_clusters`](crate::RunStats::oversized_clusters) (they are
+    /// kept as they are). Default: [`DEFAULT_MAX_CLUSTER_SIZE`].
+    pub fn max_cluster_size(&mut self, limit: usize) -> &mut Self {
+        self.max_cluster_size = limit;
+        self
+    }
+
     /// Validates the configuration and builds the deduper.
     ///
     /// Errors: a threshold outside `(0, 1]`, `num_perm == 0`, `n == 0` (shingles or
     /// SimHash features), bands or rows of zero or `bands · rows > num_perm`, invalid
-    /// weights, `threads(0)`, or a thread pool that cannot be created.
+    /// weights or recall, containment with SimHash, `threads(0)`, or a thread pool that
+    /// cannot be created.
     pub fn build(&self) -> Result<Deduper> {
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
             return Err(ErrorKind::InvalidThreshold(self.threshold).into());
+        }
+        if self.similarity == Similarity::Containment && self.method != Method::MinHash {
+            return Err(ErrorKind::ContainmentNeedsMinHash.into());
         }
         let shingler = Shingler::try_new(self.shingle)?.with_seed(self.seed);
         let hasher = MinHasher::try_new(self.num_perm, self.seed)?;
         let simhasher = SimHasher::try_new(self.simhash_features)?
             .with_weighting(self.simhash_weighting)
             .with_seed(self.seed);
-        self.weights.validate()?;
+        self.tuning.validate()?;
         let lsh = match self.lsh {
             Some((bands, rows)) => LshParams::new(bands, rows, self.num_perm)?,
-            None => LshParams::optimal(self.threshold, self.num_perm, self.weights)?,
+            None => LshParams::tuned(self.threshold, self.num_perm, self.tuning)?,
+        };
+        let containment = match (self.similarity, self.lsh) {
+            (Similarity::Jaccard, _) => None,
+            (Similarity::Containment, Some(_)) => Some(ContainmentBanding::uniform(lsh)),
+            (Similarity::Containment, None) => Some(ContainmentBanding::new(
+                self.threshold,
+                self.num_perm,
+                self.tuning,
+            )?),
         };
         let pool = match self.threads {
             None => None,
@@ -303,6 +418,10 @@ impl DeduperBuilder {
             pool,
             method: self.method,
             simhasher,
+            similarity: self.similarity,
+            containment,
+            anti_chaining: self.anti_chaining,
+            max_cluster_size: self.max_cluster_size,
         })
     }
 }
@@ -332,6 +451,11 @@ pub struct Deduper {
     pool: Option<rayon::ThreadPool>,
     method: Method,
     simhasher: SimHasher,
+    similarity: Similarity,
+    /// The containment search's bandings, with [`Similarity::Containment`].
+    containment: Option<ContainmentBanding>,
+    anti_chaining: bool,
+    max_cluster_size: usize,
 }
 
 impl Default for Deduper {
@@ -348,6 +472,8 @@ enum Sketches {
         k: usize,
         /// Whether each distinct text has shingles.
         live: Vec<bool>,
+        /// With containment, the size of each distinct text's shingle set; else empty.
+        sizes: Vec<u32>,
     },
     SimHash {
         fps: Vec<u64>,
@@ -391,9 +517,30 @@ impl Deduper {
         self.threshold
     }
 
-    /// The LSH banding in use.
+    /// The LSH banding in use (for Jaccard; see
+    /// [`containment_banding`](Self::containment_banding) for containment).
     pub fn lsh_params(&self) -> LshParams {
         self.lsh
+    }
+
+    /// The similarity measure in use.
+    pub fn similarity(&self) -> Similarity {
+        self.similarity
+    }
+
+    /// The bandings of the containment search (with [`Similarity::Containment`]).
+    pub fn containment_banding(&self) -> Option<&ContainmentBanding> {
+        self.containment.as_ref()
+    }
+
+    /// Whether anti-chaining is on.
+    pub fn anti_chaining(&self) -> bool {
+        self.anti_chaining
+    }
+
+    /// The cluster-size guard's limit.
+    pub fn max_cluster_size(&self) -> usize {
+        self.max_cluster_size
     }
 
     /// The shingler in use.
@@ -530,19 +677,33 @@ impl Deduper {
             Method::MinHash => {
                 let k = self.hasher.num_perm();
                 let mut sigs = vec![0u32; distinct * k];
-                let live: Vec<bool> = sigs
+                // Containment needs the size of each shingle set, so the hashes are
+                // sorted and deduplicated there; Jaccard needs only the signature.
+                let sized = self.similarity == Similarity::Containment;
+                let (live, sizes): (Vec<bool>, Vec<u32>) = sigs
                     .par_chunks_mut(k.max(1))
                     .zip(canon.par_iter())
                     .map_init(
                         || (Scratch::default(), Vec::new()),
                         |(scratch, set), (sig, &id)| {
-                            self.shingle_hashes(text(&paragraphs[id as usize]), scratch, set);
+                            let t = text(&paragraphs[id as usize]);
+                            if sized {
+                                self.shingle_set(t, scratch, set);
+                            } else {
+                                self.shingle_hashes(t, scratch, set);
+                            }
                             self.hasher.signature_into(set, sig);
-                            !set.is_empty()
+                            (!set.is_empty(), if sized { set.len() as u32 } else { 0 })
                         },
                     )
-                    .collect();
-                Sketches::MinHash { sigs, k, live }
+                    .unzip();
+                let sizes = if sized { sizes } else { Vec::new() };
+                Sketches::MinHash {
+                    sigs,
+                    k,
+                    live,
+                    sizes,
+                }
             }
             Method::SimHash { max_hamming } => {
                 // A text has features exactly when its normalized text is not empty,
@@ -573,7 +734,51 @@ impl Deduper {
         let live: Vec<u32> = (0..distinct as u32)
             .filter(|&c| sketches.live()[c as usize])
             .collect();
+        // With the prefix filter, the shingle sets of every live text, kept for
+        // verification: (slot of each distinct text, sets).
+        let mut all_sets: Option<(Vec<u32>, Vec<Vec<u64>>)> = None;
         let mut edges: Vec<(u32, u32)> = match (self.search, &sketches) {
+            (CandidateSearch::Lsh, Sketches::MinHash { sigs, k, sizes, .. })
+                if self.containment.is_some() =>
+            {
+                self.containment_edges(self.containment.as_ref(), &live, sigs, *k, sizes)
+            }
+            (CandidateSearch::PrefixFilter, _) => {
+                let sets: Vec<Vec<u64>> = live
+                    .par_iter()
+                    .map_init(Scratch::default, |scratch, &c| {
+                        let mut set = Vec::new();
+                        self.shingle_set(
+                            text(&paragraphs[canon[c as usize] as usize]),
+                            scratch,
+                            &mut set,
+                        );
+                        set
+                    })
+                    .collect();
+                let pf = PrefixFilter::new(&sets, self.similarity, self.threshold);
+                let edges = (0..live.len() as u32)
+                    .into_par_iter()
+                    .map_init(
+                        || (PrefixFilterScratch::default(), Vec::new()),
+                        |(scratch, found), i| {
+                            found.clear();
+                            pf.pairs_of(i, scratch, found);
+                            found
+                                .iter()
+                                .map(|&(j, _)| (live[i.min(j) as usize], live[i.max(j) as usize]))
+                                .collect::<Vec<_>>()
+                        },
+                    )
+                    .flatten_iter()
+                    .collect();
+                let mut slot = vec![u32::MAX; distinct];
+                for (i, &c) in live.iter().enumerate() {
+                    slot[c as usize] = i as u32;
+                }
+                all_sets = Some((slot, sets));
+                edges
+            }
             (CandidateSearch::Lsh, Sketches::MinHash { sigs, k, .. }) => (0..self.lsh.bands)
                 .into_par_iter()
                 .map(|band| {
@@ -587,7 +792,7 @@ impl Deduper {
                         })
                         .collect();
                     let mut edges = Vec::new();
-                    bucket_edges(&mut keys, &mut edges);
+                    bucket_pairs(&mut keys, ALL_PAIRS_BUCKET, &mut edges);
                     edges
                 })
                 .reduce(Vec::new, |mut a, mut b| {
@@ -632,21 +837,35 @@ impl Deduper {
 
         // 5. Verification.
         let sets = match self.verification {
-            Verification::Exact => Some(
-                self.involved_sets(&edges, distinct, &canon, |c| text(&paragraphs[c as usize])),
-            ),
+            Verification::Exact => Some(all_sets.unwrap_or_else(|| {
+                self.involved_sets(&edges, distinct, &canon, |c| text(&paragraphs[c as usize]))
+            })),
             Verification::Signature => None,
         };
+        let measure = self.similarity;
         let similarity = |a: u32, b: u32| -> f64 {
             match (&sets, &sketches) {
-                (Some((slot, sets)), _) => jaccard(
-                    &sets[slot[a as usize] as usize],
-                    &sets[slot[b as usize] as usize],
-                ),
-                (None, Sketches::MinHash { sigs, k, .. }) => estimate_jaccard(
-                    &sigs[a as usize * k..(a as usize + 1) * k],
-                    &sigs[b as usize * k..(b as usize + 1) * k],
-                ),
+                (Some((slot, sets)), _) => {
+                    let (x, y) = (
+                        &sets[slot[a as usize] as usize],
+                        &sets[slot[b as usize] as usize],
+                    );
+                    measure.from_counts(intersection_len(x, y), x.len(), y.len())
+                }
+                (None, Sketches::MinHash { sigs, k, sizes, .. }) => {
+                    let j = estimate_jaccard(
+                        &sigs[a as usize * k..(a as usize + 1) * k],
+                        &sigs[b as usize * k..(b as usize + 1) * k],
+                    );
+                    match measure {
+                        Similarity::Jaccard => j,
+                        _ => measure.from_jaccard(
+                            j,
+                            sizes[a as usize] as usize,
+                            sizes[b as usize] as usize,
+                        ),
+                    }
+                }
                 (None, Sketches::SimHash { fps, .. }) => {
                     estimate_cosine(hamming(fps[a as usize], fps[b as usize]))
                 }
@@ -681,24 +900,90 @@ impl Deduper {
         for &(a, b, _) in &verified {
             uf.union(canon[a as usize], canon[b as usize]);
         }
-        let clusters: Vec<Cluster> = uf
+        // Which of two distinct texts is contained in the other (containment only).
+        let direction = |a: u32, b: u32| match &sketches {
+            Sketches::MinHash { sizes, .. } if !sizes.is_empty() => {
+                measure.direction(sizes[a as usize] as usize, sizes[b as usize] as usize)
+            }
+            _ => Direction::Mutual,
+        };
+        let adjacency = if self.anti_chaining {
+            Adjacency::new(distinct, verified.iter().map(|&(a, b, _)| (a, b)))
+        } else {
+            Adjacency::default()
+        };
+        // Each group of paragraphs becomes one cluster, or several with anti-chaining;
+        // a part of one paragraph is no cluster.
+        let (mut clusters, split_off) = uf
             .groups()
             .into_par_iter()
             .map(|group| {
-                let rep = canon_of[group[0] as usize];
-                let members = group
-                    .iter()
-                    .map(|&p| {
-                        let c = canon_of[p as usize];
-                        Member {
-                            paragraph: paragraphs[p as usize],
-                            similarity: if c == rep { 1.0 } else { similarity(rep, c) },
-                            exact: c == rep,
-                        }
+                let mut texts: Vec<u32> = group.iter().map(|&p| canon_of[p as usize]).collect();
+                texts.sort_unstable();
+                texts.dedup();
+                let (parts, moved) = if self.anti_chaining {
+                    split_chains(&texts, &adjacency, |rep, c| {
+                        let s = similarity(rep, c);
+                        (s, passes(rep, c, s))
                     })
+                } else {
+                    let rep = texts[0];
+                    let part = texts
+                        .iter()
+                        .map(|&c| (c, if c == rep { 1.0 } else { similarity(rep, c) }))
+                        .collect();
+                    (vec![part], 0)
+                };
+                // Distinct text → (part, its representative, similarity), by text.
+                let mut place: Vec<(u32, usize, u32, f64)> = parts
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, part)| part.iter().map(move |&(c, s)| (c, i, part[0].0, s)))
                     .collect();
-                Cluster { members }
+                place.sort_unstable_by_key(|x| x.0);
+                let mut members: Vec<Vec<Member>> = vec![Vec::new(); parts.len()];
+                for &p in &group {
+                    let c = canon_of[p as usize];
+                    let at = place.partition_point(|x| x.0 < c);
+                    let (_, part, rep, s) = place[at];
+                    members[part].push(Member {
+                        paragraph: paragraphs[p as usize],
+                        similarity: s,
+                        exact: c == rep,
+                        direction: if c == rep {
+                            Direction::Mutual
+                        } else {
+                            direction(rep, c)
+                        },
+                    });
+                }
+                let clusters: Vec<(u32, Cluster)> = members
+                    .into_iter()
+                    .zip(&parts)
+                    .filter(|(m, _)| m.len() >= 2)
+                    .map(|(members, part)| (canon[part[0].0 as usize], Cluster { members }))
+                    .collect();
+                (clusters, moved)
             })
+            .fold(
+                || (Vec::new(), 0),
+                |(mut all, total), (mut some, moved)| {
+                    all.append(&mut some);
+                    (all, total + moved)
+                },
+            )
+            .reduce(
+                || (Vec::new(), 0),
+                |(mut a, x), (mut b, y)| {
+                    a.append(&mut b);
+                    (a, x + y)
+                },
+            );
+        // Parts of one group interleave with other groups: order by first paragraph.
+        clusters.par_sort_unstable_by_key(|(first, _)| *first);
+        let clusters: Vec<Cluster> = clusters.into_iter().map(|(_, c)| c).collect();
+        let oversized: Vec<usize> = (0..clusters.len())
+            .filter(|&i| clusters[i].len() > self.max_cluster_size)
             .collect();
 
         let mut pairs: Vec<Pair> = Vec::with_capacity(n - distinct + verified.len());
@@ -709,6 +994,7 @@ impl Deduper {
                     a: paragraphs[first as usize],
                     b: paragraphs[p],
                     similarity: 1.0,
+                    direction: Direction::Mutual,
                 });
             }
         }
@@ -717,6 +1003,7 @@ impl Deduper {
                 a: paragraphs[canon[a as usize] as usize],
                 b: paragraphs[canon[b as usize] as usize],
                 similarity: s,
+                direction: direction(a, b),
             });
         }
         pairs.par_sort_unstable_by_key(|p| (p.a.doc, p.a.index, p.b.doc, p.b.index));
@@ -730,13 +1017,69 @@ impl Deduper {
             distinct,
             candidates,
             verified: verified.len(),
+            split_off,
+            largest_cluster: clusters.iter().map(Cluster::len).max().unwrap_or(0),
+            oversized_clusters: oversized.len(),
             timings,
         };
         Ok(Clusters {
             clusters,
+            oversized,
+            similarity: self.similarity,
             pairs,
             stats,
         })
+    }
+
+    /// Containment candidates: for each class distance `d` and each band of its
+    /// banding, the texts of size classes `k` and `k + d` that share the band's bucket
+    /// key (see [`ContainmentBanding`]). A text of class `k` enters each band under the
+    /// pair of classes it heads (`k`) and, for `d > 0`, the one it ends (`k − d`), the
+    /// lower class mixed into its key.
+    fn containment_edges(
+        &self,
+        banding: Option<&ContainmentBanding>,
+        live: &[u32],
+        sigs: &[u32],
+        k: usize,
+        sizes: &[u32],
+    ) -> Vec<(u32, u32)> {
+        let Some(banding) = banding else {
+            return Vec::new();
+        };
+        let mix =
+            |key: u64, class: u32| key ^ (u64::from(class) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let jobs: Vec<(usize, usize)> = banding
+            .levels()
+            .iter()
+            .enumerate()
+            .flat_map(|(d, p)| (0..p.bands).map(move |band| (d, band)))
+            .collect();
+        jobs.into_par_iter()
+            .map(|(d, band)| {
+                let params = banding.levels()[d];
+                let d = d as u32;
+                let mut buf = Vec::new();
+                let mut keys: Vec<(u64, u32)> = Vec::with_capacity(live.len() * 2);
+                for &c in live {
+                    let sig = &sigs[c as usize * k..(c as usize + 1) * k];
+                    let key = band_key(params, band, sig, &mut buf);
+                    let class = size_class(sizes[c as usize] as usize);
+                    keys.push((mix(key, class), c));
+                    if d > 0 && class >= d {
+                        keys.push((mix(key, class - d), c));
+                    }
+                }
+                let mut edges = Vec::new();
+                bucket_pairs(&mut keys, ALL_PAIRS_BUCKET, &mut edges);
+                // Two keys of one text can only meet by a 64-bit collision; drop it.
+                edges.retain(|&(a, b)| a != b);
+                edges
+            })
+            .reduce(Vec::new, |mut a, mut b| {
+                a.append(&mut b);
+                a
+            })
     }
 
     /// Shingle sets of the distinct texts that appear in some edge. Returns a map from

@@ -86,6 +86,12 @@
 //! | SimHash | word 2-grams, tf | 10 | 0.9806 | 0.9826 | 0.9816 | 0.8827 | 0.9789 | 0.9861 | 2,417 | 0.24 |
 //! | SimHash | word 3-grams, tf | 10 | 0.9806 | 0.9703 | 0.9755 | 0.8002 | 0.9719 | 0.9726 | 2,203 | 0.27 |
 //!
+//! (This table was measured with the earlier defaults: word 3-grams at 0.5 and
+//! datasketch's 25 × 5 banding. At the current ones, word 2-grams at 0.6 and the
+//! recall-first banding 19 × 3, the same command gives MinHash precision 0.9773, recall
+//! 0.9991, F1 0.9881, `fuzzy` recall 0.9939, under-20-words recall 0.9975; the default
+//! SimHash 0.9803, 0.9951, 0.9877, 0.9669 and 0.9939.)
+//!
 //! Why character 4-grams with term frequency at 10 bits: among the feature kinds it has
 //! the best F1 with few candidates. Single words weighted by frequency are dominated by
 //! the common words every English paragraph shares (unrelated paragraphs sit at a

@@ -214,6 +214,27 @@ fn each_run(keys: &[(u64, u32)], f: &mut impl FnMut(&[(u64, u32)])) {
     }
 }
 
+/// [`bucket_edges`], except that a bucket of at most `all_pairs_up_to` members gets
+/// every pair of its members, `(lo, hi)`; larger buckets are linked to their first
+/// member as before. Costs at most `all_pairs_up_to / 2` edges per member.
+///
+/// Why: a bucket can hold a true pair `x ~ y` next to a first member `f` that shares
+/// the band with them by chance. Linked through `f` only, neither edge passes
+/// verification and the pair is lost; this is what costs LSH recall on short
+/// paragraphs, whose few shingles often share a band with unrelated ones.
+pub fn bucket_pairs(keys: &mut [(u64, u32)], all_pairs_up_to: usize, edges: &mut Vec<(u32, u32)>) {
+    group_sorted(keys, |run| {
+        if run.len() <= all_pairs_up_to {
+            for (k, &(_, a)) in run.iter().enumerate() {
+                edges.extend(run[k + 1..].iter().map(|&(_, b)| (a, b)));
+            }
+        } else {
+            let first = run[0].1;
+            edges.extend(run[1..].iter().map(|&(_, id)| (first, id)));
+        }
+    });
+}
+
 /// An incremental LSH index: insert signatures one at a time, query with a signature.
 ///
 /// Memory: per band, one hash-map entry per distinct bucket plus 4 bytes per id.
@@ -401,5 +422,56 @@ mod tests {
         bucket_edges(&mut keys, &mut edges);
         assert_eq!(edges.len(), 99_999);
         assert!(edges.iter().all(|&(a, _)| a == 0));
+    }
+
+    #[test]
+    fn small_buckets_give_all_pairs() {
+        // Bucket 5 has three members, bucket 6 five, bucket 1 one.
+        let mut keys = vec![(5, 9), (1, 4), (5, 2), (5, 7), (6, 10), (6, 14), (6, 11)];
+        keys.extend([(6, 13), (6, 12)]);
+        let mut edges = Vec::new();
+        bucket_pairs(&mut keys, 3, &mut edges);
+        assert_eq!(
+            edges,
+            vec![
+                (2, 7),
+                (2, 9),
+                (7, 9),
+                (10, 11),
+                (10, 12),
+                (10, 13),
+                (10, 14)
+            ]
+        );
+        edges.clear();
+        bucket_pairs(&mut keys, 1, &mut edges);
+        let mut star = Vec::new();
+        bucket_edges(&mut keys, &mut star);
+        assert_eq!(edges, star);
+
+        // Past 256 keys (the counting pass): buckets of 1 to 5 members, every pair of
+        // each, in key order.
+        let mut rng = crate::SplitMix64::new(3);
+        let mut keys = Vec::new();
+        let mut want = Vec::new();
+        let mut id = 0u32;
+        for _ in 0..400 {
+            let key = rng.next_u64();
+            let size = 1 + (rng.next_u64() % 5) as u32;
+            let ids: Vec<u32> = (id..id + size).collect();
+            for (k, &a) in ids.iter().enumerate() {
+                want.extend(ids[k + 1..].iter().map(|&b| (key, a, b)));
+            }
+            keys.extend(ids.iter().map(|&i| (key, i)));
+            id += size;
+        }
+        want.sort_unstable();
+        keys.reverse();
+        let mut got = Vec::new();
+        bucket_pairs(&mut keys, 5, &mut got);
+        assert_eq!(
+            got,
+            want.iter().map(|&(_, a, b)| (a, b)).collect::<Vec<_>>()
+        );
     }
 }

@@ -18,6 +18,7 @@ pub mod rewrite;
 use crate::cluster::{Clusters, RunStats};
 use crate::corpus::{Corpus, ReadStats};
 use crate::paragraph::Paragraph;
+use crate::similarity::Similarity;
 use diff::{Change, DiffStyle, render_diff, shorten, word_diff};
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
@@ -151,9 +152,13 @@ pub fn write_text(
 /// `source` is the document's name (the file, or the JSONL record's id); JSONL
 /// members also carry `"record"` (the 0-based line in the file) after it. `paragraph`
 /// is the 0-based paragraph index in the document, `line` the 1-based line, `start` and
-/// `end` the byte span (see the [module docs](self)), `similarity` the Jaccard
-/// similarity to the representative (1.0 for itself and exact duplicates).
+/// `end` the byte span (see the [module docs](self)), `similarity` the similarity to
+/// the representative (1.0 for itself and exact duplicates). With
+/// [`Similarity::Containment`], each member also carries
+/// `"direction"`: `a_in_b` when the representative is contained in it, `b_in_a` when it
+/// is contained in the representative, `mutual` otherwise ([`Direction`](crate::Direction)).
 pub fn write_jsonl(out: &mut dyn Write, corpus: &Corpus, clusters: &Clusters) -> io::Result<()> {
+    let directed = clusters.similarity() == Similarity::Containment;
     for (i, c) in clusters.iter().enumerate() {
         let mut line = format!("{{\"cluster\":{i},\"size\":{},\"members\":[", c.len());
         for (j, m) in c.members().iter().enumerate() {
@@ -170,11 +175,15 @@ pub fn write_jsonl(out: &mut dyn Write, corpus: &Corpus, clusters: &Clusters) ->
             let (start, end) = reported_span(corpus, p);
             let _ = write!(
                 line,
-                ",\"paragraph\":{},\"line\":{},\"start\":{start},\"end\":{end},\"similarity\":{}}}",
+                ",\"paragraph\":{},\"line\":{},\"start\":{start},\"end\":{end},\"similarity\":{}",
                 p.index,
                 p.line,
                 json::number(m.similarity)
             );
+            if directed {
+                let _ = write!(line, ",\"direction\":\"{}\"", m.direction.as_str());
+            }
+            line.push('}');
         }
         line.push_str("]}\n");
         out.write_all(line.as_bytes())?;
@@ -197,7 +206,9 @@ pub enum PairIds {
 
 /// Writes every verified pair ([`Clusters::pairs`]), one per line:
 /// `ID_A<TAB>ID_B<TAB>SIMILARITY`. Tabs and line breaks inside ids are written as
-/// `\t`, `\n`, `\r`.
+/// `\t`, `\n`, `\r`. With [`Similarity::Containment`]
+/// a fourth column gives the [`Direction`](crate::Direction): `a_in_b` (A is contained in B), `b_in_a`
+/// or `mutual`.
 pub fn write_pairs(
     out: &mut dyn Write,
     corpus: &Corpus,
@@ -217,16 +228,22 @@ pub fn write_pairs(
             raw
         }
     };
+    let directed = clusters.similarity() == Similarity::Containment;
     let mut buf = String::new();
     for p in clusters.pairs() {
         buf.clear();
-        let _ = writeln!(
+        let _ = write!(
             buf,
             "{}\t{}\t{}",
             id(&p.a),
             id(&p.b),
             json::number(p.similarity)
         );
+        if directed {
+            buf.push('\t');
+            buf.push_str(p.direction.as_str());
+        }
+        buf.push('\n');
         out.write_all(buf.as_bytes())?;
     }
     Ok(())
@@ -466,6 +483,14 @@ impl fmt::Display for Summary {
             mb(self.run.bytes as u64),
             count(self.run.exact_duplicates, "exact duplicate"),
         )?;
+        if self.run.oversized_clusters > 0 {
+            writeln!(
+                f,
+                "oversized  {} over the size limit (largest: {}): check them for chaining or boilerplate",
+                count(self.run.oversized_clusters, "cluster"),
+                count(self.run.largest_cluster, "member")
+            )?;
+        }
         writeln!(
             f,
             "removable  {}, {} ({pct:.2}% of paragraph bytes)",

@@ -40,9 +40,10 @@ impl ShingleKind {
 }
 
 impl Default for ShingleKind {
-    /// Word 3-grams: see the crate docs ("Choosing the defaults") for the measurements.
+    /// Word 2-grams, the [`Deduper`](crate::Deduper)'s default: see the crate docs
+    /// ("Choosing the defaults") for the measurements.
     fn default() -> ShingleKind {
-        ShingleKind::Words(3)
+        ShingleKind::Words(2)
     }
 }
 

@@ -268,7 +268,8 @@ const NEAR_B: &str = "the quick brown fox jumps over the lazy dog near the river
 
 #[test]
 fn threshold_one_finds_only_exact_duplicates() {
-    // NEAR_A and NEAR_B share 11 of 13 word 3-grams: J = 11/13, a cluster at 0.5.
+    // NEAR_A and NEAR_B share 12 of 14 word 2-grams: J = 12/14, a cluster at the
+    // default threshold (0.6).
     let docs = [
         NEAR_A,
         NEAR_B,
@@ -276,7 +277,7 @@ fn threshold_one_finds_only_exact_duplicates() {
     ];
     let loose = Deduper::new().run(&docs);
     assert_eq!(positions(&loose), vec![vec![(0, 0), (1, 0), (2, 0)]]);
-    assert_eq!(loose.as_slice()[0].members()[1].similarity, 11.0 / 13.0);
+    assert_eq!(loose.as_slice()[0].members()[1].similarity, 12.0 / 14.0);
     for search in [CandidateSearch::Lsh, CandidateSearch::Exhaustive] {
         let strict = Deduper::builder()
             .threshold(1.0)
@@ -298,7 +299,7 @@ fn threshold_one_finds_only_exact_duplicates() {
 
 #[test]
 fn a_pair_exactly_at_the_threshold_is_kept() {
-    let j = 11.0 / 13.0;
+    let j = 12.0 / 14.0;
     // (32 bands of 4 rows: the pair is an LSH candidate, whatever the threshold.)
     for search in [CandidateSearch::Lsh, CandidateSearch::Exhaustive] {
         let at = Deduper::builder()
@@ -458,6 +459,7 @@ fn signature_verification_and_low_level_types_compose() {
     assert_eq!(index.query(sig(NEAR_B).slots()), vec![3]);
     // The same pair through the deduper with signature verification.
     let d = Deduper::builder()
+        .shingles(ShingleKind::Words(3))
         .verification(Verification::Signature)
         .build()
         .unwrap();

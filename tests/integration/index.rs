@@ -5,12 +5,14 @@ use paradup::{Deduper, ErrorKind, Index, ShingleKind};
 
 const GOLDEN: &[u8] = include_bytes!("../data/golden-index-v1.bin");
 
-/// 16 permutations and explicit banding (the golden file's), so that a change of the
-/// default banding does not change the file.
+/// 16 permutations and explicit banding, shingles and threshold (the golden file's), so
+/// that a change of the defaults does not change the file.
 fn small_deduper() -> Deduper {
     Deduper::builder()
         .num_perm(16)
         .lsh_params(5, 3)
+        .shingles(ShingleKind::Words(3))
+        .threshold(0.5)
         .build()
         .unwrap()
 }
@@ -187,6 +189,8 @@ fn mismatched_parameters_are_a_clear_error() {
     let seeded = Deduper::builder()
         .num_perm(16)
         .lsh_params(5, 3)
+        .shingles(ShingleKind::Words(3))
+        .threshold(0.5)
         .seed(1)
         .build()
         .unwrap();

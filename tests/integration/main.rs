@@ -1,5 +1,6 @@
 //! Integration tests: the public API end to end.
 
+mod accuracy;
 mod adversarial;
 mod api;
 mod dedup_cli;

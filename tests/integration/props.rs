@@ -612,6 +612,8 @@ proptest! {
             .paragraphs(ParagraphMode::Lines)
             .num_perm(64)
             .lsh_params(16, 4)
+            // The naive clusters are connected components.
+            .anti_chaining(false)
             .build()
             .unwrap();
         let got = deduper.run(&docs);
@@ -684,6 +686,9 @@ proptest! {
                 .candidates(search)
                 .paragraphs(ParagraphMode::Lines)
                 .lsh_params(32, 4)
+                // Components of a subgraph refine those of the graph; anti-chained
+                // splits of the two need not.
+                .anti_chaining(false)
                 .build()
                 .unwrap()
         };
