@@ -80,7 +80,7 @@ impl Default for TextStyle {
 /// cluster 0: 2 paragraphs
 ///   putin-kim-article.txt:10  representative
 ///     The Russian president’s increasing isolation, after he launched …
-///   putin-kim-article.txt:11  similarity 0.770
+///   putin-kim-article.txt:11  similarity 0.836
 ///     … to turn up to [-this weekend’s-] {+the+} G20 summit … African leaders [-recently-] attending a summit …
 /// ```
 pub fn write_text(
