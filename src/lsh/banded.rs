@@ -2,6 +2,7 @@
 //! batch candidate search used by the pipeline.
 
 use super::LshParams;
+use crate::text::shingle::XXH3_SECRET_HEAD;
 use ahash::{HashMap, HashMapExt};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -27,9 +28,9 @@ pub fn band_key(params: LshParams, band: usize, sig: &[u32], buf: &mut Vec<u8>) 
 
 /// The first 128 bytes of xxh3's default secret, as little-endian `u64` words.
 const SECRET: [u64; 16] = [
-    0xbe4b_a423_396c_feb8,
-    0x1cad_21f7_2c81_017c,
-    0xdb97_9083_e96d_d4de,
+    XXH3_SECRET_HEAD[0],
+    XXH3_SECRET_HEAD[1],
+    XXH3_SECRET_HEAD[2],
     0x1f67_b3b7_a4a4_4072,
     0x78e5_c0cc_4ee6_79cb,
     0x2172_ffcc_7dd0_5a82,

@@ -18,6 +18,8 @@
 //! Spans ([`Paragraph`](crate::Paragraph)) always refer to the original text: the
 //! normalized form is only ever an input to hashing.
 
+use std::sync::OnceLock;
+use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// Normalizes paragraphs into space-separated words. See the [module docs](self).
@@ -137,11 +139,8 @@ impl Normalizer {
         let table = ascii_table(LOWER, STRIP);
         buf.clear();
         buf.resize(bytes.len(), 0);
-        let mut at = Cursor {
-            w: 0,
-            prev_sep: true,
-        };
-        // Whether the quick check ran (NFKC on, and a non-ASCII character seen).
+        let mut at = Cursor::new();
+        // Whether the quick check ran on the rest of the text.
         let mut checked = false;
         let mut i = 0;
         loop {
@@ -160,16 +159,15 @@ impl Normalizer {
                 i += 1;
                 continue;
             }
-            // ASCII characters are NFKC-stable with combining class 0, so the quick
-            // check only needs the others, from the first one on: leaving a class-0
-            // character out can turn a "yes" into a "no" (then NFKC runs and changes
-            // nothing), never hide a needed change.
-            if self.nfkc && !checked {
+            let c = text[i..].chars().next().expect("a char starts here");
+            // The quick check needs only the characters that are not stable starters
+            // (ASCII is one), from the first such character on: leaving a starter out
+            // can turn a "yes" into a "no" (then NFKC runs and changes nothing), never
+            // hide a needed change. Text whose other characters are all stable starters
+            // (curly quotes, dashes, accented Latin, CJK) needs no check at all.
+            if self.nfkc && !checked && !stable_starter(c) {
                 if !nfkc_quick_yes(&text[i..]) {
-                    let mut at = Cursor {
-                        w: 0,
-                        prev_sep: true,
-                    };
+                    let mut at = Cursor::new();
                     for c in text.nfkc() {
                         at.make_room(buf, 0);
                         if c.is_ascii() {
@@ -182,16 +180,11 @@ impl Normalizer {
                 }
                 checked = true;
             }
-            let c = text[i..].chars().next().expect("a char starts here");
             i += c.len_utf8();
             at.make_room(buf, bytes.len() - i);
             self.unicode_char(c, table, buf, &mut at);
         }
-        if checked {
-            self.renormalize(buf, at)
-        } else {
-            at.finish(buf)
-        }
+        self.renormalize(buf, at)
     }
 
     /// A non-ASCII character: typography folding (with NFKC), case folding,
@@ -210,9 +203,12 @@ impl Normalizer {
     /// Finishes `buf[..at.w]` and returns its length. Lowercasing can (rarely) produce
     /// text that NFKC would change again, e.g. a capital whose lowercase is a
     /// decomposed sequence; renormalize then, so that normalization stays idempotent.
+    /// Output whose non-ASCII characters are all stable starters passes the quick
+    /// check by definition, so only output with another character is checked.
     fn renormalize(&self, buf: &mut Vec<u8>, at: Cursor) -> usize {
+        let unsure = at.unsure;
         let len = at.finish(buf);
-        if !self.lowercase || buf[..len].is_ascii() {
+        if !(self.nfkc && self.lowercase && unsure) {
             return len;
         }
         let done = std::str::from_utf8(&buf[..len]).expect("normalized text is UTF-8");
@@ -220,10 +216,7 @@ impl Normalizer {
             return len;
         }
         let again: String = done.nfkc().collect();
-        let mut at = Cursor {
-            w: 0,
-            prev_sep: true,
-        };
+        let mut at = Cursor::new();
         for c in again.chars() {
             at.make_room(buf, 0);
             at.char(buf, c, self.punctuation);
@@ -325,9 +318,20 @@ struct Cursor {
     /// Whether a separator (or nothing yet) was the last thing seen: the next
     /// separator writes nothing.
     prev_sep: bool,
+    /// Whether a non-ASCII character that is not a [stable starter](stable_starter) was
+    /// written.
+    unsure: bool,
 }
 
 impl Cursor {
+    fn new() -> Cursor {
+        Cursor {
+            w: 0,
+            prev_sep: true,
+            unsure: false,
+        }
+    }
+
     /// Room that a non-ASCII character needs: its case folding writes at most three
     /// characters of four bytes, plus a space.
     const ROOM: usize = 16;
@@ -362,6 +366,7 @@ impl Cursor {
         if is_word_char(c, strip_punctuation) {
             self.w += c.encode_utf8(&mut out[self.w..]).len();
             self.prev_sep = false;
+            self.unsure |= !c.is_ascii() && !stable_starter(c);
         } else if !self.prev_sep {
             out[self.w] = b' ';
             self.w += 1;
@@ -395,30 +400,77 @@ fn skip_ascii(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// The characters of a string that are not ASCII, skipping ASCII eight bytes at a time.
-struct NonAscii<'t> {
+/// The characters of a string that are not stable starters (so not ASCII), skipping
+/// ASCII eight bytes at a time.
+struct Unstable<'t> {
     text: &'t str,
     pos: usize,
 }
 
-impl Iterator for NonAscii<'_> {
+impl Iterator for Unstable<'_> {
     type Item = char;
 
     #[inline]
     fn next(&mut self) -> Option<char> {
-        let i = skip_ascii(self.text.as_bytes(), self.pos);
-        let c = self.text[i..].chars().next()?;
-        self.pos = i + c.len_utf8();
-        Some(c)
+        loop {
+            let i = skip_ascii(self.text.as_bytes(), self.pos);
+            let c = self.text[i..].chars().next()?;
+            self.pos = i + c.len_utf8();
+            if !stable_starter(c) {
+                return Some(c);
+            }
+        }
     }
 }
 
-/// Whether the NFKC quick check says "yes" for the non-ASCII characters of `text`.
+/// Whether the NFKC quick check says "yes" for the characters of `text` that are not
+/// stable starters (see the note in [`Normalizer::run`] on why that suffices).
 ///
-/// Tried: `text.chars().filter(|c| !c.is_ascii())`, which decodes every character:
-/// 40.2 M instructions on the 5 MB profile; skipping ASCII a word at a time: 7.4 M.
+/// Tried (callgrind): `text.chars().filter(|c| !c.is_ascii())`, which decodes every
+/// character: 40.2 M instructions on the 5 MB pipeline profile; skipping ASCII a word
+/// at a time: 7.4 M there, but 2,500 instructions per paragraph of the `minhash` bench
+/// (100 words with curly quotes), the quick-check table lookups of `’` and `“`
+/// dominating; stable starters looked up in a bitmap and skipped: see
+/// [`stable_starter`].
 fn nfkc_quick_yes(text: &str) -> bool {
-    is_nfkc_quick(NonAscii { text, pos: 0 }) == IsNormalized::Yes
+    is_nfkc_quick(Unstable { text, pos: 0 }) == IsNormalized::Yes
+}
+
+/// Characters below this are looked up in the [`stable_starter`] bitmap.
+const STARTERS_END: u32 = 0x3000;
+
+/// Whether the non-ASCII character `c` is a stable starter: canonical combining class
+/// 0 and NFKC quick check "yes". For the quick check such a character is like an ASCII
+/// one (it resets the combining-class order and is allowed), so it can be skipped.
+///
+/// Below U+3000 (Latin, Greek, Cyrillic, the scripts of South Asia, punctuation,
+/// symbols) a bitmap built once from `unicode-normalization`'s own tables answers;
+/// above, the CJK unified ideographs U+4E00..U+9FFF and the Hangul syllables
+/// U+AC00..U+D7A3 are stable starters (a test checks every one) and the rest counts as
+/// not (the quick check then looks it up).
+#[inline]
+fn stable_starter(c: char) -> bool {
+    static BITMAP: OnceLock<Vec<u64>> = OnceLock::new();
+    let u = c as u32;
+    if u < STARTERS_END {
+        let bits = BITMAP.get_or_init(|| {
+            let mut bits = vec![0u64; STARTERS_END as usize / 64];
+            for c in (0x80..STARTERS_END).filter_map(char::from_u32) {
+                if is_stable_starter_slow(c) {
+                    bits[c as usize / 64] |= 1 << (c as u32 % 64);
+                }
+            }
+            bits
+        });
+        bits[u as usize / 64] >> (u % 64) & 1 != 0
+    } else {
+        (0x4E00..=0x9FFF).contains(&u) || (0xAC00..=0xD7A3).contains(&u)
+    }
+}
+
+/// [`stable_starter`] by definition.
+fn is_stable_starter_slow(c: char) -> bool {
+    canonical_combining_class(c) == 0 && is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
 }
 
 /// Whether `c` belongs to a word: letters, digits and combining marks (so that
@@ -567,6 +619,25 @@ mod tests {
             for n in all_normalizers() {
                 prop_assert_eq!(n.normalize(&text), naive(&n, &text), "{:?} {:?}", n, text);
             }
+        }
+    }
+
+    #[test]
+    fn stable_starters_are_what_they_say() {
+        for u in 0x80..0x1_0000u32 {
+            if let Some(c) = char::from_u32(u) {
+                if stable_starter(c) {
+                    assert!(is_stable_starter_slow(c), "U+{u:04X}");
+                } else if u < STARTERS_END {
+                    assert!(!is_stable_starter_slow(c), "U+{u:04X}");
+                }
+            }
+        }
+        for c in ['é', '’', '“', '—', '£', '東', '한', 'ß'] {
+            assert!(stable_starter(c), "{c}");
+        }
+        for c in ['\u{301}', 'ﬁ', '\u{a0}', '½'] {
+            assert!(!stable_starter(c), "{c}");
         }
     }
 
