@@ -65,7 +65,10 @@ fn main() {
                 eprintln!("scale: {}: {e}", path.display());
                 std::process::exit(2)
             }
-            String::from_utf8_lossy(&raw).into_owned()
+            // Valid UTF-8 (the usual case) is taken as is; `from_utf8_lossy` copies
+            // chunk by chunk (35 M of the 1,129 M instructions of a 5 MB run, callgrind).
+            String::from_utf8(raw)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
         }
         None => common::corpus_with_near_duplicates(args.synthetic, 42).0,
     };
