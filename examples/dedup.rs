@@ -415,7 +415,15 @@ fn run(args: &Args) -> Result<u8, Fatal> {
         let (index, names) = loaded.unwrap_or_else(|| (Index::new(&deduper), Names::new()));
         first_wins(&deduper, &corpus, index, names, &mut index_summary)?
     } else {
-        batch(args, &deduper, &corpus, keep, loaded, &mut index_summary)?
+        batch(
+            args,
+            &deduper,
+            &corpus,
+            keep,
+            loaded,
+            &mut index_summary,
+            bar.enabled && corpus.stats().bytes >= PROGRESS_MIN_BYTES,
+        )?
     };
     bar.clear();
     let Found {
@@ -649,10 +657,16 @@ fn batch(
     keep: Keep,
     loaded: Option<(Index, Names)>,
     summary: &mut IndexSummary,
+    show_progress: bool,
 ) -> Result<Found, Fatal> {
-    let clusters = deduper
-        .try_run(corpus.documents())
-        .map_err(|e| Fatal(e.to_string()))?;
+    let live = paradup::Progress::new();
+    let clusters = std::thread::scope(|scope| {
+        if show_progress {
+            scope.spawn(|| watch(&live));
+        }
+        deduper.try_run_with_progress(corpus.documents(), &live)
+    })
+    .map_err(|e| Fatal(e.to_string()))?;
     let save = args.save_index.is_some();
     let Some((mut index, mut names)) = loaded else {
         let removed = rewrite::removals(&clusters, keep);
@@ -873,6 +887,22 @@ fn outputs(args: &Args) -> Vec<(&Path, Output)> {
         v.push((dir.as_path(), Output::Annotations));
     }
     v
+}
+
+/// Shows the deduper's progress (stage, paragraphs done, paragraphs/s, ETA) on
+/// standard error until the run ends.
+fn watch(live: &paradup::Progress) {
+    while live.stage() != paradup::Stage::Done {
+        let line = report::stage_progress_line(
+            live.stage(),
+            live.done(),
+            live.total(),
+            live.stage_elapsed(),
+        );
+        eprint!("\r\x1b[K{line}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprint!("\r\x1b[K");
 }
 
 /// A one-line progress display on standard error, for large inputs on a terminal.

@@ -55,13 +55,13 @@ use crate::lsh::{LshParams, LshTuning, LshWeights};
 use crate::minhash::{DEFAULT_NUM_PERM, MinHasher, estimate_jaccard};
 use crate::paragraph::{Paragraph, ParagraphMode, ParagraphSplitter};
 use crate::prefix_filter::{PrefixFilter, PrefixFilterScratch};
+use crate::progress::{Progress, Stage, Tally};
 use crate::simhash::{SimHashScratch, SimHasher, Weighting, estimate_cosine, hamming};
 use crate::similarity::{Direction, Similarity};
 use crate::text::normalize::Normalizer;
 use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler, intersection_len};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
-use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 /// Default Jaccard threshold. See the crate docs ("Choosing the defaults").
 pub const DEFAULT_THRESHOLD: f64 = 0.6;
@@ -600,16 +600,61 @@ impl Deduper {
 
     /// [`run`](Self::run), returning an error for inputs too large for `u32` ids.
     pub fn try_run<S: AsRef<str> + Sync>(&self, documents: &[S]) -> Result<Clusters> {
-        match &self.pool {
-            Some(pool) => pool.install(|| self.run_inner(documents)),
-            None => self.run_inner(documents),
-        }
+        self.try_run_observed(documents, None)
     }
 
-    fn run_inner<S: AsRef<str> + Sync>(&self, documents: &[S]) -> Result<Clusters> {
+    /// [`run`](Self::run), updating `progress` as it goes (read it from another
+    /// thread to show progress; see [`Progress`]). The result is the same as `run`'s.
+    ///
+    /// # Panics
+    /// As [`run`](Self::run).
+    pub fn run_with_progress<S: AsRef<str> + Sync>(
+        &self,
+        documents: &[S],
+        progress: &Progress,
+    ) -> Clusters {
+        self.try_run_with_progress(documents, progress)
+            .expect("input too large for u32 ids")
+    }
+
+    /// [`try_run`](Self::try_run), updating `progress` as it goes.
+    pub fn try_run_with_progress<S: AsRef<str> + Sync>(
+        &self,
+        documents: &[S],
+        progress: &Progress,
+    ) -> Result<Clusters> {
+        self.try_run_observed(documents, Some(progress))
+    }
+
+    fn try_run_observed<S: AsRef<str> + Sync>(
+        &self,
+        documents: &[S],
+        progress: Option<&Progress>,
+    ) -> Result<Clusters> {
+        let result = match &self.pool {
+            Some(pool) => pool.install(|| self.run_inner(documents, progress)),
+            None => self.run_inner(documents, progress),
+        };
+        if let Some(p) = progress {
+            p.enter(Stage::Done, 0);
+        }
+        result
+    }
+
+    fn run_inner<S: AsRef<str> + Sync>(
+        &self,
+        documents: &[S],
+        progress: Option<&Progress>,
+    ) -> Result<Clusters> {
         if u32::try_from(documents.len()).is_err() {
             return Err(ErrorKind::TooManyDocuments(documents.len()).into());
         }
+        let enter = |stage: Stage, total: usize| {
+            if let Some(p) = progress {
+                p.enter(stage, total as u64);
+            }
+        };
+        enter(Stage::Paragraphs, documents.len());
         let text = |p: &Paragraph| p.text(documents[p.doc as usize].as_ref());
         let mut timings = StageTimings::default();
         let mut clock = Instant::now();
@@ -626,22 +671,25 @@ impl Deduper {
         }
         let n = paragraphs.len();
         timings.paragraphs = lap(&mut clock);
+        if let Some(p) = progress {
+            p.set_paragraphs(n as u64);
+        }
 
         // 2. Exact duplicates by 128-bit hash of the normalized text.
+        enter(Stage::Exact, n);
         let seed = self.shingler.seed();
         let mut keyed: Vec<(u128, u32)> = paragraphs
             .par_iter()
             .enumerate()
-            .map_init(String::new, |buf, (id, p)| {
-                let raw = text(p);
-                self.normalizer.normalize_into(raw, buf);
-                let key = if buf.is_empty() {
-                    xxh3_128_with_seed(raw.trim().as_bytes(), !seed)
-                } else {
-                    xxh3_128_with_seed(buf.as_bytes(), seed)
-                };
-                (key, id as u32)
-            })
+            .map_init(
+                || (String::new(), Tally::default()),
+                |(buf, tally), (id, p)| {
+                    let raw = text(p);
+                    self.normalizer.normalize_into(raw, buf);
+                    tally.tick(progress);
+                    (crate::index::exact_key(buf, raw, seed), id as u32)
+                },
+            )
             .collect();
         keyed.par_sort_unstable();
         // canon_of[p] = index into `canon` of the first paragraph with p's text.
@@ -670,6 +718,7 @@ impl Deduper {
         drop(keyed);
         let distinct = canon.len();
         timings.exact = lap(&mut clock);
+        enter(Stage::Signatures, distinct);
 
         // 3. Signatures of distinct texts: MinHash slots in one contiguous buffer, or
         //    one SimHash fingerprint each.
@@ -684,8 +733,9 @@ impl Deduper {
                     .par_chunks_mut(k.max(1))
                     .zip(canon.par_iter())
                     .map_init(
-                        || (Scratch::default(), Vec::new()),
-                        |(scratch, set), (sig, &id)| {
+                        || (Scratch::default(), Vec::new(), Tally::default()),
+                        |(scratch, set, tally), (sig, &id)| {
+                            tally.tick(progress);
                             let t = text(&paragraphs[id as usize]);
                             if sized {
                                 self.shingle_set(t, scratch, set);
@@ -711,8 +761,9 @@ impl Deduper {
                 let (fps, live): (Vec<u64>, Vec<bool>) = canon
                     .par_iter()
                     .map_init(
-                        || (String::new(), SimHashScratch::default()),
-                        |(buf, scratch), &id| {
+                        || (String::new(), SimHashScratch::default(), Tally::default()),
+                        |(buf, scratch, tally), &id| {
+                            tally.tick(progress);
                             self.normalizer
                                 .normalize_into(text(&paragraphs[id as usize]), buf);
                             let (fp, count) = self.simhasher.fingerprint_counted(buf, scratch);
@@ -729,6 +780,7 @@ impl Deduper {
         };
 
         timings.signatures = lap(&mut clock);
+        enter(Stage::Candidates, 0);
 
         // 4. Candidate pairs of distinct texts (indices into `canon`), (lo, hi).
         let live: Vec<u32> = (0..distinct as u32)
@@ -834,6 +886,7 @@ impl Deduper {
         edges.dedup();
         let candidates = edges.len();
         timings.candidates = lap(&mut clock);
+        enter(Stage::Verify, 0);
 
         // 5. Verification.
         let sets = match self.verification {
@@ -891,6 +944,7 @@ impl Deduper {
             .collect();
         drop(edges);
         timings.verify = lap(&mut clock);
+        enter(Stage::Cluster, 0);
 
         // 6. Clusters.
         let mut uf = UnionFind::new(n);

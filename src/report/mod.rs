@@ -576,9 +576,63 @@ pub fn progress_line(done: u64, total: Option<u64>, elapsed: Duration) -> String
     }
 }
 
+/// One line of progress while the deduper runs, from a [`Progress`](crate::Progress):
+/// `signatures 120,000 / 165,288 paragraphs  73%  51,200 paragraphs/s  ETA 0:01` in the
+/// per-paragraph stages (`elapsed` is the time spent in the current stage), and the
+/// stage's name alone in the others.
+pub fn stage_progress_line(
+    stage: crate::Stage,
+    done: u64,
+    total: u64,
+    elapsed: Duration,
+) -> String {
+    use crate::Stage;
+    let name = match stage {
+        Stage::Waiting => "starting",
+        Stage::Paragraphs => "splitting paragraphs",
+        Stage::Exact => "exact duplicates",
+        Stage::Signatures => "signatures",
+        Stage::Candidates => "finding candidates",
+        Stage::Verify => "verifying candidates",
+        Stage::Cluster => "clustering",
+        _ => "done",
+    };
+    if total == 0 || !matches!(stage, Stage::Exact | Stage::Signatures) {
+        return format!("{name}…");
+    }
+    let s = elapsed.as_secs_f64();
+    let per_s = if s > 0.0 { done as f64 / s } else { 0.0 };
+    let eta = if per_s > 0.0 {
+        let left = total.saturating_sub(done) as f64 / per_s;
+        format!("{}:{:02}", left as u64 / 60, left as u64 % 60)
+    } else {
+        "-:--".to_string()
+    };
+    format!(
+        "{name} {} / {} paragraphs  {:3.0}%  {} paragraphs/s  ETA {eta}",
+        thousands(done),
+        thousands(total),
+        (done as f64 / total as f64).min(1.0) * 100.0,
+        thousands(per_s as u64)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stage_progress_line_shows_paragraphs_per_second() {
+        let d = Duration::from_secs(2);
+        assert_eq!(
+            stage_progress_line(crate::Stage::Signatures, 100_000, 400_000, d),
+            "signatures 100,000 / 400,000 paragraphs   25%  50,000 paragraphs/s  ETA 0:06"
+        );
+        assert_eq!(
+            stage_progress_line(crate::Stage::Candidates, 0, 0, d),
+            "finding candidates…"
+        );
+    }
 
     #[test]
     fn thousands_groups_digits() {
