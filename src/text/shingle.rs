@@ -364,6 +364,10 @@ impl Shingler {
     /// per element), then `windows(n)` with the loop over `n`: 186 M instructions, 212
     /// per shingle; [`for_each_word`], a reserved vector and [`combine_windows`]: 87 M,
     /// 99 per shingle (of which about 30 are xxh3 of the word and 28 the combination).
+    /// Tried: xxh3 of words up to 8 bytes without branching on the length (both of its
+    /// short-input formulas computed from the scan's `u64` load, one selected), against
+    /// the mispredicted length dispatch: 6% more instructions here, no change in time
+    /// measurable on the shared machine (text → MinHash of 48 MB, best of six).
     fn words(&self, text: &str, n: usize, scratch: &mut ShingleScratch, out: &mut Vec<u64>) {
         let hashes = &mut scratch.words;
         hashes.clear();
@@ -423,18 +427,20 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
 }
 
 /// `|A ∩ B|` of two sorted, deduplicated sets, by a linear merge.
+///
+/// The merge advances by comparisons turned into integers instead of a three-way
+/// branch: which side moves on depends on hash values, so the branch was mispredicted
+/// about every other step. Measured (perf, `examples/scale` on the 48 MB Gutenberg
+/// corpus, one thread, verification of candidate pairs): the `match` on `cmp`, 5.4% of
+/// the run's samples, mostly at its comparisons; this: 3.6%, mostly waiting on the
+/// loads of the two sets. Tested against a set intersection.
 pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
+        let (x, y) = (a[i], b[j]);
+        n += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
     n
 }
@@ -514,6 +520,17 @@ mod tests {
                 .filter(|w| !w.is_empty())
                 .collect();
             prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn intersection_len_equals_set_intersection(
+            a in proptest::collection::btree_set(0u64..200, 0..60),
+            b in proptest::collection::btree_set(0u64..200, 0..60),
+        ) {
+            let va: Vec<u64> = a.iter().copied().collect();
+            let vb: Vec<u64> = b.iter().copied().collect();
+            prop_assert_eq!(intersection_len(&va, &vb), a.intersection(&b).count());
+            prop_assert_eq!(intersection_len(&vb, &va), a.intersection(&b).count());
         }
 
         #[test]
