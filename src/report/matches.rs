@@ -37,7 +37,7 @@
 //! through the table: [`write_text`], [`write_jsonl`], [`write_pairs`].
 
 use super::rewrite::{Keep, Removal, removals};
-use super::{PairIds, TextStyle, json, label, reported_span, text_of};
+use super::{PairIds, TextStyle, json, label, push_provenance, reported_span, text_of};
 use crate::cluster::Clusters;
 use crate::corpus::Corpus;
 use crate::index::{Index, Match, Matches};
@@ -535,19 +535,9 @@ pub fn write_jsonl(
     hits: &[Hit],
 ) -> io::Result<()> {
     for (i, h) in hits.iter().enumerate() {
-        let p = &h.paragraph;
-        let doc = p.doc as usize;
-        let mut line = format!("{{\"match\":{i},\"source\":");
-        json::push_str(&mut line, corpus.name_of(doc));
-        if let Some(r) = corpus.documents()[doc].record() {
-            let _ = write!(line, ",\"record\":{r}");
-        }
-        let (start, end) = reported_span(corpus, p);
-        let _ = write!(
-            line,
-            ",\"paragraph\":{},\"line\":{},\"start\":{start},\"end\":{end},\"matches\":[",
-            p.index, p.line
-        );
+        let mut line = format!("{{\"match\":{i},");
+        push_provenance(&mut line, corpus, &h.paragraph);
+        line.push_str(",\"matches\":[");
         for (j, m) in h.matches.iter().enumerate() {
             if j > 0 {
                 line.push(',');

@@ -163,23 +163,12 @@ pub fn write_jsonl(out: &mut dyn Write, corpus: &Corpus, clusters: &Clusters) ->
         let mut line = format!("{{\"cluster\":{i},\"size\":{},\"members\":[", c.len());
         for (j, m) in c.members().iter().enumerate() {
             let p = &m.paragraph;
-            let doc = p.doc as usize;
             if j > 0 {
                 line.push(',');
             }
-            line.push_str("{\"source\":");
-            json::push_str(&mut line, corpus.name_of(doc));
-            if let Some(r) = corpus.documents()[doc].record() {
-                let _ = write!(line, ",\"record\":{r}");
-            }
-            let (start, end) = reported_span(corpus, p);
-            let _ = write!(
-                line,
-                ",\"paragraph\":{},\"line\":{},\"start\":{start},\"end\":{end},\"similarity\":{}",
-                p.index,
-                p.line,
-                json::number(m.similarity)
-            );
+            line.push('{');
+            push_provenance(&mut line, corpus, p);
+            let _ = write!(line, ",\"similarity\":{}", json::number(m.similarity));
             if directed {
                 let _ = write!(line, ",\"direction\":\"{}\"", m.direction.as_str());
             }
@@ -189,6 +178,23 @@ pub fn write_jsonl(out: &mut dyn Write, corpus: &Corpus, clusters: &Clusters) ->
         out.write_all(line.as_bytes())?;
     }
     Ok(())
+}
+
+/// Appends a paragraph's JSON fields, without braces: `"source"`, `"record"` (JSONL
+/// input only), `"paragraph"`, `"line"`, `"start"` and `"end"`.
+pub(crate) fn push_provenance(line: &mut String, corpus: &Corpus, p: &Paragraph) {
+    let doc = p.doc as usize;
+    line.push_str("\"source\":");
+    json::push_str(line, corpus.name_of(doc));
+    if let Some(r) = corpus.documents()[doc].record() {
+        let _ = write!(line, ",\"record\":{r}");
+    }
+    let (start, end) = reported_span(corpus, p);
+    let _ = write!(
+        line,
+        ",\"paragraph\":{},\"line\":{},\"start\":{start},\"end\":{end}",
+        p.index, p.line
+    );
 }
 
 /// How [`write_pairs`] names paragraphs.
