@@ -72,6 +72,14 @@ pub enum ErrorKind {
     IndexChecksum,
     /// The index file passed its checksum but holds values no index can have.
     IndexCorrupt(String),
+    /// A [`StreamConfig`](crate::StreamConfig) setting out of range.
+    InvalidStreamConfig(&'static str),
+    /// A configuration that [`Deduper::run_stream`](crate::Deduper::run_stream) cannot
+    /// stream (see the [`stream`](crate::pipeline::stream) module docs).
+    StreamUnsupported(&'static str),
+    /// The second pass of [`Deduper::run_stream`](crate::Deduper::run_stream) pushed
+    /// other documents than the first.
+    ReplayMismatch(String),
     /// The index was built with parameters that differ from the deduper's.
     IndexMismatch {
         /// The first parameter that differs.
@@ -159,6 +167,16 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "index was built with {parameter} = {index}, but the deduper uses {deduper}"
+            ),
+            ErrorKind::InvalidStreamConfig(what) => {
+                write!(f, "invalid stream configuration: {what}")
+            }
+            ErrorKind::StreamUnsupported(what) => {
+                write!(f, "{what} cannot be streamed; use Deduper::run")
+            }
+            ErrorKind::ReplayMismatch(what) => write!(
+                f,
+                "the input changed between the two passes of the stream: {what}"
             ),
             ErrorKind::TooManyDocuments(n) => write!(
                 f,

@@ -169,6 +169,7 @@ pub use lsh::{LshParams, LshTuning, LshWeights};
 pub use minhash::{MinHasher, Signature, SplitMix64, estimate_jaccard};
 pub use paragraph::{Paragraph, ParagraphMode, ParagraphSplitter, Paragraphs};
 pub use pipeline::Method;
+pub use pipeline::stream::{Feed, StreamConfig};
 pub use pipeline::{CandidateSearch, Deduper, DeduperBuilder, Verification};
 pub use prefix_filter::{PrefixFilter, PrefixFilterScratch};
 pub use progress::{Progress, Stage};

@@ -13,3 +13,4 @@ mod props;
 mod scale;
 mod seed;
 mod simhash;
+mod stream;

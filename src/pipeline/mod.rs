@@ -44,22 +44,24 @@
 //! of the edited `fuzzy` pairs) at nearly the same F1 (0.9877 against 0.9881) and time;
 //! the full tables are in the [`simhash`](crate::simhash) module docs.
 
-use crate::cluster::{
-    Adjacency, Cluster, Clusters, Member, Pair, RunStats, StageTimings, UnionFind, split_chains,
-};
+mod assemble;
+pub mod stream;
+
+use crate::cluster::{Clusters, StageTimings};
 use crate::error::{Error, ErrorKind, Result};
 use crate::lsh::banded::{band_key, bucket_pairs};
 use crate::lsh::containment::{ContainmentBanding, size_class};
 use crate::lsh::hamming::{HammingParams, HammingScratch, HammingSearch};
 use crate::lsh::{LshParams, LshTuning, LshWeights};
-use crate::minhash::{DEFAULT_NUM_PERM, MinHasher, estimate_jaccard};
+use crate::minhash::{DEFAULT_NUM_PERM, MinHasher};
 use crate::paragraph::{Paragraph, ParagraphMode, ParagraphSplitter};
 use crate::prefix_filter::{PrefixFilter, PrefixFilterScratch};
 use crate::progress::{Progress, Stage, Tally};
-use crate::simhash::{SimHashScratch, SimHasher, Weighting, estimate_cosine, hamming};
-use crate::similarity::{Direction, Similarity};
+use crate::simhash::{SimHashScratch, SimHasher, Weighting};
+use crate::similarity::Similarity;
 use crate::text::normalize::Normalizer;
-use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler, intersection_len};
+use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler};
+use assemble::{Evidence, Found};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -884,205 +886,47 @@ impl Deduper {
         };
         edges.par_sort_unstable();
         edges.dedup();
-        let candidates = edges.len();
         timings.candidates = lap(&mut clock);
         enter(Stage::Verify, 0);
 
-        // 5. Verification.
+        // 5. Verification and 6. clusters.
         let sets = match self.verification {
             Verification::Exact => Some(all_sets.unwrap_or_else(|| {
                 self.involved_sets(&edges, distinct, &canon, |c| text(&paragraphs[c as usize]))
             })),
             Verification::Signature => None,
         };
-        let measure = self.similarity;
-        let similarity = |a: u32, b: u32| -> f64 {
-            match (&sets, &sketches) {
-                (Some((slot, sets)), _) => {
-                    let (x, y) = (
-                        &sets[slot[a as usize] as usize],
-                        &sets[slot[b as usize] as usize],
-                    );
-                    measure.from_counts(intersection_len(x, y), x.len(), y.len())
-                }
-                (None, Sketches::MinHash { sigs, k, sizes, .. }) => {
-                    let j = estimate_jaccard(
-                        &sigs[a as usize * k..(a as usize + 1) * k],
-                        &sigs[b as usize * k..(b as usize + 1) * k],
-                    );
-                    match measure {
-                        Similarity::Jaccard => j,
-                        _ => measure.from_jaccard(
-                            j,
-                            sizes[a as usize] as usize,
-                            sizes[b as usize] as usize,
-                        ),
-                    }
-                }
-                (None, Sketches::SimHash { fps, .. }) => {
-                    estimate_cosine(hamming(fps[a as usize], fps[b as usize]))
-                }
-            }
-        };
-        let passes = |a: u32, b: u32, s: f64| -> bool {
-            match (&sets, &sketches) {
-                (
-                    None,
-                    Sketches::SimHash {
-                        fps, max_hamming, ..
-                    },
-                ) => hamming(fps[a as usize], fps[b as usize]) <= *max_hamming,
-                _ => s >= self.threshold,
-            }
-        };
-        let verified: Vec<(u32, u32, f64)> = edges
-            .par_iter()
-            .filter_map(|&(a, b)| {
-                let s = similarity(a, b);
-                passes(a, b, s).then_some((a, b, s))
-            })
-            .collect();
-        drop(edges);
-        timings.verify = lap(&mut clock);
-        enter(Stage::Cluster, 0);
-
-        // 6. Clusters.
-        let mut uf = UnionFind::new(n);
-        for (p, &c) in canon_of.iter().enumerate() {
-            uf.union(canon[c as usize], p as u32);
-        }
-        for &(a, b, _) in &verified {
-            uf.union(canon[a as usize], canon[b as usize]);
-        }
-        // Which of two distinct texts is contained in the other (containment only).
-        let direction = |a: u32, b: u32| match &sketches {
-            Sketches::MinHash { sizes, .. } if !sizes.is_empty() => {
-                measure.direction(sizes[a as usize] as usize, sizes[b as usize] as usize)
-            }
-            _ => Direction::Mutual,
-        };
-        let adjacency = if self.anti_chaining {
-            Adjacency::new(distinct, verified.iter().map(|&(a, b, _)| (a, b)))
-        } else {
-            Adjacency::default()
-        };
-        // Each group of paragraphs becomes one cluster, or several with anti-chaining;
-        // a part of one paragraph is no cluster.
-        let (mut clusters, split_off) = uf
-            .groups()
-            .into_par_iter()
-            .map(|group| {
-                let mut texts: Vec<u32> = group.iter().map(|&p| canon_of[p as usize]).collect();
-                texts.sort_unstable();
-                texts.dedup();
-                let (parts, moved) = if self.anti_chaining {
-                    split_chains(&texts, &adjacency, |rep, c| {
-                        let s = similarity(rep, c);
-                        (s, passes(rep, c, s))
-                    })
-                } else {
-                    let rep = texts[0];
-                    let part = texts
-                        .iter()
-                        .map(|&c| (c, if c == rep { 1.0 } else { similarity(rep, c) }))
-                        .collect();
-                    (vec![part], 0)
-                };
-                // Distinct text → (part, its representative, similarity), by text.
-                let mut place: Vec<(u32, usize, u32, f64)> = parts
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(i, part)| part.iter().map(move |&(c, s)| (c, i, part[0].0, s)))
-                    .collect();
-                place.sort_unstable_by_key(|x| x.0);
-                let mut members: Vec<Vec<Member>> = vec![Vec::new(); parts.len()];
-                for &p in &group {
-                    let c = canon_of[p as usize];
-                    let at = place.partition_point(|x| x.0 < c);
-                    let (_, part, rep, s) = place[at];
-                    members[part].push(Member {
-                        paragraph: paragraphs[p as usize],
-                        similarity: s,
-                        exact: c == rep,
-                        direction: if c == rep {
-                            Direction::Mutual
-                        } else {
-                            direction(rep, c)
-                        },
-                    });
-                }
-                let clusters: Vec<(u32, Cluster)> = members
-                    .into_iter()
-                    .zip(&parts)
-                    .filter(|(m, _)| m.len() >= 2)
-                    .map(|(members, part)| (canon[part[0].0 as usize], Cluster { members }))
-                    .collect();
-                (clusters, moved)
-            })
-            .fold(
-                || (Vec::new(), 0),
-                |(mut all, total), (mut some, moved)| {
-                    all.append(&mut some);
-                    (all, total + moved)
+        let evidence = match (sets, &sketches) {
+            (Some((slot, sets)), _) => Evidence::Sets { slot, sets },
+            (None, Sketches::MinHash { sigs, k, .. }) => Evidence::Signatures {
+                slot: None,
+                sigs,
+                k: *k,
+            },
+            (
+                None,
+                Sketches::SimHash {
+                    fps, max_hamming, ..
                 },
-            )
-            .reduce(
-                || (Vec::new(), 0),
-                |(mut a, x), (mut b, y)| {
-                    a.append(&mut b);
-                    (a, x + y)
-                },
-            );
-        // Parts of one group interleave with other groups: order by first paragraph.
-        clusters.par_sort_unstable_by_key(|(first, _)| *first);
-        let clusters: Vec<Cluster> = clusters.into_iter().map(|(_, c)| c).collect();
-        let oversized: Vec<usize> = (0..clusters.len())
-            .filter(|&i| clusters[i].len() > self.max_cluster_size)
-            .collect();
-
-        let mut pairs: Vec<Pair> = Vec::with_capacity(n - distinct + verified.len());
-        for (p, &c) in canon_of.iter().enumerate() {
-            let first = canon[c as usize];
-            if first != p as u32 {
-                pairs.push(Pair {
-                    a: paragraphs[first as usize],
-                    b: paragraphs[p],
-                    similarity: 1.0,
-                    direction: Direction::Mutual,
-                });
-            }
-        }
-        for &(a, b, s) in &verified {
-            pairs.push(Pair {
-                a: paragraphs[canon[a as usize] as usize],
-                b: paragraphs[canon[b as usize] as usize],
-                similarity: s,
-                direction: direction(a, b),
-            });
-        }
-        pairs.par_sort_unstable_by_key(|p| (p.a.doc, p.a.index, p.b.doc, p.b.index));
-
-        timings.cluster = lap(&mut clock);
-        let stats = RunStats {
+            ) => Evidence::Fingerprints {
+                fps,
+                max_hamming: *max_hamming,
+            },
+        };
+        let sizes: &[u32] = match &sketches {
+            Sketches::MinHash { sizes, .. } => sizes,
+            Sketches::SimHash { .. } => &[],
+        };
+        let found = Found {
             documents: documents.len(),
-            paragraphs: n,
+            paragraphs: &paragraphs,
             bytes: paragraphs.iter().map(Paragraph::len).sum(),
-            exact_duplicates: n - distinct,
-            distinct,
-            candidates,
-            verified: verified.len(),
-            split_off,
-            largest_cluster: clusters.iter().map(Cluster::len).max().unwrap_or(0),
-            oversized_clusters: oversized.len(),
-            timings,
+            canon_of: &canon_of,
+            canon: &canon,
+            edges,
+            sizes,
         };
-        Ok(Clusters {
-            clusters,
-            oversized,
-            similarity: self.similarity,
-            pairs,
-            stats,
-        })
+        Ok(self.assemble(found, &evidence, timings, &mut clock, progress))
     }
 
     /// Containment candidates: for each class distance `d` and each band of its

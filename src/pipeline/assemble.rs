@@ -1,0 +1,263 @@
+//! Stages 5 and 6, shared by [`Deduper::run`] and [`Deduper::run_stream`]: verify the
+//! candidate pairs of distinct texts, then group paragraphs into clusters.
+
+use super::{Deduper, lap};
+use crate::cluster::{
+    Adjacency, Cluster, Clusters, Member, Pair, RunStats, StageTimings, UnionFind, split_chains,
+};
+use crate::minhash::estimate_jaccard;
+use crate::paragraph::Paragraph;
+use crate::progress::{Progress, Stage};
+use crate::simhash::{estimate_cosine, hamming};
+use crate::similarity::{Direction, Similarity};
+use crate::text::shingle::intersection_len;
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// What verification reads for the distinct texts that candidate pairs involve.
+pub(super) enum Evidence<'a> {
+    /// Shingle sets: `sets[slot[c]]` for distinct text `c` (`u32::MAX`: no set).
+    Sets { slot: Vec<u32>, sets: Vec<Vec<u64>> },
+    /// MinHash signatures, `k` slots each: of every distinct text in order
+    /// (`slot: None`), or of distinct text `c` at `slot[c]`.
+    Signatures {
+        slot: Option<Vec<u32>>,
+        sigs: &'a [u32],
+        k: usize,
+    },
+    /// SimHash fingerprints of every distinct text, and the search radius.
+    Fingerprints { fps: &'a [u64], max_hamming: u32 },
+}
+
+/// Everything the first stages found, in the numbering both pipelines share:
+/// paragraphs in document order, distinct texts in order of first occurrence.
+pub(super) struct Found<'a> {
+    pub documents: usize,
+    pub paragraphs: &'a [Paragraph],
+    /// Total bytes of the paragraphs.
+    pub bytes: usize,
+    /// For each paragraph, its distinct text.
+    pub canon_of: &'a [u32],
+    /// For each distinct text, its first paragraph.
+    pub canon: &'a [u32],
+    /// Candidate pairs of distinct texts, `(lo, hi)`, sorted and deduplicated.
+    pub edges: Vec<(u32, u32)>,
+    /// With containment, the shingle-set size of each distinct text; else empty.
+    pub sizes: &'a [u32],
+}
+
+impl Deduper {
+    /// Verifies `found.edges` with `evidence` and builds the clusters.
+    pub(super) fn assemble(
+        &self,
+        found: Found<'_>,
+        evidence: &Evidence<'_>,
+        mut timings: StageTimings,
+        clock: &mut Instant,
+        progress: Option<&Progress>,
+    ) -> Clusters {
+        let Found {
+            documents,
+            paragraphs,
+            bytes,
+            canon_of,
+            canon,
+            edges,
+            sizes,
+        } = found;
+        let n = paragraphs.len();
+        let distinct = canon.len();
+        let candidates = edges.len();
+        let measure = self.similarity;
+        let similarity = |a: u32, b: u32| -> f64 {
+            match evidence {
+                Evidence::Sets { slot, sets } => {
+                    let (x, y) = (
+                        &sets[slot[a as usize] as usize],
+                        &sets[slot[b as usize] as usize],
+                    );
+                    measure.from_counts(intersection_len(x, y), x.len(), y.len())
+                }
+                Evidence::Signatures { slot, sigs, k } => {
+                    let at = |c: u32| match slot {
+                        Some(slot) => slot[c as usize] as usize,
+                        None => c as usize,
+                    };
+                    let (i, j) = (at(a), at(b));
+                    let est =
+                        estimate_jaccard(&sigs[i * k..(i + 1) * k], &sigs[j * k..(j + 1) * k]);
+                    match measure {
+                        Similarity::Jaccard => est,
+                        _ => measure.from_jaccard(
+                            est,
+                            sizes[a as usize] as usize,
+                            sizes[b as usize] as usize,
+                        ),
+                    }
+                }
+                Evidence::Fingerprints { fps, .. } => {
+                    estimate_cosine(hamming(fps[a as usize], fps[b as usize]))
+                }
+            }
+        };
+        let passes = |a: u32, b: u32, s: f64| -> bool {
+            match evidence {
+                Evidence::Fingerprints { fps, max_hamming } => {
+                    hamming(fps[a as usize], fps[b as usize]) <= *max_hamming
+                }
+                _ => s >= self.threshold,
+            }
+        };
+        let verified: Vec<(u32, u32, f64)> = edges
+            .par_iter()
+            .filter_map(|&(a, b)| {
+                let s = similarity(a, b);
+                passes(a, b, s).then_some((a, b, s))
+            })
+            .collect();
+        drop(edges);
+        timings.verify += lap(clock);
+        if let Some(p) = progress {
+            p.enter(Stage::Cluster, 0);
+        }
+
+        // 6. Clusters.
+        let mut uf = UnionFind::new(n);
+        for (p, &c) in canon_of.iter().enumerate() {
+            uf.union(canon[c as usize], p as u32);
+        }
+        for &(a, b, _) in &verified {
+            uf.union(canon[a as usize], canon[b as usize]);
+        }
+        // Which of two distinct texts is contained in the other (containment only).
+        let direction = |a: u32, b: u32| {
+            if sizes.is_empty() {
+                Direction::Mutual
+            } else {
+                measure.direction(sizes[a as usize] as usize, sizes[b as usize] as usize)
+            }
+        };
+        let adjacency = if self.anti_chaining {
+            Adjacency::new(distinct, verified.iter().map(|&(a, b, _)| (a, b)))
+        } else {
+            Adjacency::default()
+        };
+        // Each group of paragraphs becomes one cluster, or several with anti-chaining;
+        // a part of one paragraph is no cluster.
+        let (mut clusters, split_off) = uf
+            .groups()
+            .into_par_iter()
+            .map(|group| {
+                let mut texts: Vec<u32> = group.iter().map(|&p| canon_of[p as usize]).collect();
+                texts.sort_unstable();
+                texts.dedup();
+                let (parts, moved) = if self.anti_chaining {
+                    split_chains(&texts, &adjacency, |rep, c| {
+                        let s = similarity(rep, c);
+                        (s, passes(rep, c, s))
+                    })
+                } else {
+                    let rep = texts[0];
+                    let part = texts
+                        .iter()
+                        .map(|&c| (c, if c == rep { 1.0 } else { similarity(rep, c) }))
+                        .collect();
+                    (vec![part], 0)
+                };
+                // Distinct text → (part, its representative, similarity), by text.
+                let mut place: Vec<(u32, usize, u32, f64)> = parts
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, part)| part.iter().map(move |&(c, s)| (c, i, part[0].0, s)))
+                    .collect();
+                place.sort_unstable_by_key(|x| x.0);
+                let mut members: Vec<Vec<Member>> = vec![Vec::new(); parts.len()];
+                for &p in &group {
+                    let c = canon_of[p as usize];
+                    let at = place.partition_point(|x| x.0 < c);
+                    let (_, part, rep, s) = place[at];
+                    members[part].push(Member {
+                        paragraph: paragraphs[p as usize],
+                        similarity: s,
+                        exact: c == rep,
+                        direction: if c == rep {
+                            Direction::Mutual
+                        } else {
+                            direction(rep, c)
+                        },
+                    });
+                }
+                let clusters: Vec<(u32, Cluster)> = members
+                    .into_iter()
+                    .zip(&parts)
+                    .filter(|(m, _)| m.len() >= 2)
+                    .map(|(members, part)| (canon[part[0].0 as usize], Cluster { members }))
+                    .collect();
+                (clusters, moved)
+            })
+            .fold(
+                || (Vec::new(), 0),
+                |(mut all, total), (mut some, moved)| {
+                    all.append(&mut some);
+                    (all, total + moved)
+                },
+            )
+            .reduce(
+                || (Vec::new(), 0),
+                |(mut a, x), (mut b, y)| {
+                    a.append(&mut b);
+                    (a, x + y)
+                },
+            );
+        // Parts of one group interleave with other groups: order by first paragraph.
+        clusters.par_sort_unstable_by_key(|(first, _)| *first);
+        let clusters: Vec<Cluster> = clusters.into_iter().map(|(_, c)| c).collect();
+        let oversized: Vec<usize> = (0..clusters.len())
+            .filter(|&i| clusters[i].len() > self.max_cluster_size)
+            .collect();
+
+        let mut pairs: Vec<Pair> = Vec::with_capacity(n - distinct + verified.len());
+        for (p, &c) in canon_of.iter().enumerate() {
+            let first = canon[c as usize];
+            if first != p as u32 {
+                pairs.push(Pair {
+                    a: paragraphs[first as usize],
+                    b: paragraphs[p],
+                    similarity: 1.0,
+                    direction: Direction::Mutual,
+                });
+            }
+        }
+        for &(a, b, s) in &verified {
+            pairs.push(Pair {
+                a: paragraphs[canon[a as usize] as usize],
+                b: paragraphs[canon[b as usize] as usize],
+                similarity: s,
+                direction: direction(a, b),
+            });
+        }
+        pairs.par_sort_unstable_by_key(|p| (p.a.doc, p.a.index, p.b.doc, p.b.index));
+
+        timings.cluster += lap(clock);
+        let stats = RunStats {
+            documents,
+            paragraphs: n,
+            bytes,
+            exact_duplicates: n - distinct,
+            distinct,
+            candidates,
+            verified: verified.len(),
+            split_off,
+            largest_cluster: clusters.iter().map(Cluster::len).max().unwrap_or(0),
+            oversized_clusters: oversized.len(),
+            timings,
+        };
+        Clusters {
+            clusters,
+            oversized,
+            similarity: self.similarity,
+            pairs,
+            stats,
+        }
+    }
+}

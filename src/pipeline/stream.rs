@@ -1,0 +1,1228 @@
+//! Streaming: a corpus fed in batches and never held whole, with compact
+//! per-paragraph state and, past a memory limit, band runs spilled to disk.
+//!
+//! [`Deduper::run_stream`] calls a source closure that pushes the corpus's documents
+//! into a [`Feed`]. The feed cuts large documents into pieces at paragraph boundaries
+//! and processes pieces in batches of about [`StreamConfig::batch_bytes`]: split,
+//! normalize, hash; keep what later stages need; drop the text. What stays per
+//! paragraph and per distinct text (128 permutations, default banding of 19 bands; see
+//! the README's "Scale" section for measured totals):
+//!
+//! | state | bytes | for |
+//! |---|---|---|
+//! | provenance ([`Paragraph`]) | 32 per paragraph | the clusters' members |
+//! | distinct-text id | 4 per paragraph | exact duplicates |
+//! | exact-key map | about 45 per distinct text | exact duplicates |
+//! | first paragraph | 4 per distinct text | exact duplicates |
+//! | band keys | 4 + 8 per band (156 at the defaults) per distinct text | candidates |
+//! | signature | 4 per permutation (512) per distinct text | only with [`Verification::Signature`] or containment |
+//! | SimHash fingerprint | 8 per distinct text | only with [`Method::SimHash`] |
+//!
+//! # Verification: a second pass or the signatures
+//!
+//! With [`Verification::Exact`] (the default) the stream keeps no shingle sets and no
+//! signatures, only band keys; once the candidate pairs are known it calls the source
+//! a second time and computes the shingle sets of the distinct texts that some
+//! candidate pair involves (and only those). The source must push the same documents
+//! again; a different paragraph count, span or text is an error
+//! ([`ErrorKind::ReplayMismatch`]). The result is identical to [`Deduper::run`]'s.
+//!
+//! With [`Verification::Signature`] the source is called once, and the full signature
+//! of every distinct text is kept (512 bytes at 128 permutations, in memory, or in a
+//! temporary file under a memory limit) so that candidates are verified by the
+//! signature estimate: one pass over the input, three times the memory, and estimated
+//! similarities (as with [`Deduper::run`] in that mode).
+//!
+//! # Memory limit and spilling
+//!
+//! Without a limit, band keys stay in memory. With
+//! [`StreamConfig::memory_limit`], whenever the band keys held in memory plus the
+//! per-paragraph state above pass the limit, each band's keys are sorted and written
+//! as a run file (12 bytes per key: the key and the distinct-text id) to a private
+//! directory under [`StreamConfig::temp_dir`]; candidates then come from a k-way merge
+//! of each band's runs, as datatrove does with sorted files. Signatures kept for
+//! signature verification go to a file at once under a limit and are read back for
+//! the texts that candidate pairs involve only. The directory is removed when the run
+//! ends, whatever the outcome. The per-paragraph state and the candidate pairs stay in
+//! memory; the limit does not bound them, so it cannot be lower than they need.
+//!
+//! # What streams and what does not
+//!
+//! - [`Method::MinHash`] with Jaccard: everything above.
+//! - [`Method::SimHash`]: fingerprints stay in memory (8 bytes each); no spilling is
+//!   needed.
+//! - [`Similarity::Containment`]: the size-class search needs every signature in
+//!   memory, so it streams without a memory limit only
+//!   ([`ErrorKind::StreamUnsupported`] with one).
+//! - [`CandidateSearch::PrefixFilter`] and [`CandidateSearch::Exhaustive`] keep every
+//!   shingle set or compare every pair, which defeats streaming:
+//!   [`ErrorKind::StreamUnsupported`].
+//!
+//! # Documents, pieces and [`ParagraphMode::Auto`]
+//!
+//! [`Feed::push`] takes one document in memory; [`Feed::push_reader`] reads one from
+//! any [`Read`] in pieces of about [`StreamConfig::piece_bytes`] and never holds more
+//! than a piece or two (plus the longest paragraph: a 100 MB line is read whole).
+//! Pieces end after a line break in [`ParagraphMode::Lines`] and after a blank line in
+//! [`ParagraphMode::BlankLines`], so splitting pieces gives exactly the paragraphs of
+//! the whole document, with the same index, line and byte span.
+//! [`ParagraphMode::Whole`] documents are never cut. [`ParagraphMode::Auto`] resolves
+//! each document from its text as [`Deduper::run`] does; a document read from a reader
+//! is resolved from its first [`StreamConfig::auto_window`] bytes (16 MiB by default),
+//! the one place where a stream can differ from `run`: a document with no blank
+//! separator line in its first 16 MiB is read line by line.
+//!
+//! Invalid UTF-8 read by `push_reader` is decoded lossily (U+FFFD); byte spans then
+//! refer to the decoded text, as they would after `String::from_utf8_lossy` of the
+//! whole document.
+
+use super::assemble::{Evidence, Found};
+use super::{ALL_PAIRS_BUCKET, Deduper, lap};
+use crate::cluster::{Clusters, StageTimings};
+use crate::error::{ErrorKind, Result};
+use crate::lsh::banded::{band_key, bucket_pairs};
+use crate::lsh::hamming::{HammingParams, HammingScratch, HammingSearch};
+use crate::paragraph::{Paragraph, ParagraphMode, ParagraphSplitter};
+use crate::progress::{Progress, Stage};
+use crate::simhash::SimHashScratch;
+use crate::similarity::Similarity;
+use crate::text::shingle::ShingleScratch;
+use crate::{CandidateSearch, Method, Verification};
+use rayon::prelude::*;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::fs::{self, File};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Default [`StreamConfig::batch_bytes`]: 16 MiB.
+pub const DEFAULT_BATCH_BYTES: usize = 16 << 20;
+
+/// Default [`StreamConfig::piece_bytes`]: 1 MiB.
+pub const DEFAULT_PIECE_BYTES: usize = 1 << 20;
+
+/// Default [`StreamConfig::auto_window`]: 16 MiB.
+pub const DEFAULT_AUTO_WINDOW: usize = 16 << 20;
+
+/// How [`Deduper::run_stream`] batches its input and how much memory it may hold.
+///
+/// ```
+/// use paradup::{Deduper, StreamConfig};
+///
+/// let docs = ["one paragraph here\nanother one there", "one paragraph here"];
+/// let mut config = StreamConfig::new();
+/// config.memory_limit(512 << 20).batch_bytes(1 << 20);
+/// let clusters = Deduper::new()
+///     .run_stream(&config, |feed| {
+///         for d in docs {
+///             feed.push(d)?;
+///         }
+///         Ok(())
+///     })
+///     .unwrap();
+/// assert_eq!(clusters.len(), 1);
+/// assert_eq!(clusters.as_slice(), Deduper::new().run(&docs).as_slice());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamConfig {
+    memory_limit: Option<usize>,
+    temp_dir: Option<PathBuf>,
+    batch_bytes: usize,
+    piece_bytes: usize,
+    auto_window: usize,
+}
+
+impl Default for StreamConfig {
+    fn default() -> StreamConfig {
+        StreamConfig::new()
+    }
+}
+
+impl StreamConfig {
+    /// No memory limit, 16 MiB batches, 1 MiB pieces, the system's temporary directory.
+    pub fn new() -> StreamConfig {
+        StreamConfig {
+            memory_limit: None,
+            temp_dir: None,
+            batch_bytes: DEFAULT_BATCH_BYTES,
+            piece_bytes: DEFAULT_PIECE_BYTES,
+            auto_window: DEFAULT_AUTO_WINDOW,
+        }
+    }
+
+    /// Spill band keys (and kept signatures) to disk to stay near `bytes` (see the
+    /// module docs for what the limit covers).
+    pub fn memory_limit(&mut self, bytes: usize) -> &mut Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
+    /// Where spill files go (a private directory is made inside it); default
+    /// [`std::env::temp_dir`].
+    pub fn temp_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.temp_dir = Some(dir.into());
+        self
+    }
+
+    /// Text processed at once (in parallel), in bytes; at least 1.
+    pub fn batch_bytes(&mut self, bytes: usize) -> &mut Self {
+        self.batch_bytes = bytes;
+        self
+    }
+
+    /// Size of the pieces large documents are cut into, in bytes; at least 1.
+    pub fn piece_bytes(&mut self, bytes: usize) -> &mut Self {
+        self.piece_bytes = bytes;
+        self
+    }
+
+    /// How much of a document read by [`Feed::push_reader`] decides
+    /// [`ParagraphMode::Auto`], in bytes (see the module docs); default 16 MiB.
+    pub fn auto_window(&mut self, bytes: usize) -> &mut Self {
+        self.auto_window = bytes;
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.batch_bytes == 0 {
+            return Err(ErrorKind::InvalidStreamConfig("batch_bytes must be at least 1").into());
+        }
+        if self.piece_bytes == 0 {
+            return Err(ErrorKind::InvalidStreamConfig("piece_bytes must be at least 1").into());
+        }
+        if self.memory_limit == Some(0) {
+            return Err(ErrorKind::InvalidStreamConfig("memory_limit must be at least 1").into());
+        }
+        Ok(())
+    }
+}
+
+/// What [`Deduper::run_stream`]'s source pushes documents into. Document ids are
+/// numbered from 0 in push order, as indices into a slice given to [`Deduper::run`].
+pub struct Feed<'a> {
+    batcher: &'a mut Batcher,
+    sink: &'a mut dyn Sink,
+}
+
+impl Feed<'_> {
+    /// Pushes one document.
+    ///
+    /// # Errors
+    /// [`ErrorKind::TooManyDocuments`] / [`ErrorKind::TooManyParagraphs`] past `u32`
+    /// ids; on the second pass, [`ErrorKind::ReplayMismatch`] when the input changed.
+    pub fn push(&mut self, document: impl AsRef<str>) -> Result<()> {
+        let text = document.as_ref();
+        let doc = self.batcher.next_doc()?;
+        let mode = self.batcher.splitter.resolve(text);
+        let (mut offset, mut line, mut first) = (0, 0, true);
+        let mut rest = text;
+        while rest.len() > self.batcher.piece_bytes && mode != ParagraphMode::Whole {
+            let Some(cut) = find_cut(rest.as_bytes(), 0, self.batcher.piece_bytes, mode).0 else {
+                break;
+            };
+            let (piece, tail) = rest.split_at(cut);
+            self.add(Piece::new(piece.to_owned(), doc, offset, line, mode, first))?;
+            (offset, line, first) = (offset + cut, line + newlines(piece.as_bytes()), false);
+            rest = tail;
+        }
+        self.add(Piece::new(rest.to_owned(), doc, offset, line, mode, first))
+    }
+
+    /// Reads one document from `reader` in pieces (see the module docs; invalid UTF-8
+    /// is decoded lossily).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] when reading fails, and as [`push`](Self::push).
+    pub fn push_reader(&mut self, mut reader: impl Read) -> Result<()> {
+        let doc = self.batcher.next_doc()?;
+        let piece_bytes = self.batcher.piece_bytes;
+        let io = |e: io::Error| ErrorKind::Io(e.to_string());
+        let mut buf: Vec<u8> = Vec::new();
+        let mut eof = false;
+        // Resolve the mode from the first window of the document.
+        let mode = match self.batcher.splitter.mode() {
+            ParagraphMode::Auto => {
+                let window = self.batcher.auto_window;
+                eof = fill(&mut reader, &mut buf, window).map_err(io)?;
+                self.batcher
+                    .splitter
+                    .resolve(&String::from_utf8_lossy(&buf))
+            }
+            m => m,
+        };
+        let (mut offset, mut line, mut first) = (0usize, 0u64, true);
+        // Bytes of `buf` already known to hold no cut after the last line break seen.
+        let mut scanned = 0;
+        loop {
+            if !eof && buf.len() < 2 * piece_bytes {
+                eof = fill(&mut reader, &mut buf, 2 * piece_bytes).map_err(io)?;
+            }
+            let cut = if mode == ParagraphMode::Whole {
+                None
+            } else {
+                let (cut, to) = find_cut(&buf, scanned, piece_bytes, mode);
+                scanned = to;
+                cut
+            };
+            match cut {
+                Some(cut) if cut < buf.len() || !eof => {
+                    let rest = buf.split_off(cut);
+                    let piece = decode(std::mem::replace(&mut buf, rest));
+                    let (len, lines) = (piece.len(), newlines(piece.as_bytes()));
+                    self.add(Piece::new(piece, doc, offset, line, mode, first))?;
+                    (offset, line, first, scanned) = (offset + len, line + lines, false, 0);
+                }
+                _ if eof => {
+                    let piece = decode(std::mem::take(&mut buf));
+                    return self.add(Piece::new(piece, doc, offset, line, mode, first));
+                }
+                _ => {
+                    // No cut yet: the paragraph goes on; read more.
+                    let more = buf.len() + piece_bytes;
+                    eof = fill(&mut reader, &mut buf, more).map_err(io)?;
+                }
+            }
+        }
+    }
+
+    /// Documents pushed so far in this pass.
+    pub fn documents(&self) -> usize {
+        self.batcher.docs as usize
+    }
+
+    fn add(&mut self, piece: Piece) -> Result<()> {
+        self.batcher.bytes += piece.text.len();
+        self.batcher.pieces.push(piece);
+        if self.batcher.bytes >= self.batcher.batch_bytes {
+            self.batcher.flush(self.sink)?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads from `reader` until `buf` holds `want` bytes or the input ends (true).
+fn fill(reader: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+    let need = want.saturating_sub(buf.len()) as u64;
+    let got = reader.by_ref().take(need).read_to_end(buf)? as u64;
+    Ok(got < need)
+}
+
+fn decode(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+fn newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// Where a document may be cut so that its pieces split into exactly its paragraphs:
+/// after a line break (`Lines`), after a blank line (`BlankLines`). Scans the lines
+/// starting at `from` (a line start) and returns the last cut at most `target`, else
+/// the first one after it, else `None`; and the start of the first line not fully
+/// scanned, from which a later call on a longer buffer may resume.
+fn find_cut(
+    bytes: &[u8],
+    from: usize,
+    target: usize,
+    mode: ParagraphMode,
+) -> (Option<usize>, usize) {
+    let mut best = None;
+    let mut start = from;
+    while let Some(i) = bytes[start..].iter().position(|&b| b == b'\n') {
+        let nl = start + i;
+        let ok = match mode {
+            ParagraphMode::BlankLines => {
+                std::str::from_utf8(&bytes[start..nl]).is_ok_and(|l| l.trim().is_empty())
+            }
+            _ => true,
+        };
+        start = nl + 1;
+        if ok {
+            if nl < target {
+                best = Some(nl + 1);
+            } else {
+                return (best.or(Some(nl + 1)), start);
+            }
+        }
+    }
+    (best, start)
+}
+
+/// A part of one document that splits on its own (see [`find_cut`]).
+struct Piece {
+    text: String,
+    doc: u32,
+    /// Byte offset and line count of the piece's start in its document.
+    offset: usize,
+    line: u64,
+    mode: ParagraphMode,
+    /// The document's first piece (paragraph indices restart).
+    first: bool,
+}
+
+impl Piece {
+    fn new(
+        text: String,
+        doc: u32,
+        offset: usize,
+        line: u64,
+        mode: ParagraphMode,
+        first: bool,
+    ) -> Piece {
+        Piece {
+            text,
+            doc,
+            offset,
+            line,
+            mode,
+            first,
+        }
+    }
+
+    fn text_of(&self, p: &Paragraph) -> &str {
+        &self.text[p.start - self.offset..p.end - self.offset]
+    }
+}
+
+/// Pieces waiting for a batch, and the document counter.
+struct Batcher {
+    splitter: ParagraphSplitter,
+    pieces: Vec<Piece>,
+    bytes: usize,
+    docs: u32,
+    batch_bytes: usize,
+    piece_bytes: usize,
+    auto_window: usize,
+    /// Paragraphs of the current document in earlier pieces.
+    index_carry: u32,
+}
+
+impl Batcher {
+    fn next_doc(&mut self) -> Result<u32> {
+        let doc = self.docs;
+        self.docs = doc
+            .checked_add(1)
+            .ok_or(ErrorKind::TooManyDocuments(doc as usize + 1))?;
+        Ok(doc)
+    }
+
+    fn flush(&mut self, sink: &mut dyn Sink) -> Result<()> {
+        if self.pieces.is_empty() {
+            return Ok(());
+        }
+        let pieces = std::mem::take(&mut self.pieces);
+        self.bytes = 0;
+        let mut split: Vec<Vec<Paragraph>> = sink.deduper().in_pool(|| {
+            pieces
+                .par_iter()
+                .map(|pc| {
+                    ParagraphSplitter::new(pc.mode)
+                        .split(pc.doc, &pc.text)
+                        .map(|mut p| {
+                            p.start += pc.offset;
+                            p.end += pc.offset;
+                            p.line += pc.line;
+                            p
+                        })
+                        .collect()
+                })
+                .collect()
+        });
+        for (pc, paras) in pieces.iter().zip(&mut split) {
+            let base = if pc.first { 0 } else { self.index_carry };
+            for p in paras.iter_mut() {
+                p.index = p.index.saturating_add(base);
+            }
+            self.index_carry = base.saturating_add(paras.len() as u32);
+        }
+        sink.process(&pieces, split)
+    }
+}
+
+/// One pass's consumer of batches.
+trait Sink {
+    fn deduper(&self) -> &Deduper;
+    /// The batch's pieces and each piece's paragraphs (final provenance).
+    fn process(&mut self, pieces: &[Piece], paragraphs: Vec<Vec<Paragraph>>) -> Result<()>;
+}
+
+/// A hasher for keys that are already uniform hashes (the exact keys): their low bits.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
+    }
+}
+
+type KeyMap = HashMap<u128, u32, BuildHasherDefault<PassThrough>>;
+
+/// The first pass's state.
+struct Collector<'d> {
+    deduper: &'d Deduper,
+    progress: Option<&'d Progress>,
+    paragraphs: Vec<Paragraph>,
+    bytes: usize,
+    canon_of: Vec<u32>,
+    canon: Vec<u32>,
+    seen: KeyMap,
+    /// Live distinct texts whose band keys are in `band_keys` (not spilled yet).
+    live_ids: Vec<u32>,
+    band_keys: Vec<Vec<u64>>,
+    /// Kept signatures (signature verification, containment), `k` per distinct text.
+    sigs: SigStore,
+    /// With containment, each distinct text's shingle-set size.
+    sizes: Vec<u32>,
+    /// SimHash: each distinct text's fingerprint.
+    fps: Vec<u64>,
+    /// Whether each distinct text has shingles (SimHash: features).
+    live: Vec<bool>,
+    spill: Spill,
+    timings: StageTimings,
+}
+
+/// Kept signatures: in memory, in a file, or none.
+enum SigStore {
+    None,
+    Memory(Vec<u32>),
+    File(Option<BufWriter<File>>, PathBuf),
+}
+
+/// Sorted band runs on disk.
+struct Spill {
+    limit: Option<usize>,
+    base: PathBuf,
+    dir: Option<SpillDir>,
+    /// Per run, per band: (file, records).
+    runs: Vec<Vec<(PathBuf, u64)>>,
+}
+
+/// A private temporary directory, removed on drop.
+struct SpillDir(PathBuf);
+
+impl Drop for SpillDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+static SPILL_SEQ: AtomicU64 = AtomicU64::new(0);
+
+impl Spill {
+    fn dir(&mut self) -> Result<&Path> {
+        if self.dir.is_none() {
+            let path = self.base.join(format!(
+                "paradup-spill-{}-{}",
+                std::process::id(),
+                SPILL_SEQ.fetch_add(1, Ordering::Relaxed)
+            ));
+            fs::create_dir_all(&path).map_err(|e| {
+                ErrorKind::Io(format!(
+                    "cannot create spill directory {}: {e}",
+                    path.display()
+                ))
+            })?;
+            self.dir = Some(SpillDir(path));
+        }
+        Ok(&self.dir.as_ref().expect("just made").0)
+    }
+}
+
+fn io_at(path: &Path) -> impl Fn(io::Error) -> crate::Error + '_ {
+    move |e| ErrorKind::Io(format!("{}: {e}", path.display())).into()
+}
+
+/// Bytes of state per paragraph and per distinct text besides band keys.
+const PER_PARAGRAPH: usize = std::mem::size_of::<Paragraph>() + 4;
+const PER_DISTINCT: usize = 4 + 1 + 45;
+
+impl<'d> Collector<'d> {
+    fn band_bytes(&self) -> usize {
+        self.live_ids.len() * (4 + 8 * self.band_keys.len())
+    }
+
+    fn held_bytes(&self) -> usize {
+        self.paragraphs.len() * PER_PARAGRAPH
+            + self.canon.len() * PER_DISTINCT
+            + self.band_bytes()
+            + match &self.sigs {
+                SigStore::Memory(s) => s.len() * 4,
+                _ => 0,
+            }
+            + self.fps.len() * 8
+            + self.sizes.len() * 4
+    }
+
+    /// Writes the band keys held in memory as one sorted run per band.
+    fn spill_run(&mut self) -> Result<()> {
+        if self.live_ids.is_empty() {
+            return Ok(());
+        }
+        let run = self.spill.runs.len();
+        let dir = self.spill.dir()?.to_path_buf();
+        let ids = std::mem::take(&mut self.live_ids);
+        let bands = std::mem::take(&mut self.band_keys);
+        let nbands = bands.len();
+        let files: Vec<Result<(PathBuf, u64)>> = self.deduper.in_pool(|| {
+            bands
+                .into_par_iter()
+                .enumerate()
+                .map(|(b, keys)| {
+                    let mut kv: Vec<(u64, u32)> =
+                        keys.into_iter().zip(ids.iter().copied()).collect();
+                    kv.sort_unstable();
+                    let path = dir.join(format!("run{run}-band{b}.bin"));
+                    let f = File::create(&path).map_err(io_at(&path))?;
+                    let mut w = BufWriter::with_capacity(1 << 16, f);
+                    for &(key, id) in &kv {
+                        w.write_all(&key.to_le_bytes()).map_err(io_at(&path))?;
+                        w.write_all(&id.to_le_bytes()).map_err(io_at(&path))?;
+                    }
+                    w.flush().map_err(io_at(&path))?;
+                    Ok((path, kv.len() as u64))
+                })
+                .collect()
+        });
+        self.spill
+            .runs
+            .push(files.into_iter().collect::<Result<_>>()?);
+        self.band_keys = vec![Vec::new(); nbands];
+        Ok(())
+    }
+}
+
+impl Sink for Collector<'_> {
+    fn deduper(&self) -> &Deduper {
+        self.deduper
+    }
+
+    fn process(&mut self, pieces: &[Piece], split: Vec<Vec<Paragraph>>) -> Result<()> {
+        let d = self.deduper;
+        let mut clock = Instant::now();
+        // Paragraphs with their piece, in order.
+        let items: Vec<(u32, Paragraph)> = split
+            .into_iter()
+            .enumerate()
+            .flat_map(|(i, ps)| ps.into_iter().map(move |p| (i as u32, p)))
+            .collect();
+        let total = self.paragraphs.len() + items.len();
+        if u32::try_from(total).is_err() {
+            return Err(ErrorKind::TooManyParagraphs(total).into());
+        }
+        self.timings.paragraphs += lap(&mut clock);
+
+        // Normalize and key every paragraph; keep the normalized texts of the batch.
+        const CHUNK: usize = 256;
+        let seed = d.shingler.seed();
+        let normalized: Vec<(Vec<u128>, String, Vec<usize>)> = d.in_pool(|| {
+            items
+                .par_chunks(CHUNK)
+                .map_init(String::new, |buf, chunk| {
+                    let mut keys = Vec::with_capacity(chunk.len());
+                    let mut arena = String::new();
+                    let mut ends = Vec::with_capacity(chunk.len());
+                    for (pc, p) in chunk {
+                        let raw = pieces[*pc as usize].text_of(p);
+                        d.normalizer.normalize_into(raw, buf);
+                        keys.push(crate::index::exact_key(buf, raw, seed));
+                        arena.push_str(buf);
+                        ends.push(arena.len());
+                    }
+                    (keys, arena, ends)
+                })
+                .collect()
+        });
+        // Exact duplicates against everything seen so far, in order.
+        let mut new: Vec<(u32, u32)> = Vec::new();
+        for (ci, (keys, _, _)) in normalized.iter().enumerate() {
+            for (j, key) in keys.iter().enumerate() {
+                let (_, p) = items[ci * CHUNK + j];
+                let pid = self.paragraphs.len() as u32;
+                let next = self.canon.len() as u32;
+                let c = *self.seen.entry(*key).or_insert(next);
+                if c == next {
+                    self.canon.push(pid);
+                    new.push((ci as u32, j as u32));
+                }
+                self.canon_of.push(c);
+                self.bytes += p.len();
+                self.paragraphs.push(p);
+            }
+        }
+        if let Some(pr) = self.progress {
+            pr.add(items.len() as u64);
+            pr.set_paragraphs(self.paragraphs.len() as u64);
+        }
+        drop(items);
+        self.timings.exact += lap(&mut clock);
+
+        // Sketches of the new distinct texts.
+        let text = |&(ci, j): &(u32, u32)| -> &str {
+            let (_, arena, ends) = &normalized[ci as usize];
+            let j = j as usize;
+            let lo = if j == 0 { 0 } else { ends[j - 1] };
+            &arena[lo..ends[j]]
+        };
+        match d.method {
+            Method::MinHash => {
+                let k = d.hasher.num_perm();
+                let nb = self.band_keys.len();
+                let sized = d.similarity == Similarity::Containment;
+                let mut sigs = vec![0u32; new.len() * k];
+                let (live, sizes): (Vec<bool>, Vec<u32>) = d.in_pool(|| {
+                    sigs.par_chunks_mut(k)
+                        .zip(new.par_iter())
+                        .map_init(
+                            || (ShingleScratch::default(), Vec::new()),
+                            |(scratch, set), (sig, at)| {
+                                if sized {
+                                    d.shingler.shingles_into(text(at), scratch, set);
+                                } else {
+                                    d.shingler.hashes_into(text(at), scratch, set);
+                                }
+                                d.hasher.signature_into(set, sig);
+                                (!set.is_empty(), set.len() as u32)
+                            },
+                        )
+                        .unzip()
+                });
+                // Band keys of the live ones, band by band.
+                let first = self.canon.len() - new.len();
+                let live_new: Vec<u32> = (0..new.len() as u32)
+                    .filter(|&i| live[i as usize])
+                    .collect();
+                let lsh = d.lsh;
+                d.in_pool(|| {
+                    self.band_keys
+                        .par_iter_mut()
+                        .enumerate()
+                        .for_each(|(b, keys)| {
+                            let mut buf = Vec::new();
+                            keys.extend(live_new.iter().map(|&i| {
+                                let i = i as usize;
+                                band_key(lsh, b, &sigs[i * k..(i + 1) * k], &mut buf)
+                            }));
+                        });
+                });
+                debug_assert!(nb == 0 || self.band_keys[0].len() >= live_new.len());
+                self.live_ids
+                    .extend(live_new.iter().map(|&i| (first + i as usize) as u32));
+                self.live.extend_from_slice(&live);
+                if sized {
+                    self.sizes.extend_from_slice(&sizes);
+                }
+                match &mut self.sigs {
+                    SigStore::None => {}
+                    SigStore::Memory(all) => all.extend_from_slice(&sigs),
+                    SigStore::File(w, path) => {
+                        let w = w.as_mut().expect("open during the first pass");
+                        for s in &sigs {
+                            w.write_all(&s.to_le_bytes()).map_err(io_at(path))?;
+                        }
+                    }
+                }
+            }
+            Method::SimHash { .. } => {
+                let (fps, live): (Vec<u64>, Vec<bool>) = d.in_pool(|| {
+                    new.par_iter()
+                        .map_init(SimHashScratch::default, |scratch, at| {
+                            let (fp, count) = d.simhasher.fingerprint_counted(text(at), scratch);
+                            (fp, count > 0)
+                        })
+                        .unzip()
+                });
+                let first = self.canon.len() - new.len();
+                self.live_ids.extend(
+                    (0..new.len())
+                        .filter(|&i| live[i])
+                        .map(|i| (first + i) as u32),
+                );
+                self.fps.extend_from_slice(&fps);
+                self.live.extend_from_slice(&live);
+            }
+        }
+        self.timings.signatures += lap(&mut clock);
+        if let Some(limit) = self.spill.limit
+            && d.method == Method::MinHash
+            && self.held_bytes() > limit
+        {
+            self.spill_run()?;
+            self.timings.candidates += lap(&mut clock);
+        }
+        Ok(())
+    }
+}
+
+/// The second pass (exact verification): shingle sets of the involved texts.
+struct Replayer<'d, 'c> {
+    deduper: &'d Deduper,
+    progress: Option<&'d Progress>,
+    collected: &'c Collector<'d>,
+    /// Slot of each distinct text (`u32::MAX`: not involved).
+    slot: &'c [u32],
+    sets: Vec<Vec<u64>>,
+    next: usize,
+}
+
+impl Sink for Replayer<'_, '_> {
+    fn deduper(&self) -> &Deduper {
+        self.deduper
+    }
+
+    fn process(&mut self, pieces: &[Piece], split: Vec<Vec<Paragraph>>) -> Result<()> {
+        let d = self.deduper;
+        let col = self.collected;
+        let mut wanted: Vec<(u32, &str, u32)> = Vec::new();
+        for (pc, paras) in pieces.iter().zip(&split) {
+            for p in paras {
+                let pid = self.next;
+                self.next += 1;
+                if col.paragraphs.get(pid) != Some(p) {
+                    return Err(ErrorKind::ReplayMismatch(format!(
+                        "paragraph {pid} (document {}, index {}) differs from the first pass",
+                        p.doc, p.index
+                    ))
+                    .into());
+                }
+                let c = col.canon_of[pid];
+                if col.canon[c as usize] as usize == pid && self.slot[c as usize] != u32::MAX {
+                    wanted.push((c, pc.text_of(p), pid as u32));
+                }
+            }
+        }
+        let seed = d.shingler.seed();
+        let found: Vec<(u32, Vec<u64>, u128)> = d.in_pool(|| {
+            wanted
+                .par_iter()
+                .map_init(super::Scratch::default, |scratch, &(c, raw, _)| {
+                    let mut set = Vec::new();
+                    d.shingle_set(raw, scratch, &mut set);
+                    let key = crate::index::exact_key(&scratch.text, raw, seed);
+                    (c, set, key)
+                })
+                .collect()
+        });
+        for (c, set, key) in found {
+            if col.seen.get(&key) != Some(&c) {
+                return Err(ErrorKind::ReplayMismatch(format!(
+                    "the text of paragraph {} differs from the first pass",
+                    col.canon[c as usize]
+                ))
+                .into());
+            }
+            self.sets[self.slot[c as usize] as usize] = set;
+        }
+        if let Some(pr) = self.progress {
+            pr.add(split.iter().map(Vec::len).sum::<usize>() as u64);
+        }
+        Ok(())
+    }
+}
+
+impl Deduper {
+    /// Runs `f` on this deduper's thread pool, if it has one.
+    pub(super) fn in_pool<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match &self.pool {
+            Some(pool) => pool.install(f),
+            None => f(),
+        }
+    }
+
+    /// Finds the near-duplicate paragraphs of a corpus that `source` pushes into a
+    /// [`Feed`], without holding the corpus in memory (see the
+    /// [`stream`](crate::pipeline::stream) module docs). `source` is called once, or
+    /// twice with [`Verification::Exact`] when there are candidate pairs to verify; it
+    /// must push the same documents each time. The result equals [`Deduper::run`]'s
+    /// on the same documents (timings aside), whatever the batch sizes and memory
+    /// limit.
+    ///
+    /// # Errors
+    /// What `source` returns; [`ErrorKind::InvalidStreamConfig`];
+    /// [`ErrorKind::StreamUnsupported`] for the prefix filter, exhaustive search, and
+    /// containment under a memory limit; [`ErrorKind::Io`] when spilling fails;
+    /// [`ErrorKind::ReplayMismatch`]; [`ErrorKind::TooManyDocuments`] and
+    /// [`ErrorKind::TooManyParagraphs`].
+    pub fn run_stream<F>(&self, config: &StreamConfig, source: F) -> Result<Clusters>
+    where
+        F: FnMut(&mut Feed<'_>) -> Result<()>,
+    {
+        self.stream_observed(config, source, None)
+    }
+
+    /// [`run_stream`](Self::run_stream), updating `progress` as it goes.
+    pub fn run_stream_with_progress<F>(
+        &self,
+        config: &StreamConfig,
+        progress: &Progress,
+        source: F,
+    ) -> Result<Clusters>
+    where
+        F: FnMut(&mut Feed<'_>) -> Result<()>,
+    {
+        let result = self.stream_observed(config, source, Some(progress));
+        progress.enter(Stage::Done, 0);
+        result
+    }
+
+    fn stream_observed<F>(
+        &self,
+        config: &StreamConfig,
+        mut source: F,
+        progress: Option<&Progress>,
+    ) -> Result<Clusters>
+    where
+        F: FnMut(&mut Feed<'_>) -> Result<()>,
+    {
+        config.check()?;
+        match self.search {
+            CandidateSearch::Lsh => {}
+            CandidateSearch::PrefixFilter => {
+                return Err(
+                    ErrorKind::StreamUnsupported("the prefix-filter candidate search").into(),
+                );
+            }
+            CandidateSearch::Exhaustive => {
+                return Err(ErrorKind::StreamUnsupported("the exhaustive candidate search").into());
+            }
+        }
+        let containment = self.similarity == Similarity::Containment;
+        if containment && config.memory_limit.is_some() {
+            return Err(
+                ErrorKind::StreamUnsupported("containment similarity with a memory limit").into(),
+            );
+        }
+        let spill = Spill {
+            limit: config.memory_limit,
+            base: config.temp_dir.clone().unwrap_or_else(std::env::temp_dir),
+            dir: None,
+            runs: Vec::new(),
+        };
+        let minhash = self.method == Method::MinHash;
+        let keep_sigs = minhash && (containment || self.verification == Verification::Signature);
+        let mut col = Collector {
+            deduper: self,
+            progress,
+            paragraphs: Vec::new(),
+            bytes: 0,
+            canon_of: Vec::new(),
+            canon: Vec::new(),
+            seen: KeyMap::default(),
+            live_ids: Vec::new(),
+            band_keys: if minhash && !containment {
+                vec![Vec::new(); self.lsh.bands]
+            } else {
+                Vec::new()
+            },
+            sigs: SigStore::None,
+            sizes: Vec::new(),
+            fps: Vec::new(),
+            live: Vec::new(),
+            spill,
+            timings: StageTimings::default(),
+        };
+        if keep_sigs {
+            col.sigs = if config.memory_limit.is_some() {
+                let path = col.spill.dir()?.join("signatures.bin");
+                let f = File::create(&path).map_err(io_at(&path))?;
+                SigStore::File(Some(BufWriter::with_capacity(1 << 16, f)), path)
+            } else {
+                SigStore::Memory(Vec::new())
+            };
+        }
+        let new_batcher = || Batcher {
+            splitter: self.splitter,
+            pieces: Vec::new(),
+            bytes: 0,
+            docs: 0,
+            batch_bytes: config.batch_bytes,
+            piece_bytes: config.piece_bytes,
+            auto_window: config.auto_window,
+            index_carry: 0,
+        };
+
+        // First pass.
+        if let Some(p) = progress {
+            p.enter(Stage::Signatures, 0);
+        }
+        let mut batcher = new_batcher();
+        source(&mut Feed {
+            batcher: &mut batcher,
+            sink: &mut col,
+        })?;
+        batcher.flush(&mut col)?;
+        let documents = batcher.docs as usize;
+        let mut clock = Instant::now();
+        if let SigStore::File(w, path) = &mut col.sigs {
+            w.take()
+                .expect("open during the first pass")
+                .flush()
+                .map_err(io_at(path))?;
+        }
+
+        // Candidates.
+        if let Some(p) = progress {
+            p.enter(Stage::Candidates, 0);
+        }
+        let k = self.hasher.num_perm();
+        let mut edges: Vec<(u32, u32)> = match self.method {
+            Method::MinHash if containment => {
+                let SigStore::Memory(sigs) = &col.sigs else {
+                    unreachable!("containment keeps signatures in memory")
+                };
+                self.in_pool(|| {
+                    self.containment_edges(
+                        self.containment.as_ref(),
+                        &col.live_ids,
+                        sigs,
+                        k,
+                        &col.sizes,
+                    )
+                })
+            }
+            Method::MinHash if col.spill.runs.is_empty() => {
+                let bands = std::mem::take(&mut col.band_keys);
+                let ids = &col.live_ids;
+                self.in_pool(|| {
+                    bands
+                        .into_par_iter()
+                        .map(|keys| {
+                            let mut kv: Vec<(u64, u32)> =
+                                keys.into_iter().zip(ids.iter().copied()).collect();
+                            kv.sort_unstable();
+                            let mut edges = Vec::new();
+                            bucket_pairs(&mut kv, ALL_PAIRS_BUCKET, &mut edges);
+                            edges
+                        })
+                        .reduce(Vec::new, |mut a, mut b| {
+                            a.append(&mut b);
+                            a
+                        })
+                })
+            }
+            Method::MinHash => {
+                col.spill_run()?;
+                let runs = &col.spill.runs;
+                let per_band: Vec<Result<Vec<(u32, u32)>>> = self.in_pool(|| {
+                    (0..self.lsh.bands)
+                        .into_par_iter()
+                        .map(|b| merge_band(runs.iter().map(|r| &r[b])))
+                        .collect()
+                });
+                let mut all = Vec::new();
+                for e in per_band {
+                    all.append(&mut e?);
+                }
+                all
+            }
+            Method::SimHash { max_hamming } => {
+                let max_hamming = max_hamming.min(crate::simhash::BITS);
+                let live_fps: Vec<u64> =
+                    col.live_ids.iter().map(|&c| col.fps[c as usize]).collect();
+                let live = &col.live_ids;
+                self.in_pool(|| {
+                    let search =
+                        HammingSearch::new(HammingParams::for_size(max_hamming, live_fps.len()));
+                    (0..search.tables())
+                        .into_par_iter()
+                        .map(|table| {
+                            let (mut scratch, mut pairs) = (HammingScratch::default(), Vec::new());
+                            search.table_pairs(table, &live_fps, &mut scratch, &mut pairs);
+                            pairs
+                                .into_iter()
+                                .map(|(i, j)| (live[i as usize], live[j as usize]))
+                                .collect::<Vec<_>>()
+                        })
+                        .reduce(Vec::new, |mut a, mut b| {
+                            a.append(&mut b);
+                            a
+                        })
+                })
+            }
+        };
+        self.in_pool(|| edges.par_sort_unstable());
+        edges.dedup();
+        col.live_ids = Vec::new();
+        col.band_keys = Vec::new();
+        col.timings.candidates += lap(&mut clock);
+
+        // Verification evidence.
+        if let Some(p) = progress {
+            p.enter(Stage::Verify, 0);
+        }
+        let distinct = col.canon.len();
+        let involved = || {
+            let mut slot = vec![u32::MAX; distinct];
+            let mut ids: Vec<u32> = edges.iter().flat_map(|&(a, b)| [a, b]).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            for (i, &c) in ids.iter().enumerate() {
+                slot[c as usize] = i as u32;
+            }
+            (slot, ids)
+        };
+        let mut compact_sigs = Vec::new();
+        let evidence = match (self.verification, self.method) {
+            (Verification::Exact, _) => {
+                let (slot, ids) = involved();
+                let mut sets = vec![Vec::new(); ids.len()];
+                if !ids.is_empty() {
+                    let mut replay = Replayer {
+                        deduper: self,
+                        progress,
+                        collected: &col,
+                        slot: &slot,
+                        sets: std::mem::take(&mut sets),
+                        next: 0,
+                    };
+                    let mut batcher = new_batcher();
+                    source(&mut Feed {
+                        batcher: &mut batcher,
+                        sink: &mut replay,
+                    })?;
+                    batcher.flush(&mut replay)?;
+                    if replay.next != col.paragraphs.len() || batcher.docs as usize != documents {
+                        return Err(ErrorKind::ReplayMismatch(format!(
+                            "the second pass gave {} paragraphs in {} documents, the first {} in {}",
+                            replay.next,
+                            batcher.docs,
+                            col.paragraphs.len(),
+                            documents
+                        ))
+                        .into());
+                    }
+                    sets = replay.sets;
+                }
+                Evidence::Sets { slot, sets }
+            }
+            (Verification::Signature, Method::SimHash { max_hamming }) => Evidence::Fingerprints {
+                fps: &col.fps,
+                max_hamming: max_hamming.min(crate::simhash::BITS),
+            },
+            (Verification::Signature, Method::MinHash) => match &col.sigs {
+                SigStore::Memory(sigs) => Evidence::Signatures {
+                    slot: None,
+                    sigs,
+                    k,
+                },
+                SigStore::File(_, path) => {
+                    let (slot, ids) = involved();
+                    compact_sigs = read_signatures(path, &ids, k)?;
+                    Evidence::Signatures {
+                        slot: Some(slot),
+                        sigs: &compact_sigs,
+                        k,
+                    }
+                }
+                SigStore::None => unreachable!("signature verification keeps signatures"),
+            },
+        };
+        col.timings.verify += lap(&mut clock);
+        col.seen = KeyMap::default();
+        let found = Found {
+            documents,
+            paragraphs: &col.paragraphs,
+            bytes: col.bytes,
+            canon_of: &col.canon_of,
+            canon: &col.canon,
+            edges,
+            sizes: &col.sizes,
+        };
+        let clusters =
+            self.in_pool(|| self.assemble(found, &evidence, col.timings, &mut clock, progress));
+        drop(compact_sigs);
+        Ok(clusters)
+    }
+}
+
+/// Candidate pairs of one band from its sorted runs: a k-way merge by (key, id),
+/// buckets handled as [`bucket_pairs`] handles them in memory.
+fn merge_band<'a>(runs: impl Iterator<Item = &'a (PathBuf, u64)>) -> Result<Vec<(u32, u32)>> {
+    struct Run {
+        r: BufReader<File>,
+        left: u64,
+        path: PathBuf,
+    }
+    impl Run {
+        fn next(&mut self) -> Result<Option<(u64, u32)>> {
+            if self.left == 0 {
+                return Ok(None);
+            }
+            self.left -= 1;
+            let mut rec = [0u8; 12];
+            self.r.read_exact(&mut rec).map_err(io_at(&self.path))?;
+            let key = u64::from_le_bytes(rec[..8].try_into().expect("8 bytes"));
+            let id = u32::from_le_bytes(rec[8..].try_into().expect("4 bytes"));
+            Ok(Some((key, id)))
+        }
+    }
+    let mut open = Vec::new();
+    for (path, n) in runs {
+        let f = File::open(path).map_err(io_at(path))?;
+        open.push(Run {
+            r: BufReader::with_capacity(1 << 16, f),
+            left: *n,
+            path: path.clone(),
+        });
+    }
+    let mut heap = BinaryHeap::new();
+    for (i, run) in open.iter_mut().enumerate() {
+        if let Some((key, id)) = run.next()? {
+            heap.push(Reverse((key, id, i)));
+        }
+    }
+    let mut edges = Vec::new();
+    let mut bucket: Vec<(u64, u32)> = Vec::new();
+    while let Some(Reverse((key, id, i))) = heap.pop() {
+        if bucket.first().is_some_and(|&(k, _)| k != key) {
+            if bucket.len() > 1 {
+                bucket_pairs(&mut bucket, ALL_PAIRS_BUCKET, &mut edges);
+            }
+            bucket.clear();
+        }
+        bucket.push((key, id));
+        if let Some((key, id)) = open[i].next()? {
+            heap.push(Reverse((key, id, i)));
+        }
+    }
+    if bucket.len() > 1 {
+        bucket_pairs(&mut bucket, ALL_PAIRS_BUCKET, &mut edges);
+    }
+    Ok(edges)
+}
+
+/// The signatures of distinct texts `ids` (ascending) from the signature file.
+fn read_signatures(path: &Path, ids: &[u32], k: usize) -> Result<Vec<u32>> {
+    let f = File::open(path).map_err(io_at(path))?;
+    let mut r = BufReader::with_capacity(1 << 16, f);
+    let mut out = Vec::with_capacity(ids.len() * k);
+    let mut rec = vec![0u8; k * 4];
+    let mut at: u64 = 0;
+    for &c in ids {
+        let want = c as u64 * rec.len() as u64;
+        if want != at {
+            r.seek(SeekFrom::Start(want)).map_err(io_at(path))?;
+        }
+        r.read_exact(&mut rec).map_err(io_at(path))?;
+        at = want + rec.len() as u64;
+        out.extend(
+            rec.chunks_exact(4)
+                .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes"))),
+        );
+    }
+    Ok(out)
+}
