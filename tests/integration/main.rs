@@ -4,6 +4,7 @@ mod accuracy;
 mod adversarial;
 mod api;
 mod dedup_cli;
+mod determinism;
 mod fuzz_checks;
 mod fuzz_regressions;
 mod golden;
