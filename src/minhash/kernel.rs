@@ -141,53 +141,62 @@ pub fn scalar(a: &[u64], b: &[u64], shingles: &[u64], sig: &mut [u32]) {
 mod x86 {
     use std::arch::x86_64::*;
 
-    /// Slots per block: four registers of 8 (AVX-512) or eight of 4 (AVX2).
-    const BLOCK: usize = 32;
+    /// Slots per block of the AVX-512 kernel: four registers of 8 for each of `a`, `b`
+    /// and the running minima.
+    const BLOCK_512: usize = 32;
 
     /// # Safety
     /// The CPU must support AVX-512F and AVX-512DQ; `a`, `b` and `sig` must have equal
     /// lengths.
+    ///
+    /// The running minima are kept as full 64-bit values `a·x + b` and narrowed to
+    /// their high halves once per block at the end: `v ↦ v >> 32` is monotone, so the
+    /// minimum of the high halves is the high half of the minimum (a slot `s` coming in
+    /// is widened to `s << 32 | 0xffff_ffff`, whose high half is `s`). That leaves
+    /// multiply, add and `vpminuq` per 8 slots and shingle.
+    ///
+    /// Measured (1000 sets of 100 random shingles, 128 permutations, best of 200 runs,
+    /// AMD EPYC Zen 4, binaries run alternately): 32-bit minima (shift, `vpmovqd` and
+    /// `vpminud` per 8 slots and shingle; the kernel before): 94.2 M shingles/s; 64-bit
+    /// minima: 113.9 M/s (1.21×). Blocks of 64 slots (24 registers): 113.8 M/s, no
+    /// change. What is left is `vpmullq`: 16 per shingle at about 2 cycles each (perf
+    /// puts 60% of the kernel's samples on them); building the product from
+    /// `vpmuludq` and `vpmulld` instead needs as many multiplier cycles.
     #[target_feature(enable = "avx512f,avx512dq")]
     pub(super) unsafe fn update_avx512(a: &[u64], b: &[u64], shingles: &[u64], sig: &mut [u32]) {
-        let full = sig.len() / BLOCK * BLOCK;
-        for base in (0..full).step_by(BLOCK) {
-            // SAFETY: base + BLOCK <= full <= len of all three slices, so every 64-byte
-            // load from a/b and 32-byte load/store on sig is in bounds; unaligned
-            // loads and stores (`loadu`/`storeu`) have no alignment requirement.
+        const R: usize = BLOCK_512 / 8;
+        let full = sig.len() / BLOCK_512 * BLOCK_512;
+        let low_ones = _mm512_set1_epi64(0xffff_ffff);
+        for base in (0..full).step_by(BLOCK_512) {
+            // SAFETY: base + BLOCK_512 <= full <= len of all three slices, so every
+            // 64-byte load from a/b (8 u64 at base + 8j, j < R) and 32-byte load/store
+            // on sig (8 u32 at base + 8j) is in bounds; unaligned loads and stores
+            // (`loadu`/`storeu`) have no alignment requirement.
             unsafe {
                 let ap = a.as_ptr().add(base);
                 let bp = b.as_ptr().add(base);
                 let sp = sig.as_mut_ptr().add(base);
-                let av = [
-                    _mm512_loadu_si512(ap as *const _),
-                    _mm512_loadu_si512(ap.add(8) as *const _),
-                    _mm512_loadu_si512(ap.add(16) as *const _),
-                    _mm512_loadu_si512(ap.add(24) as *const _),
-                ];
-                let bv = [
-                    _mm512_loadu_si512(bp as *const _),
-                    _mm512_loadu_si512(bp.add(8) as *const _),
-                    _mm512_loadu_si512(bp.add(16) as *const _),
-                    _mm512_loadu_si512(bp.add(24) as *const _),
-                ];
-                let mut m = [
-                    _mm256_loadu_si256(sp as *const __m256i),
-                    _mm256_loadu_si256(sp.add(8) as *const __m256i),
-                    _mm256_loadu_si256(sp.add(16) as *const __m256i),
-                    _mm256_loadu_si256(sp.add(24) as *const __m256i),
-                ];
+                let mut av = [_mm512_setzero_si512(); R];
+                let mut bv = [_mm512_setzero_si512(); R];
+                let mut m = [_mm512_setzero_si512(); R];
+                for j in 0..R {
+                    av[j] = _mm512_loadu_si512(ap.add(8 * j) as *const _);
+                    bv[j] = _mm512_loadu_si512(bp.add(8 * j) as *const _);
+                    let s =
+                        _mm512_cvtepu32_epi64(_mm256_loadu_si256(sp.add(8 * j) as *const __m256i));
+                    m[j] = _mm512_or_si512(_mm512_slli_epi64::<32>(s), low_ones);
+                }
                 for &x in shingles {
                     let xv = _mm512_set1_epi64(x as i64);
-                    for j in 0..4 {
+                    for j in 0..R {
                         let h = _mm512_add_epi64(_mm512_mullo_epi64(av[j], xv), bv[j]);
-                        let hi = _mm512_cvtepi64_epi32(_mm512_srli_epi64::<32>(h));
-                        m[j] = _mm256_min_epu32(m[j], hi);
+                        m[j] = _mm512_min_epu64(m[j], h);
                     }
                 }
-                _mm256_storeu_si256(sp as *mut __m256i, m[0]);
-                _mm256_storeu_si256(sp.add(8) as *mut __m256i, m[1]);
-                _mm256_storeu_si256(sp.add(16) as *mut __m256i, m[2]);
-                _mm256_storeu_si256(sp.add(24) as *mut __m256i, m[3]);
+                for (j, mj) in m.iter().enumerate() {
+                    let hi = _mm512_cvtepi64_epi32(_mm512_srli_epi64::<32>(*mj));
+                    _mm256_storeu_si256(sp.add(8 * j) as *mut __m256i, hi);
+                }
             }
         }
         super::scalar(&a[full..], &b[full..], shingles, &mut sig[full..]);
@@ -262,6 +271,40 @@ mod tests {
                     .unwrap_or(u32::MAX)
             })
             .collect()
+    }
+
+    proptest::proptest! {
+        /// Folding into slots that already hold values (the minima of earlier shingles,
+        /// including 0 and `u32::MAX`): every kernel keeps the smaller of the slot and
+        /// the new minimum (the AVX-512 kernel widens the slots to 64 bits and back).
+        #[test]
+        fn every_kernel_folds_into_filled_slots(
+            seed in proptest::prelude::any::<u64>(),
+            len in 1usize..140,
+            n in 0usize..40,
+        ) {
+            let mut g = SplitMix64::new(seed);
+            let a: Vec<u64> = (0..len).map(|_| g.next_u64() | 1).collect();
+            let b: Vec<u64> = (0..len).map(|_| g.next_u64()).collect();
+            let shingles: Vec<u64> = (0..n).map(|_| g.next_u64()).collect();
+            let start: Vec<u32> = (0..len)
+                .map(|_| match g.next_u64() % 4 {
+                    0 => 0,
+                    1 => u32::MAX,
+                    _ => g.next_u64() as u32,
+                })
+                .collect();
+            let want: Vec<u32> = naive(&a, &b, &shingles)
+                .iter()
+                .zip(&start)
+                .map(|(&x, &s)| x.min(s))
+                .collect();
+            for k in [Kernel::Scalar, Kernel::Avx2, Kernel::Avx512] {
+                let mut sig = start.clone();
+                update_with(k, &a, &b, &shingles, &mut sig);
+                proptest::prop_assert_eq!(&sig, &want, "{:?}", k);
+            }
+        }
     }
 
     #[test]
