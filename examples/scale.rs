@@ -3,13 +3,24 @@
 //! ```text
 //! cargo run --release --example scale -- --file corpus.txt.gz --threads 1,2
 //! cargo run --release --example scale -- --synthetic 1000000 --threads 1,2
+//! cargo run --release --example scale -- --stream --synthetic 10000000 --threads 2
+//! cargo run --release --example scale -- --stream --synthetic 10000000 --memory-limit 1G
+//! cargo run --release --example scale -- --stream --file corpus.txt.gz
 //! ```
 //!
-//! Reads the corpus (plain or .gz) into memory once, or generates `N` paragraphs from a
-//! fixed seed with the benches' generator (every tenth a one-word edit of an earlier
-//! one), then runs the default Deduper once per thread count and prints one table row
-//! each: paragraphs/s, MB/s, per-stage seconds, clusters, and the process's peak
-//! resident memory so far.
+//! In memory (the default): reads the corpus (plain or .gz) into memory once, or
+//! generates `N` paragraphs from a fixed seed with the benches' generator (every tenth
+//! a one-word edit of an earlier one), then runs the default Deduper once per thread
+//! count and prints one table row each: paragraphs/s, MB/s, per-stage seconds,
+//! clusters, and the process's peak resident memory so far.
+//!
+//! With `--stream`: nothing is held. `Deduper::run_stream` reads the file in pieces
+//! (twice: the second pass verifies candidates), or a streaming generator makes `N`
+//! paragraphs of 15–64 words over a 30,000-word Zipf-like vocabulary (every tenth a
+//! one-word edit and every 37th an exact copy of one of the 4,096 before it), in
+//! documents of 1,000 paragraphs, and makes them again for the second pass. The row
+//! adds the peak RSS per paragraph. Run one thread count per process for a clean peak
+//! RSS figure.
 
 use clap::Parser;
 use paradup::Deduper;
@@ -37,6 +48,32 @@ struct Args {
     /// Runs per thread count (the fastest is reported).
     #[arg(long, default_value_t = 1)]
     repeat: usize,
+    /// Stream the input through `Deduper::run_stream` instead of holding it.
+    #[arg(long)]
+    stream: bool,
+    /// With --stream: spill band keys to disk past this many bytes (suffixes K, M, G).
+    #[arg(long, value_parser = parse_size, requires = "stream")]
+    memory_limit: Option<usize>,
+    /// With --stream: where spill files go [default: the system's temporary directory].
+    #[arg(long, requires = "stream")]
+    temp_dir: Option<PathBuf>,
+}
+
+/// `512M`, `4G`, `100000`: bytes.
+fn parse_size(s: &str) -> Result<usize, String> {
+    let (num, mul) = match s.trim().to_ascii_uppercase() {
+        t if t.ends_with('K') => (t[..t.len() - 1].to_string(), 1usize << 10),
+        t if t.ends_with('M') => (t[..t.len() - 1].to_string(), 1 << 20),
+        t if t.ends_with('G') => (t[..t.len() - 1].to_string(), 1 << 30),
+        t => (t, 1),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("not a size: {s} (try 512M or 2G)"))?;
+    if n.is_nan() || n <= 0.0 {
+        return Err(format!("size must be positive: {s}"));
+    }
+    Ok((n * mul as f64) as usize)
 }
 
 fn peak_rss_mib() -> Option<f64> {
@@ -48,6 +85,9 @@ fn peak_rss_mib() -> Option<f64> {
 
 fn main() {
     let args = Args::parse();
+    if args.stream {
+        return stream(&args);
+    }
     let start = Instant::now();
     let corpus = match &args.file {
         Some(path) => {
@@ -112,6 +152,167 @@ fn main() {
             tm.cluster.as_secs_f64(),
             c.len(),
             peak_rss_mib().unwrap_or(0.0),
+        );
+    }
+}
+
+/// The streaming generator: fixed seed, nothing kept but the last 4,096 paragraphs.
+struct Generator {
+    rng: paradup::SplitMix64,
+    vocab: Vec<String>,
+    recent: Vec<String>,
+    made: usize,
+}
+
+impl Generator {
+    const RECENT: usize = 4_096;
+
+    fn new() -> Generator {
+        let mut rng = paradup::SplitMix64::new(20_261_127);
+        const SYLLABLES: &[&str] = &[
+            "an", "be", "ca", "de", "el", "for", "gra", "hi", "in", "jo", "ka", "lo", "mi", "ne",
+            "or", "pa", "qui", "re", "sa", "te", "un", "ve", "wa", "xe", "yo", "ze", "th", "st",
+            "ing", "er", "ly", "ous", "ment", "tion",
+        ];
+        let vocab = (0..30_000)
+            .map(|i| {
+                let n = 1 + (i % 4).min(rng.next_u64() as usize % 4);
+                (0..n)
+                    .map(|_| SYLLABLES[rng.next_u64() as usize % SYLLABLES.len()])
+                    .collect::<String>()
+            })
+            .collect();
+        Generator {
+            rng,
+            vocab,
+            recent: Vec::with_capacity(Self::RECENT),
+            made: 0,
+        }
+    }
+
+    fn word(&mut self) -> &str {
+        // Zipf-like: low indices (short, frequent words) dominate.
+        let u = (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        &self.vocab[(u * u * u * self.vocab.len() as f64) as usize]
+    }
+
+    fn paragraph(&mut self) -> String {
+        self.made += 1;
+        let pick = |g: &mut Generator| g.rng.next_u64() as usize % g.recent.len();
+        let p = if self.made.is_multiple_of(37) && !self.recent.is_empty() {
+            {
+                let at = pick(self);
+                self.recent[at].clone()
+            }
+        } else if self.made.is_multiple_of(10) && !self.recent.is_empty() {
+            let at = pick(self);
+            let src = self.recent[at].clone();
+            let mut words: Vec<&str> = src.split(' ').collect();
+            let at = self.rng.next_u64() as usize % words.len();
+            let w = self.word().to_string();
+            words[at] = &w;
+            words.join(" ")
+        } else {
+            let n = 15 + self.rng.next_u64() as usize % 50;
+            let mut p = String::with_capacity(n * 7);
+            for i in 0..n {
+                if i > 0 {
+                    p.push(' ');
+                }
+                let w = self.rng.next_u64();
+                p.push_str(self.word());
+                if w.is_multiple_of(13) {
+                    p.push(',');
+                }
+            }
+            p.push('.');
+            p
+        };
+        if self.recent.len() < Self::RECENT {
+            self.recent.push(p.clone());
+        } else {
+            let at = self.made % Self::RECENT;
+            self.recent[at] = p.clone();
+        }
+        p
+    }
+}
+
+fn stream(args: &Args) {
+    let mut config = paradup::StreamConfig::new();
+    if let Some(limit) = args.memory_limit {
+        config.memory_limit(limit);
+    }
+    if let Some(dir) = &args.temp_dir {
+        config.temp_dir(dir);
+    }
+    println!(
+        "| threads | paragraphs | MB | seconds | MB/s | paragraphs/s | paragraphs+exact | signatures | candidates | verify (2nd pass) | cluster | clusters | peak RSS MiB | peak RSS bytes/paragraph |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for &t in &args.threads {
+        let d = Deduper::builder().threads(t).build().unwrap_or_else(|e| {
+            eprintln!("scale: {e}");
+            std::process::exit(2)
+        });
+        let mut bytes = 0usize;
+        let t0 = Instant::now();
+        let result = d.run_stream(&config, |feed| {
+            bytes = 0;
+            match &args.file {
+                Some(path) => {
+                    let f = std::fs::File::open(path)
+                        .map_err(|e| paradup::ErrorKind::Io(format!("{}: {e}", path.display())))?;
+                    let reader = std::io::BufReader::with_capacity(1 << 20, f);
+                    bytes = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
+                    if path.extension().is_some_and(|e| e == "gz") {
+                        feed.push_reader(flate2::read::MultiGzDecoder::new(reader))
+                    } else {
+                        feed.push_reader(reader)
+                    }
+                }
+                None => {
+                    let mut g = Generator::new();
+                    let mut left = args.synthetic;
+                    while left > 0 {
+                        let n = left.min(1_000);
+                        let mut doc = String::with_capacity(n * 300);
+                        for i in 0..n {
+                            if i > 0 {
+                                doc.push_str("\n\n");
+                            }
+                            doc.push_str(&g.paragraph());
+                        }
+                        bytes += doc.len();
+                        feed.push(&doc)?;
+                        left -= n;
+                    }
+                    Ok(())
+                }
+            }
+        });
+        let secs = t0.elapsed().as_secs_f64();
+        let c = result.unwrap_or_else(|e| {
+            eprintln!("scale: {e}");
+            std::process::exit(1)
+        });
+        let s = c.stats();
+        let tm = &s.timings;
+        // For a file, the text's size is what the paragraphs span.
+        let mb = if args.file.is_some() { s.bytes } else { bytes } as f64 / 1e6;
+        let rss = peak_rss_mib().unwrap_or(0.0);
+        println!(
+            "| {t} | {} | {mb:.1} | {secs:.2} | {:.1} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {rss:.0} | {:.0} |",
+            s.paragraphs,
+            mb / secs,
+            s.paragraphs as f64 / secs,
+            (tm.paragraphs + tm.exact).as_secs_f64(),
+            tm.signatures.as_secs_f64(),
+            tm.candidates.as_secs_f64(),
+            tm.verify.as_secs_f64(),
+            tm.cluster.as_secs_f64(),
+            c.len(),
+            rss * 1048576.0 / s.paragraphs.max(1) as f64,
         );
     }
 }
