@@ -888,6 +888,9 @@ struct Replayer<'d, 'c> {
     collected: &'c Collector<'d>,
     /// Slot of each distinct text (`u32::MAX`: not involved).
     slot: &'c [u32],
+    /// The exact key of each involved text, by slot: the check that the second pass
+    /// reads the same text.
+    keys: &'c [u128],
     sets: Vec<Vec<u64>>,
     next: usize,
 }
@@ -937,7 +940,7 @@ impl Sink for Replayer<'_, '_> {
                 .collect()
         });
         for (c, set, key) in found {
-            if col.seen.get(&key) != Some(&c) {
+            if self.keys[self.slot[c as usize] as usize] != key {
                 return Err(ErrorKind::ReplayMismatch(format!(
                     "the text of paragraph {} differs from the first pass",
                     col.canon[c as usize]
@@ -1177,6 +1180,9 @@ impl Deduper {
         edges.dedup();
         col.live_ids = Blocks::new();
         col.band_keys = Vec::new();
+        if self.verification != Verification::Exact {
+            col.seen = KeyMap::default();
+        }
         col.timings.candidates += lap(&mut clock);
 
         // Verification evidence.
@@ -1198,6 +1204,13 @@ impl Deduper {
         let evidence = match (self.verification, self.method) {
             (Verification::Exact, _) => {
                 let (slot, ids) = involved();
+                // The exact keys of the involved texts; the map of all goes.
+                let mut keys = vec![0u128; ids.len()];
+                for (&key, &c) in &std::mem::take(&mut col.seen) {
+                    if let Some(&at) = slot.get(c as usize).filter(|&&at| at != u32::MAX) {
+                        keys[at as usize] = key;
+                    }
+                }
                 let mut sets = vec![Vec::new(); ids.len()];
                 if !ids.is_empty() {
                     let mut replay = Replayer {
@@ -1205,6 +1218,7 @@ impl Deduper {
                         progress,
                         collected: &col,
                         slot: &slot,
+                        keys: &keys,
                         sets: std::mem::take(&mut sets),
                         next: 0,
                     };
@@ -1251,7 +1265,6 @@ impl Deduper {
             },
         };
         col.timings.verify += lap(&mut clock);
-        col.seen = KeyMap::default();
         let paragraphs = std::mem::replace(&mut col.paragraphs, Blocks::new()).into_vec();
         let canon_of = std::mem::replace(&mut col.canon_of, Blocks::new()).into_vec();
         let canon = std::mem::replace(&mut col.canon, Blocks::new()).into_vec();

@@ -451,3 +451,23 @@ proptest! {
         prop_assert_eq!(comparable(&got), comparable(&d.run(&docs)));
     }
 }
+
+/// 1, 2 and 8 threads, with and without spilling: the same answer, run after run.
+#[test]
+fn stream_is_the_same_for_1_2_and_8_threads() {
+    let docs = corpus(13, 250);
+    let want = comparable(&Deduper::new().run(&docs));
+    assert!(want.0.len() >= 20, "corpus too easy: {}", want.0.len());
+    for threads in [1, 2, 8, 8] {
+        let d = Deduper::builder().threads(threads).build().unwrap();
+        for limit in [None, Some(1)] {
+            let mut config = StreamConfig::new();
+            config.batch_bytes(2_000).piece_bytes(64);
+            if let Some(l) = limit {
+                config.memory_limit(l);
+            }
+            let got = stream(&d, &config, &docs, Feeding::Push).unwrap();
+            assert_eq!(comparable(&got), want, "{threads} threads, limit {limit:?}");
+        }
+    }
+}
