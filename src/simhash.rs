@@ -158,7 +158,7 @@
 
 use crate::error::{ErrorKind, Result};
 use crate::text::shingle::{
-    ShingleKind, ascii_gram_hashes, combine_windows, combine_word_hashes, for_each_word,
+    ShingleKind, ascii_gram_hashes, combine_windows, combine_word_hashes, word_hashes,
 };
 use crate::text::tokenize::{has_control_whitespace, words};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -603,9 +603,7 @@ impl SimHasher {
                     }
                 } else {
                     // Only spaces separate words: the Shingler's word scan.
-                    for_each_word(normalized.as_bytes(), |w| {
-                        hashes.push(xxh3_64_with_seed(w, seed))
-                    });
+                    word_hashes(normalized.as_bytes(), seed, hashes);
                 }
                 if hashes.is_empty() {
                     return;

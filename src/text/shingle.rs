@@ -107,7 +107,9 @@ fn space_mask(x: u64) -> u64 {
 /// bytes costs one load and a handful of operations, where `str::split(' ')` made a
 /// `memchr` call per word whose setup dominates for words this short (56 instructions
 /// per word in `memchr_aligned` alone, callgrind, 5 MB of Gutenberg text).
-#[inline]
+///
+/// Now the reference for [`word_hashes`], which finds words by a bitmask.
+#[cfg(test)]
 pub(crate) fn for_each_word<'t>(text: &'t [u8], mut f: impl FnMut(&'t [u8])) {
     let len = text.len();
     let mut start = 0;
@@ -132,6 +134,132 @@ pub(crate) fn for_each_word<'t>(text: &'t [u8], mut f: impl FnMut(&'t [u8])) {
             f(&text[start..end]);
         }
         start = end + 1;
+    }
+}
+
+/// The eight bit-7 flags of `m` (bits 7, 15, ..., 63) gathered into bits 0 to 7: the
+/// multiplier moves flag `k` to bit `56 + k`, and no two partial products overlap, so
+/// nothing carries.
+#[inline(always)]
+fn gather_flags(m: u64) -> u64 {
+    ((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// Bit `i` set when `text[base + i]` is a space, for the 64 bytes from `base`.
+#[inline(always)]
+fn space_bits(text: &[u8; 64]) -> u64 {
+    let mut bits = 0;
+    for (k, chunk) in text.chunks_exact(8).enumerate() {
+        let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        bits |= gather_flags(space_mask(x)) << (8 * k);
+    }
+    bits
+}
+
+/// Appends `xxh3_64_with_seed(w, seed)` of every word `w` of `text` to `out`, in
+/// order: the words are the maximal runs of bytes other than `b' '` (so runs of
+/// spaces, and spaces at the ends, make no empty words).
+///
+/// Spaces are found as a bitmask over 64 bytes at a time and the words read off it
+/// with `trailing_zeros`, so the scan's loop exit is mispredicted once per 64 bytes
+/// instead of once per word; words of 1 to 8 bytes are hashed by xxh3's short-input
+/// formulas ([`ShortWords`]) from one `u64` load. Tested equal to
+/// `for_each_word(text, |w| out.push(xxh3_64_with_seed(w, seed)))`, the word scan it
+/// replaced (itself tested against `split`).
+///
+/// Measured (the workload of bench `text_to_minhash`: 2,000 paragraphs of about 100
+/// words, normalization, word 2-grams and MinHash-128 with the AVX-512 kernel, one
+/// thread; best pass of 300, binaries run alternately on the shared Zen 4 machine):
+/// `for_each_word` and `xxh3_64_with_seed` per word (its length dispatch inlined):
+/// 246 MB/s for the whole of text → signature; this: 256 MB/s (+4%), though it runs
+/// 3% more instructions (callgrind, `hashes_into` on three passes of that text:
+/// 56.8 M → 58.6 M): what it saves is mispredicted branches. Tried: words of
+/// 1 to 8 bytes hashed by both short formulas and one selected, without a branch on
+/// the length: 254 MB/s, no gain over the branch.
+pub(crate) fn word_hashes(text: &[u8], seed: u64, out: &mut Vec<u64>) {
+    let short = ShortWords::new(seed);
+    let len = text.len();
+    let mut start = 0;
+    let push = |s: usize, e: usize, out: &mut Vec<u64>| {
+        if e > s {
+            out.push(short.hash(text, s, e));
+        }
+    };
+    let mut blocks = text.chunks_exact(64);
+    let mut base = 0;
+    for block in blocks.by_ref() {
+        let mut m = space_bits(block.try_into().expect("64 bytes"));
+        while m != 0 {
+            let p = base + m.trailing_zeros() as usize;
+            push(start, p, out);
+            start = p + 1;
+            m &= m - 1;
+        }
+        base += 64;
+    }
+    for (i, &b) in blocks.remainder().iter().enumerate() {
+        if b == b' ' {
+            push(start, base + i, out);
+            start = base + i + 1;
+        }
+    }
+    push(start, len, out);
+}
+
+/// xxh3 of words of 1 to 8 bytes by xxh3's short-input formulas, with the seed folded
+/// in once; longer words, and words too near the end of the text to load eight bytes,
+/// through `xxh3_64_with_seed`.
+#[derive(Clone, Copy)]
+struct ShortWords {
+    seed: u64,
+    /// The seeded constant of `xxh3_64_1to3`.
+    flip_1to3: u64,
+    /// The seeded constant of `xxh3_64_4to8`.
+    flip_4to8: u64,
+}
+
+impl ShortWords {
+    fn new(seed: u64) -> ShortWords {
+        let secret = XXH3_SECRET_HEAD[0];
+        let flip_1to3 = u64::from((secret as u32) ^ (secret >> 32) as u32).wrapping_add(seed);
+        let seed_4to8 = seed ^ u64::from((seed as u32).swap_bytes()) << 32;
+        let flip_4to8 = (XXH3_SECRET_HEAD[1] ^ XXH3_SECRET_HEAD[2]).wrapping_sub(seed_4to8);
+        ShortWords {
+            seed,
+            flip_1to3,
+            flip_4to8,
+        }
+    }
+
+    /// `xxh3_64_with_seed(&text[s..e], seed)`, `s < e`.
+    #[inline(always)]
+    fn hash(&self, text: &[u8], s: usize, e: usize) -> u64 {
+        let n = e - s;
+        match text.get(s..s + 8) {
+            Some(chunk) if n <= 8 => {
+                let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+                if n <= 3 {
+                    let byte = |i: usize| (x >> (8 * i)) & 0xff;
+                    let combo = byte(0) << 16 | byte(n >> 1) << 24 | byte(n - 1) | (n as u64) << 8;
+                    let mut h = combo ^ self.flip_1to3;
+                    h ^= h >> 33;
+                    h = h.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+                    h ^= h >> 29;
+                    h = h.wrapping_mul(0x1656_67B1_9E37_79F9);
+                    h ^ (h >> 32)
+                } else {
+                    let first = x & 0xffff_ffff;
+                    let last = (x >> (8 * (n - 4))) & 0xffff_ffff;
+                    let mut h = last.wrapping_add(first << 32) ^ self.flip_4to8;
+                    h ^= h.rotate_left(49) ^ h.rotate_left(24);
+                    h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+                    h ^= (h >> 35).wrapping_add(n as u64);
+                    h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+                    h ^ (h >> 28)
+                }
+            }
+            _ => xxh3_64_with_seed(&text[s..e], self.seed),
+        }
     }
 }
 
@@ -355,26 +483,28 @@ impl Shingler {
         out
     }
 
-    /// Word shingles: each word hashed once ([`for_each_word`] finds them), then the
-    /// hashes of each window of `n` words combined.
+    /// Word shingles: each word hashed once ([`word_hashes`] finds and hashes them),
+    /// then the hashes of each window of `n` words combined.
     ///
     /// Measured (callgrind, `examples/scale` on 5 MB of Gutenberg text, 880 k shingles,
     /// all of `hashes_into`): `text.split(' ').filter(..).map(xxh3)` into `Vec::extend`
     /// (a `memchr` call per word, and the unsized-iterator `extend` that checks capacity
     /// per element), then `windows(n)` with the loop over `n`: 186 M instructions, 212
-    /// per shingle; [`for_each_word`], a reserved vector and [`combine_windows`]: 87 M,
+    /// per shingle; `for_each_word`, a reserved vector and [`combine_windows`]: 87 M,
     /// 99 per shingle (of which about 30 are xxh3 of the word and 28 the combination).
     /// Tried: xxh3 of words up to 8 bytes without branching on the length (both of its
     /// short-input formulas computed from the scan's `u64` load, one selected), against
     /// the mispredicted length dispatch: 6% more instructions here, no change in time
-    /// measurable on the shared machine (text → MinHash of 48 MB, best of six).
+    /// measurable on the shared machine (text → MinHash of 48 MB, best of six). Then
+    /// [`word_hashes`]: a space bitmask per 64 bytes instead of a scan per word (see its
+    /// notes).
     fn words(&self, text: &str, n: usize, scratch: &mut ShingleScratch, out: &mut Vec<u64>) {
         let hashes = &mut scratch.words;
         hashes.clear();
         // A word takes at least two bytes of normalized text with its space.
         hashes.reserve(text.len() / 2 + 1);
         let seed = self.seed;
-        for_each_word(text.as_bytes(), |w| hashes.push(xxh3_64_with_seed(w, seed)));
+        word_hashes(text.as_bytes(), seed, hashes);
         if hashes.is_empty() {
             return;
         }
@@ -507,6 +637,36 @@ mod tests {
             } else {
                 bytes.windows(n).map(|w| xxh3_64_with_seed(w, seed)).collect()
             };
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn word_hashes_equal_xxh3_of_words(
+            // Long enough for several 64-byte blocks, words of 1 to 20 bytes.
+            words in proptest::collection::vec(("[a-z0-9\u{e9}]{1,20}", 1usize..3), 0..60),
+            lead in 0usize..3,
+            seed in any::<u64>(),
+        ) {
+            let mut text = " ".repeat(lead);
+            for (w, spaces) in &words {
+                text.push_str(w);
+                text.push_str(&" ".repeat(*spaces));
+            }
+            for t in [text.as_str(), text.trim_end()] {
+                let mut got = Vec::new();
+                word_hashes(t.as_bytes(), seed, &mut got);
+                let mut want = Vec::new();
+                for_each_word(t.as_bytes(), |w| want.push(xxh3_64_with_seed(w, seed)));
+                prop_assert_eq!(got, want);
+            }
+        }
+
+        #[test]
+        fn word_hashes_equal_on_spaced_text(text in spaced_text(), seed in any::<u64>()) {
+            let mut got = Vec::new();
+            word_hashes(text.as_bytes(), seed, &mut got);
+            let mut want = Vec::new();
+            for_each_word(text.as_bytes(), |w| want.push(xxh3_64_with_seed(w, seed)));
             prop_assert_eq!(got, want);
         }
 

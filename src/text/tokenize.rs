@@ -43,7 +43,7 @@ impl<'t> Iterator for Words<'t> {
 
 /// Whether `text` holds ASCII whitespace other than the space (tab, line feed, form
 /// feed, carriage return): when it does not, its [`words`] are its runs of non-space
-/// bytes, which [`for_each_word`](crate::text::shingle) finds faster. Normalized text
+/// bytes, which [`word_hashes`](crate::text::shingle) finds faster. Normalized text
 /// never does.
 #[inline]
 pub(crate) fn has_control_whitespace(text: &[u8]) -> bool {
