@@ -262,52 +262,57 @@ fn stream(args: &Args) {
         let mut making_second = std::time::Duration::ZERO;
         let mut pass = 0;
         let t0 = Instant::now();
-        let result = d.run_stream(&config, |feed| {
-            bytes = 0;
-            pass += 1;
-            match &args.file {
-                Some(path) => {
-                    let f = std::fs::File::open(path)
-                        .map_err(|e| paradup::ErrorKind::Io(format!("{}: {e}", path.display())))?;
-                    let reader = std::io::BufReader::with_capacity(1 << 20, f);
-                    bytes = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
-                    if path.extension().is_some_and(|e| e == "gz") {
-                        feed.push_reader(flate2::read::MultiGzDecoder::new(reader))
-                    } else {
-                        feed.push_reader(reader)
+        let progress = paradup::Progress::new();
+        let (result, by_stage) = with_rss_sampling(&progress, || {
+            d.run_stream_with_progress(&config, &progress, |feed| {
+                bytes = 0;
+                pass += 1;
+                match &args.file {
+                    Some(path) => {
+                        let f = std::fs::File::open(path).map_err(|e| {
+                            paradup::ErrorKind::Io(format!("{}: {e}", path.display()))
+                        })?;
+                        let reader = std::io::BufReader::with_capacity(1 << 20, f);
+                        bytes = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
+                        if path.extension().is_some_and(|e| e == "gz") {
+                            feed.push_reader(flate2::read::MultiGzDecoder::new(reader))
+                        } else {
+                            feed.push_reader(reader)
+                        }
                     }
-                }
-                None => {
-                    let mut g = Generator::new();
-                    let mut left = args.synthetic;
-                    while left > 0 {
-                        let n = left.min(1_000);
-                        let made = Instant::now();
-                        let mut doc = String::with_capacity(n * 300);
-                        for i in 0..n {
-                            if i > 0 {
-                                doc.push_str("\n\n");
+                    None => {
+                        let mut g = Generator::new();
+                        let mut left = args.synthetic;
+                        while left > 0 {
+                            let n = left.min(1_000);
+                            let made = Instant::now();
+                            let mut doc = String::with_capacity(n * 300);
+                            for i in 0..n {
+                                if i > 0 {
+                                    doc.push_str("\n\n");
+                                }
+                                doc.push_str(&g.paragraph());
                             }
-                            doc.push_str(&g.paragraph());
+                            bytes += doc.len();
+                            let spent = made.elapsed();
+                            making += spent;
+                            if pass == 2 {
+                                making_second += spent;
+                            }
+                            feed.push(&doc)?;
+                            left -= n;
                         }
-                        bytes += doc.len();
-                        let spent = made.elapsed();
-                        making += spent;
-                        if pass == 2 {
-                            making_second += spent;
-                        }
-                        feed.push(&doc)?;
-                        left -= n;
+                        Ok(())
                     }
-                    Ok(())
                 }
-            }
+            })
         });
         let secs = t0.elapsed().as_secs_f64() - making.as_secs_f64();
         let c = result.unwrap_or_else(|e| {
             eprintln!("scale: {e}");
             std::process::exit(1)
         });
+        eprintln!("peak RSS by stage (MiB, sampled every 50 ms): {by_stage}");
         let s = c.stats();
         let tm = &s.timings;
         // For a file, the text's size is what the paragraphs span.
@@ -327,4 +332,42 @@ fn stream(args: &Args) {
             rss * 1048576.0 / s.paragraphs.max(1) as f64,
         );
     }
+}
+
+/// Runs `f` while a thread samples the resident set every 50 ms; returns `f`'s result
+/// and the largest sample in each stage that `progress` went through, in order.
+fn with_rss_sampling<R>(progress: &paradup::Progress, f: impl FnOnce() -> R) -> (R, String) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let sampler = scope.spawn(|| {
+            let mut peaks: Vec<(String, f64)> = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let stage = format!("{:?}", progress.stage());
+                let rss = current_rss_mib().unwrap_or(0.0);
+                match peaks.iter_mut().find(|(s, _)| *s == stage) {
+                    Some((_, peak)) => *peak = peak.max(rss),
+                    None => peaks.push((stage, rss)),
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            peaks
+        });
+        let result = f();
+        stop.store(true, Ordering::Relaxed);
+        let peaks = sampler.join().expect("sampler thread");
+        let text = peaks
+            .iter()
+            .map(|(stage, mib)| format!("{stage} {mib:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        (result, text)
+    })
+}
+
+fn current_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }

@@ -662,12 +662,7 @@ impl Deduper {
         let mut clock = Instant::now();
 
         // 1. Paragraphs, in document order.
-        let per_doc: Vec<Vec<Paragraph>> = documents
-            .par_iter()
-            .enumerate()
-            .map(|(d, doc)| self.splitter.split(d as u32, doc.as_ref()).collect())
-            .collect();
-        let paragraphs: Vec<Paragraph> = per_doc.into_iter().flatten().collect();
+        let paragraphs = self.split_all(documents);
         if u32::try_from(paragraphs.len()).is_err() {
             return Err(ErrorKind::TooManyParagraphs(paragraphs.len()).into());
         }
@@ -927,6 +922,58 @@ impl Deduper {
             sizes,
         };
         Ok(self.assemble(found, &evidence, timings, &mut clock, progress))
+    }
+
+    /// The paragraphs of `documents`, in order. Large documents are cut into pieces at
+    /// paragraph boundaries ([`stream::piece_ranges`]) that split in parallel, so one
+    /// 48 MB file does not split on one thread.
+    fn split_all<S: AsRef<str> + Sync>(&self, documents: &[S]) -> Vec<Paragraph> {
+        // (document, mode, piece range), documents in order.
+        let pieces: Vec<(u32, ParagraphMode, (usize, usize))> = documents
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(d, doc)| {
+                let text = doc.as_ref();
+                let mode = self.splitter.resolve(text);
+                stream::piece_ranges(text, mode, stream::DEFAULT_PIECE_BYTES)
+                    .into_iter()
+                    .map(move |r| (d as u32, mode, r))
+            })
+            .collect();
+        // Each piece's paragraphs with piece-relative index and line, and its lines.
+        let mut split: Vec<(Vec<Paragraph>, u64)> = pieces
+            .par_iter()
+            .map(|&(d, mode, (lo, hi))| {
+                let text = &documents[d as usize].as_ref()[lo..hi];
+                let paras = ParagraphSplitter::new(mode)
+                    .split(d, text)
+                    .map(|mut p| {
+                        p.start += lo;
+                        p.end += lo;
+                        p
+                    })
+                    .collect();
+                (paras, stream::newlines(text.as_bytes()))
+            })
+            .collect();
+        // Indices and lines continue from piece to piece within a document.
+        let (mut index, mut line) = (0u32, 0u64);
+        for (i, (paras, lines)) in split.iter_mut().enumerate() {
+            if i == 0 || pieces[i - 1].0 != pieces[i].0 {
+                (index, line) = (0, 0);
+            }
+            for p in paras.iter_mut() {
+                p.index = p.index.saturating_add(index);
+                p.line += line;
+            }
+            index = index.saturating_add(paras.len() as u32);
+            line += *lines;
+        }
+        let mut out = Vec::with_capacity(split.iter().map(|s| s.0.len()).sum());
+        for (paras, _) in split {
+            out.extend_from_slice(&paras);
+        }
+        out
     }
 
     /// Containment candidates: for each class distance `d` and each band of its

@@ -471,3 +471,38 @@ fn stream_is_the_same_for_1_2_and_8_threads() {
         }
     }
 }
+
+/// `run` cuts documents over 1 MiB into pieces that split in parallel: every
+/// paragraph of a 2.2 MB document (each twice, so every one is in a pair) comes out
+/// with the span, index and line the splitter gives the whole document.
+#[test]
+fn run_splits_a_large_document_in_pieces_exactly() {
+    let mut rng = Rng::new(17);
+    let paras: Vec<String> = (0..9_000)
+        .map(|i| {
+            let words: Vec<String> = (0..8 + rng.below(30))
+                .map(|_| format!("w{}", rng.below(5_000)))
+                .collect();
+            // Some paragraphs wrap over two lines (blank-line documents keep them whole).
+            format!("p{i} {}", words.join(if i % 3 == 0 { "\n" } else { " " }))
+        })
+        .collect();
+    for (mode, sep) in [
+        (ParagraphMode::BlankLines, "\n\n"),
+        (ParagraphMode::Auto, "\r\n \r\n"),
+        (ParagraphMode::Lines, "\n"),
+    ] {
+        let half = paras.join(sep);
+        let doc = format!("{half}{sep}{half}\n");
+        assert!(doc.len() > 2 << 20);
+        let d = Deduper::builder().paragraphs(mode).build().unwrap();
+        let got = d.run(&[&doc]);
+        let want: Vec<paradup::Paragraph> = d.splitter().split(0, &doc).collect();
+        assert_eq!(got.stats().paragraphs, want.len(), "{mode:?}");
+        let mut seen: Vec<paradup::Paragraph> =
+            got.pairs().iter().flat_map(|p| [p.a, p.b]).collect();
+        seen.sort_by_key(|p| p.start);
+        seen.dedup();
+        assert_eq!(seen, want, "{mode:?}");
+    }
+}
