@@ -61,7 +61,7 @@ use crate::simhash::{SimHashScratch, SimHasher, Weighting};
 use crate::similarity::Similarity;
 use crate::text::normalize::Normalizer;
 use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler};
-use assemble::{Evidence, Found};
+use assemble::{Evidence, Found, SetArena};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -892,7 +892,10 @@ impl Deduper {
             Verification::Signature => None,
         };
         let evidence = match (sets, &sketches) {
-            (Some((slot, sets)), _) => Evidence::Sets { slot, sets },
+            (Some((slot, sets)), _) => Evidence::Sets {
+                slot,
+                sets: SetArena::from_vecs(sets),
+            },
             (None, Sketches::MinHash { sigs, k, .. }) => Evidence::Signatures {
                 slot: None,
                 sigs,

@@ -76,7 +76,7 @@
 //! refer to the decoded text, as they would after `String::from_utf8_lossy` of the
 //! whole document.
 
-use super::assemble::{Evidence, Found};
+use super::assemble::{Column, Evidence, Found, SetArena};
 use super::{ALL_PAIRS_BUCKET, Deduper, lap};
 use crate::cluster::{Clusters, StageTimings};
 use crate::error::{ErrorKind, Result};
@@ -579,14 +579,14 @@ impl<T: Copy> Blocks<T> {
     fn into_iter(self) -> impl Iterator<Item = T> {
         self.blocks.into_iter().flatten()
     }
+}
 
-    /// One `Vec`, freeing each block as it is copied.
-    fn into_vec(self) -> Vec<T> {
-        let mut v = Vec::with_capacity(self.len);
-        for b in self.blocks {
-            v.extend_from_slice(&b);
-        }
-        v
+impl<T: Copy + Sync + Send> Column<T> for Blocks<T> {
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn at(&self, i: usize) -> T {
+        self[i]
     }
 }
 
@@ -910,7 +910,9 @@ struct Replayer<'d, 'c> {
     /// The exact key of each involved text, by slot: the check that the second pass
     /// reads the same text.
     keys: &'c [u128],
-    sets: Vec<Vec<u64>>,
+    /// The sets found so far, by slot: the second pass meets the involved texts in
+    /// slot order, since distinct texts are numbered by first occurrence.
+    sets: SetArena,
     next: usize,
 }
 
@@ -966,7 +968,12 @@ impl Sink for Replayer<'_, '_> {
                 ))
                 .into());
             }
-            self.sets[self.slot[c as usize] as usize] = set;
+            assert_eq!(
+                self.sets.len(),
+                self.slot[c as usize] as usize,
+                "involved texts come in slot order"
+            );
+            self.sets.push(&set);
         }
         if let Some(pr) = self.progress {
             pr.add(split.iter().map(Vec::len).sum::<usize>() as u64);
@@ -1230,7 +1237,7 @@ impl Deduper {
                         keys[at as usize] = key;
                     }
                 }
-                let mut sets = vec![Vec::new(); ids.len()];
+                let mut sets = SetArena::default();
                 if !ids.is_empty() {
                     let mut replay = Replayer {
                         deduper: self,
@@ -1284,15 +1291,12 @@ impl Deduper {
             },
         };
         col.timings.verify += lap(&mut clock);
-        let paragraphs = std::mem::replace(&mut col.paragraphs, Blocks::new()).into_vec();
-        let canon_of = std::mem::replace(&mut col.canon_of, Blocks::new()).into_vec();
-        let canon = std::mem::replace(&mut col.canon, Blocks::new()).into_vec();
         let found = Found {
             documents,
-            paragraphs: &paragraphs,
+            paragraphs: &col.paragraphs,
             bytes: col.bytes,
-            canon_of: &canon_of,
-            canon: &canon,
+            canon_of: &col.canon_of,
+            canon: &col.canon,
             edges,
             sizes: &col.sizes,
         };
