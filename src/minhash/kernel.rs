@@ -17,6 +17,15 @@
 //! `PARADUP_KERNEL=scalar|avx2|avx512` forces a path (one the CPU lacks falls back to
 //! scalar); the tests compare every available path with the scalar one.
 //!
+//! The module also holds the SimHash text path's two AVX-512 loops (the crate allows
+//! `unsafe` here only): [`gram_hashes_with`], xxh3 of the 4- to 8-byte windows of
+//! ASCII text eight windows at a time, and [`count_bits_with`], the 64 per-bit counts
+//! of a run of feature hashes. Both do a prefix of the work and return how much they
+//! did; the callers in [`simhash`](crate::simhash) and the shingler finish with their
+//! scalar code, which is the reference the tests compare against. They run when the
+//! selected kernel is [`Kernel::Avx512`] (so `PARADUP_KERNEL=scalar` or `avx2` turns
+//! them off too).
+//!
 //! Measured (`cargo bench --bench minhash`, kernel, 128 permutations × 100 shingles,
 //! AMD EPYC Zen 4, one thread): see the README's Performance section. Tried and kept
 //! out: slot-outer / shingle-inner scalar order (slower: the min-reduction over
@@ -36,7 +45,8 @@ pub enum Kernel {
     Scalar,
     /// AVX2 (x86-64).
     Avx2,
-    /// AVX-512F + AVX-512DQ (x86-64).
+    /// AVX-512F + AVX-512DQ (x86-64), and AVX-512BW for the text loops (every CPU with
+    /// the first two has it).
     Avx512,
 }
 
@@ -51,6 +61,7 @@ impl Kernel {
             Kernel::Avx512 => {
                 std::is_x86_feature_detected!("avx512f")
                     && std::is_x86_feature_detected!("avx512dq")
+                    && std::is_x86_feature_detected!("avx512bw")
             }
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
@@ -111,6 +122,70 @@ pub fn update_with(kernel: Kernel, a: &[u64], b: &[u64], shingles: &[u64], sig: 
         }
         _ => scalar(a, b, shingles, sig),
     }
+}
+
+/// Appends `xxh3_64_with_seed(w, seed)` for a prefix of the `n`-byte windows `w` of
+/// `bytes` (`4 <= n <= 8`; windows at offsets `0, 1, ...`) to `out`, and returns how
+/// many windows it hashed: a multiple of 8 with the AVX-512 kernel, 0 with the others.
+/// `flip` is the seeded constant of `xxh3_64_4to8`
+/// (`(secret[8..16] ^ secret[16..24]) - (seed ^ bswap32(seed) << 32)`); the caller
+/// hashes the remaining windows with its scalar formula, the reference.
+///
+/// Eight windows are one `vpshufb` of the sixteen bytes from the first: each 64-bit
+/// lane gets the window's last four bytes low and its first four high, the input of
+/// xxh3's 4-to-8-byte formula, which then runs on eight lanes (two `vpmullq`).
+///
+/// Measured: see the module notes of [`simhash`](crate::simhash).
+pub fn gram_hashes_with(
+    kernel: Kernel,
+    bytes: &[u8],
+    n: usize,
+    flip: u64,
+    out: &mut Vec<u64>,
+) -> usize {
+    assert!((4..=8).contains(&n), "gram length {n} is not 4 to 8");
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 if kernel.available() => {
+            // SAFETY: the CPU supports AVX-512F, DQ and BW (checked just above), and
+            // 4 <= n <= 8 (asserted above).
+            unsafe { x86::gram_hashes_avx512(bytes, n, flip, out) }
+        }
+        _ => 0,
+    }
+}
+
+/// [`gram_hashes_with`] with the selected kernel.
+#[inline]
+pub(crate) fn gram_hashes(bytes: &[u8], n: usize, flip: u64, out: &mut Vec<u64>) -> usize {
+    gram_hashes_with(Kernel::selected(), bytes, n, flip, out)
+}
+
+/// Adds to `counts[b]`, for each bit `b`, the number of hashes of a prefix of `hashes`
+/// that have bit `b` set, and returns the prefix's length: a multiple of 8 with the
+/// AVX-512 kernel (all but the last `len % 8`, or 0 for fewer than 64 hashes, where the
+/// setup does not pay), 0 with the others. Counts wrap at `2^64`.
+///
+/// The AVX-512 loop is the scalar [`Accumulator`](crate::simhash::Accumulator)'s, on
+/// eight lanes: a carry-save adder tree (`vpternlogq`: one instruction for each of
+/// the sum and the carry) over eight vectors of eight hashes, whose weight-8 output
+/// goes into byte lanes; once per call (and every 248 groups) the byte lanes and the
+/// planes left in the tree are summed over the lanes into `counts`.
+pub fn count_bits_with(kernel: Kernel, hashes: &[u64], counts: &mut [u64; 64]) -> usize {
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 if kernel.available() && hashes.len() >= 64 => {
+            // SAFETY: the CPU supports AVX-512F, DQ and BW (checked just above).
+            unsafe { x86::count_bits_avx512(hashes, counts) }
+        }
+        _ => 0,
+    }
+}
+
+/// [`count_bits_with`] with the selected kernel.
+#[inline]
+pub(crate) fn count_bits(hashes: &[u64], counts: &mut [u64; 64]) -> usize {
+    count_bits_with(Kernel::selected(), hashes, counts)
 }
 
 /// The portable kernel: the reference for the SIMD ones.
@@ -200,6 +275,170 @@ mod x86 {
             }
         }
         super::scalar(&a[full..], &b[full..], shingles, &mut sig[full..]);
+    }
+
+    /// # Safety
+    /// The CPU must support AVX-512F, AVX-512DQ and AVX-512BW; `4 <= n <= 8`.
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+    pub(super) unsafe fn gram_hashes_avx512(
+        bytes: &[u8],
+        n: usize,
+        flip: u64,
+        out: &mut Vec<u64>,
+    ) -> usize {
+        // Eight windows from offset i read bytes i..i + 7 + n <= i + 15: a 16-byte load.
+        let blocks = bytes.len().saturating_sub(8) / 8;
+        if blocks == 0 {
+            return 0;
+        }
+        // Lane k (bytes 8k'..8k'+8 of its 128-bit lane, k = 2·lane128 + k'): the last
+        // four bytes of window k, then its first four.
+        let mut index = [0u8; 64];
+        for (k, lane) in index.chunks_exact_mut(8).enumerate() {
+            for t in 0..4 {
+                lane[t] = (k + n - 4 + t) as u8;
+                lane[4 + t] = (k + t) as u8;
+            }
+        }
+        let c = 0x9FB2_1C65_1E98_DF25u64 as i64;
+        out.reserve(8 * blocks);
+        let start = out.len();
+        // SAFETY: `index` is 64 bytes (one unaligned load); block `j` loads the 16
+        // bytes at 8j, and 8j + 16 <= 8·blocks + 8 <= bytes.len(); the stores write
+        // 8 u64 at start + 8j < start + 8·blocks, inside the capacity reserved above,
+        // and `set_len` covers exactly the elements written, all initialised.
+        unsafe {
+            let index = _mm512_loadu_si512(index.as_ptr() as *const _);
+            let flip = _mm512_set1_epi64(flip as i64);
+            let mul = _mm512_set1_epi64(c);
+            let len = _mm512_set1_epi64(n as i64);
+            let src = bytes.as_ptr();
+            let dst = out.as_mut_ptr().add(start);
+            for j in 0..blocks {
+                let raw = _mm_loadu_si128(src.add(8 * j) as *const __m128i);
+                let v = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(raw), index);
+                // xxh3_64_4to8, on eight lanes.
+                let mut h = _mm512_xor_si512(v, flip);
+                h = _mm512_ternarylogic_epi64::<0x96>(
+                    h,
+                    _mm512_rol_epi64::<49>(h),
+                    _mm512_rol_epi64::<24>(h),
+                );
+                h = _mm512_mullo_epi64(h, mul);
+                h = _mm512_xor_si512(h, _mm512_add_epi64(_mm512_srli_epi64::<35>(h), len));
+                h = _mm512_mullo_epi64(h, mul);
+                h = _mm512_xor_si512(h, _mm512_srli_epi64::<28>(h));
+                _mm512_storeu_si512(dst.add(8 * j) as *mut _, h);
+            }
+            out.set_len(start + 8 * blocks);
+        }
+        8 * blocks
+    }
+
+    /// `(carry, sum)` of three bit-sliced addends: majority and parity.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn csa(a: __m512i, b: __m512i, c: __m512i) -> (__m512i, __m512i) {
+        (
+            _mm512_ternarylogic_epi64::<0xE8>(a, b, c),
+            _mm512_ternarylogic_epi64::<0x96>(a, b, c),
+        )
+    }
+
+    /// Adds the per-bit counts held in byte lanes `narrow` (weight 8 each) and the
+    /// planes `fours`, `twos`, `ones` (weights 4, 2, 1), summed over the eight lanes,
+    /// to `counts`. Byte `i` of lane `l` of `narrow[j]` counts bit `8i + j`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn drain(narrow: &[__m512i; 8], planes: [__m512i; 3], counts: &mut [u64; 64]) {
+        let ones8 = _mm512_set1_epi64(0x0101_0101_0101_0101);
+        let even = _mm512_set1_epi64(0x00ff_00ff_00ff_00ff);
+        let [fours, twos, ones] = planes;
+        for (j, lanes) in narrow.iter().enumerate() {
+            // Per byte: 8·narrow (up to 2040) + 4, 2 and 1 for the planes' bits, in
+            // 16-bit fields; summed over 8 lanes, at most 16,376: no carry between
+            // fields.
+            let bit = |p: __m512i, w: u32| {
+                _mm512_sll_epi64(
+                    _mm512_and_si512(_mm512_srl_epi64(p, _mm_cvtsi32_si128(j as i32)), ones8),
+                    _mm_cvtsi32_si128(w as i32),
+                )
+            };
+            let small =
+                _mm512_add_epi64(_mm512_add_epi64(bit(fours, 2), bit(twos, 1)), bit(ones, 0));
+            let lo = _mm512_add_epi64(
+                _mm512_slli_epi64::<3>(_mm512_and_si512(*lanes, even)),
+                _mm512_and_si512(small, even),
+            );
+            let hi = _mm512_add_epi64(
+                _mm512_slli_epi64::<3>(_mm512_and_si512(_mm512_srli_epi64::<8>(*lanes), even)),
+                _mm512_and_si512(_mm512_srli_epi64::<8>(small), even),
+            );
+            let lo = _mm512_reduce_add_epi64(lo) as u64;
+            let hi = _mm512_reduce_add_epi64(hi) as u64;
+            for f in 0..4 {
+                let c = &mut counts[16 * f + j];
+                *c = c.wrapping_add((lo >> (16 * f)) & 0xffff);
+                let c = &mut counts[16 * f + 8 + j];
+                *c = c.wrapping_add((hi >> (16 * f)) & 0xffff);
+            }
+        }
+    }
+
+    /// # Safety
+    /// The CPU must support AVX-512F, AVX-512DQ and AVX-512BW.
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+    pub(super) unsafe fn count_bits_avx512(hashes: &[u64], counts: &mut [u64; 64]) -> usize {
+        let ones8 = _mm512_set1_epi64(0x0101_0101_0101_0101);
+        let zero = _mm512_setzero_si512();
+        let vectors = hashes.len() / 8;
+        let load = |v: usize| {
+            // SAFETY: callers pass v < vectors, so the 8 u64 at 8v are in `hashes`;
+            // the load is unaligned.
+            unsafe { _mm512_loadu_si512(hashes.as_ptr().add(8 * v) as *const _) }
+        };
+        let (mut ones, mut twos, mut fours) = (zero, zero, zero);
+        let mut narrow = [zero; 8];
+        let mut held = 0;
+        let mut v = 0;
+        while v + 8 <= vectors {
+            let (twos_a, o) = csa(ones, load(v), load(v + 1));
+            let (twos_b, o) = csa(o, load(v + 2), load(v + 3));
+            let (fours_a, t) = csa(twos, twos_a, twos_b);
+            let (twos_a, o) = csa(o, load(v + 4), load(v + 5));
+            let (twos_b, o) = csa(o, load(v + 6), load(v + 7));
+            let (fours_b, t) = csa(t, twos_a, twos_b);
+            let (eights, f) = csa(fours, fours_a, fours_b);
+            (ones, twos, fours) = (o, t, f);
+            for (j, lane) in narrow.iter_mut().enumerate() {
+                let bit =
+                    _mm512_and_si512(_mm512_srl_epi64(eights, _mm_cvtsi32_si128(j as i32)), ones8);
+                *lane = _mm512_add_epi64(*lane, bit);
+            }
+            v += 8;
+            held += 1;
+            // A byte lane takes 255: up to 7 more from the last vectors below.
+            if held == 248 {
+                drain(&narrow, [zero; 3], counts);
+                narrow = [zero; 8];
+                held = 0;
+            }
+        }
+        // The last vectors one at a time into the tree's low planes.
+        while v < vectors {
+            let (carry, o) = csa(ones, load(v), zero);
+            let (carry, t) = csa(twos, carry, zero);
+            let (eights, f) = csa(fours, carry, zero);
+            (ones, twos, fours) = (o, t, f);
+            for (j, lane) in narrow.iter_mut().enumerate() {
+                let bit =
+                    _mm512_and_si512(_mm512_srl_epi64(eights, _mm_cvtsi32_si128(j as i32)), ones8);
+                *lane = _mm512_add_epi64(*lane, bit);
+            }
+            v += 1;
+        }
+        drain(&narrow, [fours, twos, ones], counts);
+        8 * vectors
     }
 
     /// The low 64 bits of `a·x + b` per 64-bit lane, from 32×32→64 multiplies:
@@ -303,6 +542,59 @@ mod tests {
                 let mut sig = start.clone();
                 update_with(k, &a, &b, &shingles, &mut sig);
                 proptest::prop_assert_eq!(&sig, &want, "{:?}", k);
+            }
+        }
+    }
+
+    /// Per-bit counts by definition.
+    fn naive_counts(hashes: &[u64]) -> [u64; 64] {
+        let mut c = [0u64; 64];
+        for &h in hashes {
+            for (b, cb) in c.iter_mut().enumerate() {
+                *cb += (h >> b) & 1;
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn count_bits_drains_long_runs() {
+        // 20,000 hashes: byte lanes drained mid-run (every 248 groups of 64), with
+        // hashes of all ones to fill them, and counts added to what `counts` held.
+        let mut g = SplitMix64::new(5);
+        let mut hashes: Vec<u64> = (0..20_000).map(|_| g.next_u64()).collect();
+        hashes[..17_000].fill(u64::MAX);
+        for len in [0, 63, 64, 65, 127, 16_000, 15_872, 15_873, 20_000] {
+            let h = &hashes[..len];
+            for k in [Kernel::Scalar, Kernel::Avx2, Kernel::Avx512] {
+                let mut counts = [3u64; 64];
+                let done = count_bits_with(k, h, &mut counts);
+                assert!(done <= len && len - done < 8 || done == 0, "{k:?} {len}");
+                let want = naive_counts(&h[..done]);
+                for b in 0..64 {
+                    assert_eq!(counts[b], want[b] + 3, "{k:?} {len} bit {b}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn count_bits_equals_naive(
+            hashes in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..700),
+            biased in proptest::prelude::any::<bool>(),
+        ) {
+            // Biased: few distinct values, so that counts reach the planes' limits.
+            let hashes: Vec<u64> = if biased {
+                hashes.iter().map(|h| [0, u64::MAX, 0xAAAA_5555_F0F0_0F0F][(*h % 3) as usize]).collect()
+            } else {
+                hashes
+            };
+            for k in [Kernel::Scalar, Kernel::Avx2, Kernel::Avx512] {
+                let mut counts = [0u64; 64];
+                let done = count_bits_with(k, &hashes, &mut counts);
+                proptest::prop_assert!(done.is_multiple_of(8) && done <= hashes.len());
+                proptest::prop_assert_eq!(counts, naive_counts(&hashes[..done]), "{:?}", k);
             }
         }
     }

@@ -222,12 +222,10 @@ impl ShortWords {
     fn new(seed: u64) -> ShortWords {
         let secret = XXH3_SECRET_HEAD[0];
         let flip_1to3 = u64::from((secret as u32) ^ (secret >> 32) as u32).wrapping_add(seed);
-        let seed_4to8 = seed ^ u64::from((seed as u32).swap_bytes()) << 32;
-        let flip_4to8 = (XXH3_SECRET_HEAD[1] ^ XXH3_SECRET_HEAD[2]).wrapping_sub(seed_4to8);
         ShortWords {
             seed,
             flip_1to3,
-            flip_4to8,
+            flip_4to8: flip_4to8(seed),
         }
     }
 
@@ -305,13 +303,18 @@ pub(crate) const XXH3_SECRET_HEAD: [u64; 3] = [
 /// in once, instead of a call through `xxh3_64_with_seed`'s length dispatch per window;
 /// tested equal to `xxh3_64_with_seed` for every `n` and length. Numbers: see
 /// [`grams`].
-pub(crate) fn ascii_gram_hashes(bytes: &[u8], n: usize, seed: u64, out: &mut Vec<u64>) {
+pub(crate) fn ascii_gram_hashes(mut bytes: &[u8], n: usize, seed: u64, out: &mut Vec<u64>) {
     if bytes.is_empty() {
         return;
     }
     if bytes.len() <= n {
         out.push(xxh3_64_with_seed(bytes, seed));
         return;
+    }
+    if (4..=8).contains(&n) {
+        // A prefix of the windows eight at a time (AVX-512), the rest below.
+        let done = crate::minhash::kernel::gram_hashes(bytes, n, flip_4to8(seed), out);
+        bytes = &bytes[done..];
     }
     match n {
         1 => grams(bytes, n, out, short_hash::<1>(seed)),
@@ -366,11 +369,17 @@ fn short_hash<const N: usize>(seed: u64) -> impl Fn(u64) -> u64 {
     }
 }
 
+/// The seeded constant of `xxh3_64_4to8`, xored into its input.
+#[inline(always)]
+fn flip_4to8(seed: u64) -> u64 {
+    let seed = seed ^ u64::from((seed as u32).swap_bytes()) << 32;
+    (XXH3_SECRET_HEAD[1] ^ XXH3_SECRET_HEAD[2]).wrapping_sub(seed)
+}
+
 /// xxh3 of the first `N` (4 to 8) bytes of a little-endian `u64`: `xxh3_64_4to8`.
 #[inline(always)]
 fn medium_hash<const N: usize>(seed: u64) -> impl Fn(u64) -> u64 {
-    let seed = seed ^ u64::from((seed as u32).swap_bytes()) << 32;
-    let flip = (XXH3_SECRET_HEAD[1] ^ XXH3_SECRET_HEAD[2]).wrapping_sub(seed);
+    let flip = flip_4to8(seed);
     move |x: u64| {
         let first = x & 0xffff_ffff;
         let last = (x >> (8 * (N - 4))) & 0xffff_ffff;
@@ -668,6 +677,34 @@ mod tests {
             let mut want = Vec::new();
             for_each_word(text.as_bytes(), |w| want.push(xxh3_64_with_seed(w, seed)));
             prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn long_ascii_grams_equal_xxh3(
+            // Long enough for the eight-window loop and its tail, every kernel.
+            bytes in proptest::collection::vec(0u8..128, 0..300),
+            n in 1usize..11,
+            seed in any::<u64>(),
+        ) {
+            let want: Vec<u64> = if bytes.is_empty() {
+                Vec::new()
+            } else if bytes.len() <= n {
+                vec![xxh3_64_with_seed(&bytes, seed)]
+            } else {
+                bytes.windows(n).map(|w| xxh3_64_with_seed(w, seed)).collect()
+            };
+            let mut got = vec![7];
+            ascii_gram_hashes(&bytes, n, seed, &mut got);
+            prop_assert_eq!(&got[1..], &want[..]);
+            if (4..=8).contains(&n) {
+                use crate::minhash::kernel::{Kernel, gram_hashes_with};
+                for k in [Kernel::Scalar, Kernel::Avx2, Kernel::Avx512] {
+                    let mut got = vec![7];
+                    let done = gram_hashes_with(k, &bytes, n, flip_4to8(seed), &mut got);
+                    prop_assert_eq!(got.len(), 1 + done);
+                    prop_assert_eq!(&got[1..], &want[..done]);
+                }
+            }
         }
 
         #[test]
