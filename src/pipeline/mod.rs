@@ -317,7 +317,7 @@ impl DeduperBuilder {
     ///
     /// With [`Similarity::Containment`], a pair is a near-duplicate when the smaller
     /// paragraph's shingles are mostly in the larger one (an excerpt, one half of a
-    /// split paragraph), and pairs and members carry a [`Direction`]. The LSH search
+    /// split paragraph), and pairs and members carry a [`Direction`](crate::Direction). The LSH search
     /// then uses size classes with one banding per class distance
     /// ([`ContainmentBanding`]); it covers size ratios up to
     /// [`MAX_RATIO`](crate::lsh::containment::MAX_RATIO). Containment needs

@@ -5,8 +5,9 @@
 //! into a [`Feed`]. The feed cuts large documents into pieces at paragraph boundaries
 //! and processes pieces in batches of about [`StreamConfig::batch_bytes`]: split,
 //! normalize, hash; keep what later stages need; drop the text. What stays per
-//! paragraph and per distinct text (128 permutations, default banding of 19 bands; see
-//! the README's "Corpora larger than memory" for measured totals: 329 bytes of peak resident memory per paragraph for 10 M paragraphs, 237 with a 1 GiB limit):
+//! paragraph and per distinct text (128 permutations, default banding of 19 bands; the
+//! README's "Corpora larger than memory" has measured totals: 329 bytes of peak
+//! resident memory per paragraph for 10 M paragraphs, 237 with a 1 GiB limit):
 //!
 //! | state | bytes | for |
 //! |---|---|---|
