@@ -17,14 +17,15 @@
 //! `PARADUP_KERNEL=scalar|avx2|avx512` forces a path (one the CPU lacks falls back to
 //! scalar); the tests compare every available path with the scalar one.
 //!
-//! The module also holds the SimHash text path's two AVX-512 loops (the crate allows
-//! `unsafe` here only): [`gram_hashes_with`], xxh3 of the 4- to 8-byte windows of
-//! ASCII text eight windows at a time, and [`count_bits_with`], the 64 per-bit counts
-//! of a run of feature hashes. Both do a prefix of the work and return how much they
-//! did; the callers in [`simhash`](crate::simhash) and the shingler finish with their
-//! scalar code, which is the reference the tests compare against. They run when the
-//! selected kernel is [`Kernel::Avx512`] (so `PARADUP_KERNEL=scalar` or `avx2` turns
-//! them off too).
+//! The module also holds the text path's AVX-512 loops (the crate allows `unsafe`
+//! here only): [`gram_hashes_with`], xxh3 of the 4- to 8-byte windows of ASCII text
+//! eight windows at a time; [`count_bits_with`], the 64 per-bit counts of a run of
+//! SimHash feature hashes; and [`ascii_words_with`], normalization of ASCII text 64
+//! bytes at a time. Each does a prefix of the work and returns how much it did; the
+//! callers in [`simhash`](crate::simhash), the shingler and the normalizer finish with
+//! their scalar code, which is the reference the tests compare against. They run when
+//! the selected kernel is [`Kernel::Avx512`] (so `PARADUP_KERNEL=scalar` or `avx2`
+//! turns them off too).
 //!
 //! Measured (`cargo bench --bench minhash`, kernel, 128 permutations × 100 shingles,
 //! AMD EPYC Zen 4, one thread): see the README's Performance section. Tried and kept
@@ -188,6 +189,54 @@ pub(crate) fn count_bits(hashes: &[u64], counts: &mut [u64; 64]) -> usize {
     count_bits_with(Kernel::selected(), hashes, counts)
 }
 
+/// Normalizes a prefix of the ASCII text `src` into `dst` as the normalizer's ASCII
+/// path does, and returns `(read, written, prev_sep)`: each byte that belongs to a word
+/// (an ASCII letter or digit; with `strip` false, any of `0x21..=0x7e`) is written,
+/// lowercased when `lower`; each other byte is a separator, written as a space unless
+/// the byte before it (or, for the first, `prev_sep`) was a separator too; `prev_sep`
+/// comes back as whether the last byte read was a separator.
+///
+/// The AVX-512 loop (which needs AVX-512VBMI2 besides, for `vpcompressb`) takes 64
+/// bytes at a time while 64 remain in `src` and 64 bytes of room in `dst`, and stops
+/// after the first block that holds a non-ASCII byte, reading only up to it; the
+/// other kernels read nothing. Bytes of `dst` past `written` may be overwritten.
+///
+/// Measured: see [`Normalizer`](crate::Normalizer)'s `run`.
+pub fn ascii_words_with(
+    kernel: Kernel,
+    src: &[u8],
+    dst: &mut [u8],
+    prev_sep: bool,
+    lower: bool,
+    strip: bool,
+) -> (usize, usize, bool) {
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512
+            if kernel.available()
+                && std::is_x86_feature_detected!("avx512vbmi2")
+                && std::is_x86_feature_detected!("popcnt") =>
+        {
+            // SAFETY: the CPU supports AVX-512F, DQ, BW, VBMI2 and POPCNT (checked just
+            // above).
+            unsafe { x86::ascii_words_avx512(src, dst, prev_sep, lower, strip) }
+        }
+        _ => (0, 0, prev_sep),
+    }
+}
+
+/// [`ascii_words_with`] with the selected kernel.
+#[inline]
+pub(crate) fn ascii_words(
+    src: &[u8],
+    dst: &mut [u8],
+    prev_sep: bool,
+    lower: bool,
+    strip: bool,
+) -> (usize, usize, bool) {
+    ascii_words_with(Kernel::selected(), src, dst, prev_sep, lower, strip)
+}
+
 /// The portable kernel: the reference for the SIMD ones.
 pub fn scalar(a: &[u64], b: &[u64], shingles: &[u64], sig: &mut [u32]) {
     let full = sig.len() / LANES * LANES;
@@ -333,6 +382,65 @@ mod x86 {
             out.set_len(start + 8 * blocks);
         }
         8 * blocks
+    }
+
+    /// # Safety
+    /// The CPU must support AVX-512F, AVX-512DQ, AVX-512BW, AVX-512VBMI2 and POPCNT
+    /// (without it, `count_ones` is a table lookup of several instructions).
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vbmi2,popcnt")]
+    pub(super) unsafe fn ascii_words_avx512(
+        src: &[u8],
+        dst: &mut [u8],
+        mut prev_sep: bool,
+        lower: bool,
+        strip: bool,
+    ) -> (usize, usize, bool) {
+        let (mut r, mut w) = (0, 0);
+        let spaces = _mm512_set1_epi8(b' ' as i8);
+        let case = _mm512_set1_epi8(0x20);
+        let (a, z26) = (_mm512_set1_epi8(b'a' as i8), _mm512_set1_epi8(26));
+        let (d0, d10) = (_mm512_set1_epi8(b'0' as i8), _mm512_set1_epi8(10));
+        let (g0, g94) = (_mm512_set1_epi8(0x21), _mm512_set1_epi8(0x5e));
+        while src.len() - r >= 64 && dst.len() - w >= 64 {
+            // SAFETY: r + 64 <= src.len() and w + 64 <= dst.len() (loop condition):
+            // the unaligned 64-byte load and store are in bounds.
+            let x = unsafe { _mm512_loadu_si512(src.as_ptr().add(r) as *const _) };
+            let high = _mm512_movepi8_mask(x);
+            let valid = if high == 0 {
+                u64::MAX
+            } else {
+                (1u64 << high.trailing_zeros()) - 1
+            };
+            let folded = _mm512_or_si512(x, case);
+            let alpha = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(folded, a), z26);
+            let word = if strip {
+                alpha | _mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, d0), d10)
+            } else {
+                _mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, g0), g94)
+            };
+            let mapped = if lower {
+                _mm512_mask_mov_epi8(x, alpha, folded)
+            } else {
+                x
+            };
+            let y = _mm512_mask_mov_epi8(spaces, word, mapped);
+            let sep = !word & valid;
+            let drop = sep & (sep << 1 | u64::from(prev_sep));
+            let keep = valid & !drop;
+            let packed = _mm512_maskz_compress_epi8(keep, y);
+            // SAFETY: see the load above.
+            unsafe { _mm512_storeu_si512(dst.as_mut_ptr().add(w) as *mut _, packed) };
+            let n = valid.count_ones() as usize;
+            if n > 0 {
+                prev_sep = sep >> (n - 1) & 1 != 0;
+            }
+            r += n;
+            w += keep.count_ones() as usize;
+            if high != 0 {
+                break;
+            }
+        }
+        (r, w, prev_sep)
     }
 
     /// `(carry, sum)` of three bit-sliced addends: majority and parity.
@@ -542,6 +650,53 @@ mod tests {
                 let mut sig = start.clone();
                 update_with(k, &a, &b, &shingles, &mut sig);
                 proptest::prop_assert_eq!(&sig, &want, "{:?}", k);
+            }
+        }
+    }
+
+    /// [`ascii_words_with`] by its definition, one byte at a time, over the same prefix.
+    fn naive_ascii_words(src: &[u8], prev_sep: bool, lower: bool, strip: bool) -> (Vec<u8>, bool) {
+        let (mut out, mut prev) = (Vec::new(), prev_sep);
+        for &b in src {
+            let word = if strip {
+                b.is_ascii_alphanumeric()
+            } else {
+                b.is_ascii_graphic()
+            };
+            if word {
+                out.push(if lower { b.to_ascii_lowercase() } else { b });
+            } else if !prev {
+                out.push(b' ');
+            }
+            prev = !word;
+        }
+        (out, prev)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_words_equals_naive(
+            src in proptest::collection::vec(
+                proptest::prop_oneof![
+                    6 => 0u8..128,
+                    2 => proptest::sample::select(b" ,.\n".to_vec()),
+                    1 => 128u8..=255,
+                ],
+                0..300,
+            ),
+            prev_sep in proptest::prelude::any::<bool>(),
+            lower in proptest::prelude::any::<bool>(),
+            strip in proptest::prelude::any::<bool>(),
+            room in 0usize..100,
+        ) {
+            for k in [Kernel::Scalar, Kernel::Avx2, Kernel::Avx512] {
+                let mut dst = vec![0u8; src.len().saturating_sub(room)];
+                let (read, written, prev) = ascii_words_with(k, &src, &mut dst, prev_sep, lower, strip);
+                proptest::prop_assert!(src[..read].is_ascii());
+                proptest::prop_assert!(read == 0 || read == src.len() || !src[read].is_ascii() || read % 64 == 0 || src.len() - read < 64);
+                let (want, want_prev) = naive_ascii_words(&src[..read], prev_sep, lower, strip);
+                proptest::prop_assert_eq!(&dst[..written], &want[..], "{:?}", k);
+                proptest::prop_assert_eq!(prev, want_prev);
             }
         }
     }
