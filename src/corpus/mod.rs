@@ -38,6 +38,7 @@
 
 mod json;
 mod offsets;
+pub mod stream;
 
 use offsets::{OffsetMap, decode_lossy};
 use serde_json::value::RawValue;
@@ -48,6 +49,9 @@ use std::fs;
 use std::io::{self, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+#[cfg(test)]
+pub(crate) use stream::tests::inputs as stream_test_inputs;
+pub use stream::{MemberTexts, StreamCorpus};
 
 /// Malformed JSONL lines reported one by one per file; the rest are counted.
 pub const MAX_REPORTED_LINES: usize = 10;
@@ -359,6 +363,31 @@ pub struct Locator<'a> {
 }
 
 impl Locator<'_> {
+    /// The locator of a JSONL record's text: `raw` is its line (without the
+    /// terminator) at byte `line_start` of the source, `literal` the text field's span
+    /// in the line's lossily decoded form.
+    pub(crate) fn of_jsonl_line(
+        raw: &[u8],
+        line_start: usize,
+        literal: Range<usize>,
+    ) -> Option<Locator<'static>> {
+        let (line_text, lossy) = match std::str::from_utf8(raw) {
+            Ok(s) => (Cow::Borrowed(s), None),
+            Err(_) => {
+                let (text, map, _, _) = decode_lossy(raw);
+                (Cow::Owned(text), Some(Cow::Owned(map)))
+            }
+        };
+        let mut map = OffsetMap::starting_at(0);
+        let lit = line_text.get(literal.clone())?;
+        json::decode_string(lit, literal.start, Some(&mut map)).ok()?;
+        Some(Locator {
+            line_start,
+            json: Some(map),
+            lossy,
+        })
+    }
+
     /// The offset in the source's original (decompressed) bytes of text offset `pos`.
     /// Exact at paragraph boundaries and line breaks.
     pub fn original_offset(&self, pos: usize) -> usize {
@@ -445,21 +474,7 @@ impl Corpus {
             }),
             Origin::Jsonl { line, literal } => {
                 let raw = &self.original(d.source as usize)?[line.clone()];
-                let (line_text, lossy) = match std::str::from_utf8(raw) {
-                    Ok(s) => (Cow::Borrowed(s), None),
-                    Err(_) => {
-                        let (text, map, _, _) = decode_lossy(raw);
-                        (Cow::Owned(text), Some(Cow::Owned(map)))
-                    }
-                };
-                let mut map = OffsetMap::starting_at(0);
-                let lit = line_text.get(literal.clone())?;
-                json::decode_string(lit, literal.start, Some(&mut map)).ok()?;
-                Some(Locator {
-                    line_start: line.start,
-                    json: Some(map),
-                    lossy,
-                })
+                Locator::of_jsonl_line(raw, line.start, literal.clone())
             }
         }
     }
@@ -498,6 +513,7 @@ pub struct CorpusReader {
     text_field: String,
     id_field: String,
     keep_original: bool,
+    spool_dir: Option<PathBuf>,
 }
 
 impl Default for CorpusReader {
@@ -507,6 +523,7 @@ impl Default for CorpusReader {
             text_field: "text".to_string(),
             id_field: "id".to_string(),
             keep_original: true,
+            spool_dir: None,
         }
     }
 }
@@ -559,52 +576,9 @@ impl CorpusReader {
         inputs: &[Input],
         mut on_event: impl FnMut(Event<'_>),
     ) -> Result<Corpus, ReadError> {
-        let mut stdin_seen = false;
-        for input in inputs {
-            match input {
-                Input::Path(p) => {
-                    if matches!(fs::metadata(p), Err(e) if e.kind() == io::ErrorKind::NotFound) {
-                        return Err(ReadError {
-                            kind: ReadErrorKind::NotFound(p.clone()),
-                        });
-                    }
-                }
-                Input::Stdin if stdin_seen => {
-                    return Err(ReadError {
-                        kind: ReadErrorKind::StdinTwice,
-                    });
-                }
-                Input::Stdin => stdin_seen = true,
-                Input::Bytes { .. } => {}
-            }
-        }
         let on_event: &mut dyn FnMut(Event<'_>) = &mut on_event;
         let mut corpus = Corpus::default();
-        let mut planned = Vec::new();
-        for input in inputs {
-            match input {
-                Input::Path(p) => plan_path(p, &mut planned, &mut corpus, on_event),
-                Input::Stdin => planned.push(Planned::Stdin),
-                Input::Bytes { name, bytes } => planned.push(Planned::Bytes {
-                    name: name.clone(),
-                    bytes: bytes.clone(),
-                }),
-            }
-        }
-        let total = if stdin_seen {
-            None
-        } else {
-            Some(
-                planned
-                    .iter()
-                    .map(|p| match p {
-                        Planned::File { path, .. } => fs::metadata(path).map_or(0, |m| m.len()),
-                        Planned::Bytes { bytes, .. } => bytes.len() as u64,
-                        Planned::Stdin => 0,
-                    })
-                    .sum(),
-            )
-        };
+        let (planned, total) = plan(inputs, &mut corpus, on_event)?;
         let mut progress = ProgressCounter {
             done: 0,
             reported: 0,
@@ -695,7 +669,7 @@ impl CorpusReader {
             return;
         }
         source.format = match self.format {
-            InputFormat::Auto if is_jsonl_name(&source) => InputFormat::Jsonl,
+            InputFormat::Auto if is_jsonl_name(&source.relative) => InputFormat::Jsonl,
             InputFormat::Auto => InputFormat::Text,
             f => f,
         };
@@ -756,95 +730,33 @@ impl CorpusReader {
         bytes: &[u8],
         on_event: &mut dyn FnMut(Event<'_>),
     ) {
-        let (mut malformed, mut lossy_lines) = (0usize, 0usize);
-        let mut first_lossy: Option<(u64, usize, usize)> = None;
+        let mut lines = JsonlLines::new(self, name);
         let mut pos = 0;
-        let mut record = 0u64;
         while pos < bytes.len() {
             let end = bytes[pos..]
                 .iter()
                 .position(|&b| b == b'\n')
                 .map_or(bytes.len(), |i| pos + i);
-            let (line, start, this) = (&bytes[pos..end], pos, record);
+            let start = pos;
             pos = end + 1;
-            record += 1;
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let text: Cow<'_, str> = match std::str::from_utf8(line) {
-                Ok(s) => Cow::Borrowed(s),
-                Err(_) => {
-                    let (text, _, count, first) = decode_lossy(line);
-                    lossy_lines += 1;
-                    first_lossy.get_or_insert((this + 1, start + first, count));
-                    Cow::Owned(text)
-                }
-            };
-            match self.parse_record(&text) {
-                Ok((id, doc_text, literal)) => {
-                    if matches!(text, Cow::Owned(_)) {
-                        corpus.stats.invalid_utf8 += 1;
-                    }
-                    corpus.documents.push(Document {
-                        source,
-                        record: Some(this),
-                        id: Some(id.unwrap_or_else(|| format!("{name}:{}", this + 1))),
-                        text: doc_text,
-                        origin: Origin::Jsonl {
-                            line: start..end,
-                            literal,
-                        },
-                    });
-                }
-                Err(message) => {
-                    malformed += 1;
-                    corpus.stats.malformed += 1;
-                    if malformed <= MAX_REPORTED_LINES {
-                        corpus.report(
-                            Problem {
-                                kind: ProblemKind::Malformed,
-                                source: name.to_string(),
-                                line: Some(this + 1),
-                                offset: Some(start as u64),
-                                message: format!("{message}, skipped"),
-                            },
-                            on_event,
-                        );
-                    }
-                }
+            if let Some(r) = lines.line(&bytes[start..end], start) {
+                corpus.documents.push(Document {
+                    source,
+                    record: Some(r.record),
+                    id: Some(r.id),
+                    text: r.text,
+                    origin: Origin::Jsonl {
+                        line: start..end,
+                        literal: r.literal,
+                    },
+                });
             }
         }
-        if malformed > MAX_REPORTED_LINES {
-            corpus.report(
-                Problem {
-                    kind: ProblemKind::Malformed,
-                    source: name.to_string(),
-                    line: None,
-                    offset: None,
-                    message: format!(
-                        "{} more malformed lines, skipped (the first {MAX_REPORTED_LINES} are reported above)",
-                        malformed - MAX_REPORTED_LINES
-                    ),
-                },
-                on_event,
-            );
-        }
-        if let Some((line, offset, count)) = first_lossy {
-            corpus.report(
-                Problem {
-                    kind: ProblemKind::InvalidUtf8,
-                    source: name.to_string(),
-                    line: Some(line),
-                    offset: Some(offset as u64),
-                    message: format!(
-                        "invalid UTF-8 in {lossy_lines} line{} ({count} sequence{} in the first), \
-                         decoded lossily for hashing; rewritten output keeps the original bytes",
-                        plural(lossy_lines),
-                        plural(count)
-                    ),
-                },
-                on_event,
-            );
+        let done = lines.finish();
+        corpus.stats.malformed += done.malformed;
+        corpus.stats.invalid_utf8 += done.invalid_utf8;
+        for p in done.problems {
+            corpus.report(p, on_event);
         }
     }
 
@@ -878,12 +790,150 @@ impl CorpusReader {
     }
 }
 
+/// A JSONL record found by [`JsonlLines::line`].
+pub(crate) struct Record {
+    /// 0-based line in the file.
+    pub(crate) record: u64,
+    /// Its id, or `NAME:LINE`.
+    pub(crate) id: String,
+    /// The decoded text field.
+    pub(crate) text: String,
+    /// The text field's literal in the line (lossily decoded).
+    pub(crate) literal: Range<usize>,
+}
+
+/// What reading a JSONL source's lines found besides records.
+pub(crate) struct JsonlDone {
+    pub(crate) malformed: usize,
+    /// Records with invalid UTF-8.
+    pub(crate) invalid_utf8: usize,
+    /// Malformed lines (the first [`MAX_REPORTED_LINES`], then a count) and invalid
+    /// UTF-8, in the order to report them.
+    pub(crate) problems: Vec<Problem>,
+}
+
+/// The lines of one JSONL source, in order: the one parser of records, for reading
+/// into memory and for streaming.
+pub(crate) struct JsonlLines<'r> {
+    reader: &'r CorpusReader,
+    name: &'r str,
+    next: u64,
+    malformed: usize,
+    lossy_lines: usize,
+    invalid_utf8: usize,
+    first_lossy: Option<(u64, usize, usize)>,
+    problems: Vec<Problem>,
+}
+
+impl<'r> JsonlLines<'r> {
+    pub(crate) fn new(reader: &'r CorpusReader, name: &'r str) -> JsonlLines<'r> {
+        JsonlLines {
+            reader,
+            name,
+            next: 0,
+            malformed: 0,
+            lossy_lines: 0,
+            invalid_utf8: 0,
+            first_lossy: None,
+            problems: Vec::new(),
+        }
+    }
+
+    /// The next line (without its `\n`), which starts at byte `start` of the source:
+    /// its record, or `None` for a blank or malformed line.
+    pub(crate) fn line(&mut self, line: &[u8], start: usize) -> Option<Record> {
+        let this = self.next;
+        self.next += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let text: Cow<'_, str> = match std::str::from_utf8(line) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => {
+                let (text, _, count, first) = decode_lossy(line);
+                self.lossy_lines += 1;
+                self.first_lossy
+                    .get_or_insert((this + 1, start + first, count));
+                Cow::Owned(text)
+            }
+        };
+        match self.reader.parse_record(&text) {
+            Ok((id, doc_text, literal)) => {
+                if matches!(text, Cow::Owned(_)) {
+                    self.invalid_utf8 += 1;
+                }
+                Some(Record {
+                    record: this,
+                    id: id.unwrap_or_else(|| format!("{}:{}", self.name, this + 1)),
+                    text: doc_text,
+                    literal,
+                })
+            }
+            Err(message) => {
+                self.malformed += 1;
+                if self.malformed <= MAX_REPORTED_LINES {
+                    self.problems.push(Problem {
+                        kind: ProblemKind::Malformed,
+                        source: self.name.to_string(),
+                        line: Some(this + 1),
+                        offset: Some(start as u64),
+                        message: format!("{message}, skipped"),
+                    });
+                }
+                None
+            }
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> JsonlDone {
+        let name = self.name;
+        if self.malformed > MAX_REPORTED_LINES {
+            self.problems.push(Problem {
+                kind: ProblemKind::Malformed,
+                source: name.to_string(),
+                line: None,
+                offset: None,
+                message: format!(
+                    "{} more malformed lines, skipped (the first {MAX_REPORTED_LINES} are reported above)",
+                    self.malformed - MAX_REPORTED_LINES
+                ),
+            });
+        }
+        if let Some((line, offset, count)) = self.first_lossy {
+            let lossy_lines = self.lossy_lines;
+            self.problems.push(Problem {
+                kind: ProblemKind::InvalidUtf8,
+                source: name.to_string(),
+                line: Some(line),
+                offset: Some(offset as u64),
+                message: format!(
+                    "invalid UTF-8 in {lossy_lines} line{} ({count} sequence{} in the first), \
+                     decoded lossily for hashing; rewritten output keeps the original bytes",
+                    plural(lossy_lines),
+                    plural(count)
+                ),
+            });
+        }
+        JsonlDone {
+            malformed: self.malformed,
+            invalid_utf8: self.invalid_utf8,
+            problems: self.problems,
+        }
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
 fn invalid_utf8(name: &str, bytes: &[u8], count: usize, first: usize) -> Problem {
     let line = 1 + bytes[..first].iter().filter(|&&b| b == b'\n').count() as u64;
+    invalid_utf8_at(name, line, count, first)
+}
+
+/// The note for a text source with `count` invalid sequences, the first at byte
+/// `first` on line `line`.
+fn invalid_utf8_at(name: &str, line: u64, count: usize, first: usize) -> Problem {
     Problem {
         kind: ProblemKind::InvalidUtf8,
         source: name.to_string(),
@@ -898,10 +948,64 @@ fn invalid_utf8(name: &str, bytes: &[u8], count: usize, first: usize) -> Problem
 }
 
 /// Whether the name says JSONL: `.jsonl` or `.ndjson`, before an optional `.gz`.
-fn is_jsonl_name(source: &Source) -> bool {
-    let name = source.relative.to_string_lossy().to_ascii_lowercase();
+fn is_jsonl_name(relative: &Path) -> bool {
+    let name = relative.to_string_lossy().to_ascii_lowercase();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     name.ends_with(".jsonl") || name.ends_with(".ndjson")
+}
+
+/// Checks `inputs` (errors before anything is read), expands directories, and
+/// returns the files to read with their total size (unknown with standard input).
+fn plan(
+    inputs: &[Input],
+    corpus: &mut Corpus,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<(Vec<Planned>, Option<u64>), ReadError> {
+    let mut stdin_seen = false;
+    for input in inputs {
+        match input {
+            Input::Path(p) => {
+                if matches!(fs::metadata(p), Err(e) if e.kind() == io::ErrorKind::NotFound) {
+                    return Err(ReadError {
+                        kind: ReadErrorKind::NotFound(p.clone()),
+                    });
+                }
+            }
+            Input::Stdin if stdin_seen => {
+                return Err(ReadError {
+                    kind: ReadErrorKind::StdinTwice,
+                });
+            }
+            Input::Stdin => stdin_seen = true,
+            Input::Bytes { .. } => {}
+        }
+    }
+    let mut planned = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Path(p) => plan_path(p, &mut planned, corpus, on_event),
+            Input::Stdin => planned.push(Planned::Stdin),
+            Input::Bytes { name, bytes } => planned.push(Planned::Bytes {
+                name: name.clone(),
+                bytes: bytes.clone(),
+            }),
+        }
+    }
+    let total = if stdin_seen {
+        None
+    } else {
+        Some(
+            planned
+                .iter()
+                .map(|p| match p {
+                    Planned::File { path, .. } => fs::metadata(path).map_or(0, |m| m.len()),
+                    Planned::Bytes { bytes, .. } => bytes.len() as u64,
+                    Planned::Stdin => 0,
+                })
+                .sum(),
+        )
+    };
+    Ok((planned, total))
 }
 
 /// Expands a path given as input: a file, or a directory's files in sorted order.

@@ -16,13 +16,67 @@ pub mod matches;
 pub mod rewrite;
 
 use crate::cluster::{Clusters, RunStats};
-use crate::corpus::{Corpus, ReadStats};
+use crate::corpus::{Corpus, MemberTexts, ReadStats};
 use crate::paragraph::Paragraph;
 use crate::similarity::Similarity;
 use diff::{Change, DiffStyle, render_diff, shorten, word_diff};
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use std::time::Duration;
+
+/// What the reports read about a run's documents: names, positions and the texts of
+/// the paragraphs they show. A [`Corpus`] read into memory has everything; a streamed
+/// run's [`MemberTexts`] ([`StreamCorpus::gather`](crate::corpus::StreamCorpus::gather))
+/// has what was gathered for its clusters, and the same report follows from either.
+pub trait ReportSource {
+    /// The document's name: a JSONL record's id, else its source's name.
+    fn name_of(&self, doc: usize) -> &str;
+    /// The name of the document's source (the file).
+    fn source_name_of(&self, doc: usize) -> &str;
+    /// For a JSONL record, its 0-based line in the file.
+    fn record_of(&self, doc: usize) -> Option<u64>;
+    /// The byte span of `p` as reported ([`reported_span`]).
+    fn span_of(&self, p: &Paragraph) -> (usize, usize);
+    /// The text of `p`.
+    fn text_of(&self, p: &Paragraph) -> &str;
+}
+
+impl ReportSource for Corpus {
+    fn name_of(&self, doc: usize) -> &str {
+        Corpus::name_of(self, doc)
+    }
+    fn source_name_of(&self, doc: usize) -> &str {
+        self.source_of(doc).name()
+    }
+    fn record_of(&self, doc: usize) -> Option<u64> {
+        self.documents()[doc].record()
+    }
+    fn span_of(&self, p: &Paragraph) -> (usize, usize) {
+        reported_span(self, p)
+    }
+    fn text_of(&self, p: &Paragraph) -> &str {
+        text_of(self, p)
+    }
+}
+
+/// Panics, as [`MemberTexts`]' methods do, for what was not gathered.
+impl ReportSource for MemberTexts {
+    fn name_of(&self, doc: usize) -> &str {
+        MemberTexts::name_of(self, doc)
+    }
+    fn source_name_of(&self, doc: usize) -> &str {
+        MemberTexts::source_name_of(self, doc)
+    }
+    fn record_of(&self, doc: usize) -> Option<u64> {
+        MemberTexts::record_of(self, doc)
+    }
+    fn span_of(&self, p: &Paragraph) -> (usize, usize) {
+        MemberTexts::reported_span(self, p)
+    }
+    fn text_of(&self, p: &Paragraph) -> &str {
+        MemberTexts::text_of(self, p)
+    }
+}
 
 /// The text of paragraph `p` of `corpus`.
 ///
@@ -46,7 +100,7 @@ pub fn reported_span(corpus: &Corpus, p: &Paragraph) -> (usize, usize) {
 }
 
 /// `NAME:LINE`: the document's name and the paragraph's 1-based line in it.
-pub fn label(corpus: &Corpus, p: &Paragraph) -> String {
+pub fn label(corpus: &(impl ReportSource + ?Sized), p: &Paragraph) -> String {
     format!("{}:{}", corpus.name_of(p.doc as usize), p.line)
 }
 
@@ -85,22 +139,18 @@ impl Default for TextStyle {
 /// ```
 pub fn write_text(
     out: &mut dyn Write,
-    corpus: &Corpus,
+    corpus: &(impl ReportSource + ?Sized),
     clusters: &Clusters,
     style: &TextStyle,
 ) -> io::Result<()> {
     for (i, c) in clusters.iter().enumerate() {
         let rep = c.representative();
-        let rep_text = text_of(corpus, &rep.paragraph);
+        let rep_text = corpus.text_of(&rep.paragraph);
         let mut s = format!("cluster {i}: {} paragraphs\n", c.len());
         let where_ = |p: &Paragraph| {
-            let doc = &corpus.documents()[p.doc as usize];
-            match doc.record() {
-                Some(r) => format!(
-                    " ({} line {})",
-                    corpus.sources()[doc.source()].name(),
-                    r + 1
-                ),
+            let doc = p.doc as usize;
+            match corpus.record_of(doc) {
+                Some(r) => format!(" ({} line {})", corpus.source_name_of(doc), r + 1),
                 None => String::new(),
             }
         };
@@ -121,7 +171,7 @@ pub fn write_text(
             } else {
                 format!("similarity {:.3}", m.similarity)
             };
-            let d = word_diff(rep_text, text_of(corpus, &m.paragraph));
+            let d = word_diff(rep_text, corpus.text_of(&m.paragraph));
             let shown_diff = if d.iter().all(|w| w.0 == Change::Same) {
                 "(the same words as the representative)".to_string()
             } else {
@@ -157,7 +207,11 @@ pub fn write_text(
 /// [`Similarity::Containment`], each member also carries
 /// `"direction"`: `a_in_b` when the representative is contained in it, `b_in_a` when it
 /// is contained in the representative, `mutual` otherwise ([`Direction`](crate::Direction)).
-pub fn write_jsonl(out: &mut dyn Write, corpus: &Corpus, clusters: &Clusters) -> io::Result<()> {
+pub fn write_jsonl(
+    out: &mut dyn Write,
+    corpus: &(impl ReportSource + ?Sized),
+    clusters: &Clusters,
+) -> io::Result<()> {
     let directed = clusters.similarity() == Similarity::Containment;
     for (i, c) in clusters.iter().enumerate() {
         let mut line = format!("{{\"cluster\":{i},\"size\":{},\"members\":[", c.len());
@@ -182,14 +236,18 @@ pub fn write_jsonl(out: &mut dyn Write, corpus: &Corpus, clusters: &Clusters) ->
 
 /// Appends a paragraph's JSON fields, without braces: `"source"`, `"record"` (JSONL
 /// input only), `"paragraph"`, `"line"`, `"start"` and `"end"`.
-pub(crate) fn push_provenance(line: &mut String, corpus: &Corpus, p: &Paragraph) {
+pub(crate) fn push_provenance(
+    line: &mut String,
+    corpus: &(impl ReportSource + ?Sized),
+    p: &Paragraph,
+) {
     let doc = p.doc as usize;
     line.push_str("\"source\":");
     json::push_str(line, corpus.name_of(doc));
-    if let Some(r) = corpus.documents()[doc].record() {
+    if let Some(r) = corpus.record_of(doc) {
         let _ = write!(line, ",\"record\":{r}");
     }
-    let (start, end) = reported_span(corpus, p);
+    let (start, end) = corpus.span_of(p);
     let _ = write!(
         line,
         ",\"paragraph\":{},\"line\":{},\"start\":{start},\"end\":{end}",
@@ -217,7 +275,7 @@ pub enum PairIds {
 /// or `mutual`.
 pub fn write_pairs(
     out: &mut dyn Write,
-    corpus: &Corpus,
+    corpus: &(impl ReportSource + ?Sized),
     clusters: &Clusters,
     ids: PairIds,
 ) -> io::Result<()> {
@@ -313,8 +371,18 @@ impl Summary {
     /// The counts of a run; `removed` are the paragraphs it drops
     /// ([`rewrite::removals`]). Times are zero: set them.
     pub fn new(corpus: &Corpus, clusters: &Clusters, removed: &[rewrite::Removal]) -> Summary {
+        Summary::from_read(corpus.stats(), clusters, removed)
+    }
+
+    /// [`Summary::new`] from the read counts alone (of a
+    /// [`StreamCorpus`](crate::corpus::StreamCorpus), say).
+    pub fn from_read(
+        read: &ReadStats,
+        clusters: &Clusters,
+        removed: &[rewrite::Removal],
+    ) -> Summary {
         Summary {
-            read: *corpus.stats(),
+            read: *read,
             run: *clusters.stats(),
             clusters: clusters.len(),
             members: clusters.iter().map(|c| c.len()).sum(),

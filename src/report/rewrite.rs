@@ -11,7 +11,7 @@
 //! unchanged. A gzip source is written gzip-compressed.
 
 use crate::cluster::Clusters;
-use crate::corpus::{Compression, Corpus, Source};
+use crate::corpus::{Compression, Corpus, Locator, Source, StreamCorpus};
 use crate::paragraph::Paragraph;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -184,30 +184,44 @@ pub fn write_annotations(
         let (mine, later) = rest.split_at(n);
         rest = later;
         let d = &corpus.documents()[doc];
-        let span = |p: &Paragraph| super::reported_span(corpus, p);
-        let mut line = String::from("{\"id\":");
-        super::json::push_str(&mut line, corpus.name_of(doc));
-        line.push_str(",\"source\":");
-        super::json::push_str(&mut line, src.name());
-        if let Some(r) = d.record() {
-            line.push_str(&format!(",\"record\":{r}"));
-        }
-        line.push_str(",\"attributes\":{\"paradup__duplicate\":[");
-        for (i, r) in mine.iter().enumerate() {
-            let (s, e) = span(&r.paragraph);
-            let sep = if i > 0 { "," } else { "" };
-            line.push_str(&format!("{sep}[{s},{e},{:?}]", r.similarity));
-        }
-        line.push_str("],\"paradup__cluster\":[");
-        for (i, r) in mine.iter().enumerate() {
-            let (s, e) = span(&r.paragraph);
-            let sep = if i > 0 { "," } else { "" };
-            line.push_str(&format!("{sep}[{s},{e},{}]", r.cluster));
-        }
-        line.push_str("]}}\n");
+        let line = annotation_line(corpus.name_of(doc), src.name(), d.record(), mine, |p| {
+            super::reported_span(corpus, p)
+        });
         out.write_all(line.as_bytes())?;
     }
     Ok(())
+}
+
+/// One line of [`write_annotations`]: document `id` of source `source` (record
+/// `record` for JSONL) with its removals `mine`, whose spans `span` gives.
+fn annotation_line(
+    id: &str,
+    source: &str,
+    record: Option<u64>,
+    mine: &[Removal],
+    span: impl Fn(&Paragraph) -> (usize, usize),
+) -> String {
+    let mut line = String::from("{\"id\":");
+    super::json::push_str(&mut line, id);
+    line.push_str(",\"source\":");
+    super::json::push_str(&mut line, source);
+    if let Some(r) = record {
+        line.push_str(&format!(",\"record\":{r}"));
+    }
+    line.push_str(",\"attributes\":{\"paradup__duplicate\":[");
+    for (i, r) in mine.iter().enumerate() {
+        let (s, e) = span(&r.paragraph);
+        let sep = if i > 0 { "," } else { "" };
+        line.push_str(&format!("{sep}[{s},{e},{:?}]", r.similarity));
+    }
+    line.push_str("],\"paradup__cluster\":[");
+    for (i, r) in mine.iter().enumerate() {
+        let (s, e) = span(&r.paragraph);
+        let sep = if i > 0 { "," } else { "" };
+        line.push_str(&format!("{sep}[{s},{e},{}]", r.cluster));
+    }
+    line.push_str("]}}\n");
+    line
 }
 
 /// What [`write_tree`] writes for each source.
@@ -261,14 +275,22 @@ pub fn plan_outputs(
     dir: &Path,
     what: Output,
 ) -> Result<Vec<PathBuf>, OutputError> {
-    let inputs: HashSet<PathBuf> = corpus
-        .sources()
+    plan_output_paths(corpus.sources(), dir, what)
+}
+
+/// [`plan_outputs`] for `sources` (of a [`Corpus`] or a [`StreamCorpus`]).
+pub fn plan_output_paths(
+    sources: &[Source],
+    dir: &Path,
+    what: Output,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let inputs: HashSet<PathBuf> = sources
         .iter()
         .filter_map(|s| fs::canonicalize(s.path()?).ok())
         .collect();
     let mut seen: HashMap<PathBuf, &str> = HashMap::new();
-    let mut paths = Vec::with_capacity(corpus.sources().len());
-    for s in corpus.sources() {
+    let mut paths = Vec::with_capacity(sources.len());
+    for s in sources {
         let path = dir.join(output_path(s, what));
         if let Some(other) = seen.insert(path.clone(), s.name()) {
             return Err(OutputError {
@@ -323,14 +345,23 @@ fn write_one(
     what: Output,
     gzip: bool,
 ) -> io::Result<()> {
+    write_to(path, gzip, |out| match what {
+        Output::Deduped => write_deduped(corpus, source, removals, out),
+        Output::Annotations => write_annotations(corpus, source, removals, out),
+    })
+}
+
+/// Creates `path` (and its directories) and writes it with `write`, gzip-compressed
+/// when `gzip`.
+fn write_to(
+    path: &Path,
+    gzip: bool,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)?;
     }
     let file = BufWriter::new(fs::File::create(path)?);
-    let write = |out: &mut dyn Write| match what {
-        Output::Deduped => write_deduped(corpus, source, removals, out),
-        Output::Annotations => write_annotations(corpus, source, removals, out),
-    };
     if gzip {
         let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
         write(&mut gz)?;
@@ -340,6 +371,207 @@ fn write_one(
         write(&mut file)?;
         file.flush()
     }
+}
+
+/// [`write_deduped`] for a corpus that is not held ([`StreamCorpus`]): the source is
+/// read again, line by line, and written without the paragraphs in `removals` (sorted,
+/// as [`removals`] returns them, from a streamed run over `corpus`), by the same rules.
+///
+/// Errors: `out`'s, or the source's when it cannot be read again or changed since.
+pub fn write_deduped_stream(
+    corpus: &StreamCorpus,
+    source: usize,
+    removals: &[Removal],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let src = &corpus.sources()[source];
+    let rems = of_docs(removals, src.documents());
+    let w = |e: io::Error| crate::Error::from(crate::ErrorKind::Io(e.to_string()));
+    let changed = || {
+        crate::Error::from(crate::ErrorKind::ReplayMismatch(format!(
+            "{} changed while it was being read",
+            src.name()
+        )))
+    };
+    let result = if src.format() == crate::corpus::InputFormat::Jsonl {
+        let mut rest = rems;
+        corpus.walk_records(source, |line| {
+            let mine = match &line.record {
+                Some((doc, _)) => {
+                    let n = rest.partition_point(|r| r.paragraph.doc as usize == *doc);
+                    let (mine, later) = rest.split_at(n);
+                    rest = later;
+                    mine
+                }
+                None => &[],
+            };
+            let Some((_, rec)) = line.record.as_ref().filter(|_| !mine.is_empty()) else {
+                out.write_all(line.raw).map_err(w)?;
+                return if line.newline {
+                    out.write_all(b"\n").map_err(w)
+                } else {
+                    Ok(())
+                };
+            };
+            let text = &rec.text;
+            let cuts: Vec<Range<usize>> = mine
+                .iter()
+                .map(|r| r.paragraph.start..with_terminator(text, r.paragraph.end))
+                .collect();
+            let mut left = String::new();
+            let mut pos = 0;
+            for c in &cuts {
+                left.push_str(text.get(pos..c.start).unwrap_or_default());
+                pos = c.end;
+            }
+            left.push_str(text.get(pos..).unwrap_or_default());
+            if left.trim().is_empty() {
+                return Ok(());
+            }
+            let loc =
+                Locator::of_jsonl_line(line.raw, 0, rec.literal.clone()).ok_or_else(changed)?;
+            let mut p = 0;
+            for c in &cuts {
+                let a = loc.original_offset(c.start);
+                out.write_all(line.raw.get(p..a).ok_or_else(changed)?)
+                    .map_err(w)?;
+                p = loc.original_offset(c.end);
+            }
+            out.write_all(line.raw.get(p..).ok_or_else(changed)?)
+                .map_err(w)?;
+            if line.newline {
+                out.write_all(b"\n").map_err(w)?;
+            }
+            Ok(())
+        })
+    } else {
+        let mut next = 0;
+        // A removal that began on an earlier line.
+        let mut in_cut = false;
+        corpus.walk_lines(source, |line| {
+            let d1 = line.dec_end();
+            // The end of a cut ending at document offset `end` on this line, in the
+            // line's bytes: past the paragraph and its line terminator.
+            let cut_end = |end: usize| {
+                let rest = line
+                    .text
+                    .as_bytes()
+                    .get(end - line.dec..)
+                    .unwrap_or_default();
+                let term = if rest.starts_with(b"\r\n") {
+                    2
+                } else {
+                    usize::from(rest.starts_with(b"\n"))
+                };
+                line.original_offset(end) - line.start + term
+            };
+            let mut pos = 0;
+            while let Some(p) = rems.get(next).map(|r| r.paragraph) {
+                if in_cut {
+                    if p.end > d1 {
+                        pos = line.raw.len();
+                        break;
+                    }
+                    pos = cut_end(p.end);
+                    in_cut = false;
+                    next += 1;
+                } else if p.start < d1 {
+                    let at = line.original_offset(p.start) - line.start;
+                    out.write_all(line.raw.get(pos..at).ok_or_else(changed)?)
+                        .map_err(w)?;
+                    if p.end > d1 {
+                        in_cut = true;
+                        pos = line.raw.len();
+                        break;
+                    }
+                    pos = cut_end(p.end);
+                    next += 1;
+                } else {
+                    break;
+                }
+            }
+            out.write_all(line.raw.get(pos..).ok_or_else(changed)?)
+                .map_err(w)
+        })
+    };
+    result.map_err(|e| match e.kind() {
+        crate::ErrorKind::Io(m) => io::Error::other(m.clone()),
+        _ => io::Error::other(e.to_string()),
+    })
+}
+
+/// [`write_annotations`] for a corpus that is not held ([`StreamCorpus`]): the spans of
+/// text sources come from `spans`, gathered for the paragraphs of `removals`
+/// ([`StreamCorpus::gather`]); JSONL sources are read again for their records' ids.
+///
+/// Errors: `out`'s, or the source's when it cannot be read again or changed since.
+pub fn write_annotations_stream(
+    corpus: &StreamCorpus,
+    spans: &crate::corpus::MemberTexts,
+    source: usize,
+    removals: &[Removal],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let src = &corpus.sources()[source];
+    let mut rest = of_docs(removals, src.documents());
+    if src.format() != crate::corpus::InputFormat::Jsonl {
+        let line = annotation_line(src.name(), src.name(), None, rest, |p| {
+            spans.reported_span(p)
+        });
+        return out.write_all(line.as_bytes());
+    }
+    let w = |e: io::Error| crate::Error::from(crate::ErrorKind::Io(e.to_string()));
+    corpus
+        .walk_records(source, |line| {
+            let Some((doc, rec)) = &line.record else {
+                return Ok(());
+            };
+            let n = rest.partition_point(|r| r.paragraph.doc as usize == *doc);
+            let (mine, later) = rest.split_at(n);
+            rest = later;
+            let text = annotation_line(&rec.id, src.name(), Some(rec.record), mine, |p| {
+                (p.start, p.end)
+            });
+            out.write_all(text.as_bytes()).map_err(w)
+        })
+        .map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// [`write_tree`] for a corpus that is not held: [`write_deduped_stream`] or
+/// [`write_annotations_stream`] for every source.
+///
+/// Errors, before anything is written: those of [`plan_outputs`]; and a source whose
+/// removed paragraphs cannot be found again (annotations).
+pub fn write_tree_stream(
+    corpus: &StreamCorpus,
+    removals: &[Removal],
+    dir: &Path,
+    what: Output,
+    mut on_error: impl FnMut(&Path, &io::Error),
+) -> Result<usize, OutputError> {
+    let paths = plan_output_paths(corpus.sources(), dir, what)?;
+    let spans = if what == Output::Annotations {
+        let ps: Vec<Paragraph> = removals.iter().map(|r| r.paragraph).collect();
+        corpus.gather(&ps, &[]).map_err(|e| OutputError {
+            message: e.to_string(),
+        })?
+    } else {
+        crate::corpus::MemberTexts::default()
+    };
+    let mut written = 0;
+    for (i, path) in paths.iter().enumerate() {
+        let gzip =
+            what == Output::Deduped && corpus.sources()[i].compression() == Compression::Gzip;
+        let result = write_to(path, gzip, |out| match what {
+            Output::Deduped => write_deduped_stream(corpus, i, removals, out),
+            Output::Annotations => write_annotations_stream(corpus, &spans, i, removals, out),
+        });
+        match result {
+            Ok(()) => written += 1,
+            Err(e) => on_error(path, &e),
+        }
+    }
+    Ok(written)
 }
 
 #[cfg(test)]
@@ -437,6 +669,37 @@ mod tests {
                 11 + P.len()
             )
         );
+    }
+
+    #[test]
+    fn streamed_rewrite_and_annotations_equal_the_in_memory_ones() {
+        let inputs = crate::corpus::stream_test_inputs();
+        let reader = CorpusReader::new();
+        let c = reader.read(&inputs, |_| {}).unwrap();
+        let s = reader.scan(&inputs, |_| {}).unwrap();
+        for mode in [ParagraphMode::Auto, ParagraphMode::Lines] {
+            let clusters = Deduper::builder()
+                .paragraphs(mode)
+                .build()
+                .unwrap()
+                .run(c.documents());
+            for keep in [Keep::First, Keep::Longest] {
+                let r = removals(&clusters, keep);
+                assert!(r.len() >= 4);
+                let ps: Vec<Paragraph> = r.iter().map(|r| r.paragraph).collect();
+                let spans = s.gather(&ps, &[]).unwrap();
+                for i in 0..c.sources().len() {
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    write_deduped(&c, i, &r, &mut a).unwrap();
+                    write_deduped_stream(&s, i, &r, &mut b).unwrap();
+                    assert_eq!(a, b, "source {i}, {mode:?}, {keep:?}");
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    write_annotations(&c, i, &r, &mut a).unwrap();
+                    write_annotations_stream(&s, &spans, i, &r, &mut b).unwrap();
+                    assert_eq!(a, b, "source {i}, {mode:?}, {keep:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,1005 @@
+//! Reading a corpus without holding it, for
+//! [`Deduper::run_stream`](crate::Deduper::run_stream).
+//!
+//! [`CorpusReader::scan`] reads every input once, as [`CorpusReader::read`] would,
+//! and keeps only what it learns: the [`Source`]s, the [`Problem`]s (reported in the
+//! same order, with the same words) and the [`ReadStats`]. A file is skipped as binary
+//! only once all of it has been seen, so scanning before feeding is what lets a
+//! streamed run skip exactly the files an in-memory read skips. The
+//! [`StreamCorpus`] it returns then reads the sources again, as often as needed:
+//!
+//! - [`StreamCorpus::feed`] pushes the documents into a [`Feed`], in the order and
+//!   with the ids of [`Corpus::documents`]: a text source through
+//!   [`Feed::push_reader`] (never held whole), a JSONL record through [`Feed::push`];
+//! - [`StreamCorpus::gather`] collects what reports need about a few paragraphs
+//!   (names, byte spans in the original bytes, texts) into a [`MemberTexts`], reading
+//!   only the sources that hold them.
+//!
+//! Standard input cannot be read twice: it is copied to a file in
+//! [`CorpusReader::spool_dir`] while scanning, and that file is read instead (and
+//! removed when the [`StreamCorpus`] is dropped).
+//!
+//! Every pass reads text sources line by line (a line is held whole) and decodes
+//! invalid UTF-8 line by line, which gives the same text and offsets as decoding the
+//! whole file: a line break is never part of an invalid sequence.
+
+use super::offsets::{OffsetMap, decode_lossy};
+use super::{
+    Compression, Corpus, CorpusReader, Event, Input, InputFormat, JsonlLines, Original, Planned,
+    Problem, ProblemKind, ProgressCounter, ReadError, ReadStats, Record, Source, invalid_utf8_at,
+    is_jsonl_name, plan,
+};
+use crate::error::{ErrorKind, Result};
+use crate::paragraph::Paragraph;
+use crate::pipeline::stream::Feed;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// Bytes read at once while scanning.
+const BLOCK: usize = 1 << 20;
+
+/// A corpus scanned but not held (see the [module docs](self)).
+#[derive(Debug)]
+pub struct StreamCorpus {
+    reader: CorpusReader,
+    /// Sources (documents numbered as [`CorpusReader::read`] numbers them; no original
+    /// bytes), problems and counts.
+    meta: Corpus,
+    /// Where to read each source again.
+    locations: Vec<Location>,
+    documents: usize,
+    /// Standard input's copy, removed on drop.
+    spool: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+enum Location {
+    File(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+impl Drop for StreamCorpus {
+    fn drop(&mut self) {
+        if let Some(p) = &self.spool {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
+/// One line of a text source, as [`StreamCorpus`] walks it.
+pub(crate) struct LineView<'a> {
+    /// The line's bytes, terminator included.
+    pub(crate) raw: &'a [u8],
+    /// The line decoded (lossily), terminator included.
+    pub(crate) text: &'a str,
+    /// Offset of the line in the source's original bytes.
+    pub(crate) start: usize,
+    /// Offset of the line in the document's (decoded) text.
+    pub(crate) dec: usize,
+    map: Option<&'a OffsetMap>,
+}
+
+impl LineView<'_> {
+    /// The original offset of document offset `pos`, which is in this line.
+    pub(crate) fn original_offset(&self, pos: usize) -> usize {
+        let local = pos - self.dec;
+        self.start + self.map.map_or(local, |m| m.map(local))
+    }
+
+    /// End of the decoded line in the document's text.
+    pub(crate) fn dec_end(&self) -> usize {
+        self.dec + self.text.len()
+    }
+}
+
+/// One line of a JSONL source, as [`StreamCorpus`] walks it.
+pub(crate) struct RecordLine<'a> {
+    /// The line's bytes without its `\n`.
+    pub(crate) raw: &'a [u8],
+    /// Whether a `\n` followed.
+    pub(crate) newline: bool,
+    /// The record, when the line is one, and its document id.
+    pub(crate) record: Option<(usize, Record)>,
+}
+
+impl CorpusReader {
+    /// Where [`scan`](Self::scan) copies standard input, which it must read again.
+    /// Default: [`std::env::temp_dir`].
+    pub fn spool_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.spool_dir = Some(dir.into());
+        self
+    }
+
+    /// Reads `inputs` once without keeping them, pushing the same progress and problems
+    /// to `on_event` as [`read`](Self::read), and returns what it takes to read them
+    /// again (see the [module docs](self)).
+    ///
+    /// Errors: those of [`read`](Self::read).
+    pub fn scan(
+        &self,
+        inputs: &[Input],
+        mut on_event: impl FnMut(Event<'_>),
+    ) -> std::result::Result<StreamCorpus, ReadError> {
+        let on_event: &mut dyn FnMut(Event<'_>) = &mut on_event;
+        let mut out = StreamCorpus {
+            reader: self.clone(),
+            meta: Corpus::default(),
+            locations: Vec::new(),
+            documents: 0,
+            spool: None,
+        };
+        let (planned, total) = plan(inputs, &mut out.meta, on_event)?;
+        let mut progress = ProgressCounter {
+            done: 0,
+            reported: 0,
+            total,
+        };
+        for p in planned {
+            let (name, path, relative, location) = match p {
+                Planned::File { path, relative } => {
+                    let name = path.display().to_string();
+                    (
+                        name,
+                        Some(path.clone()),
+                        Some(relative),
+                        Ok(Location::File(path)),
+                    )
+                }
+                Planned::Stdin => {
+                    let location = self.spool_stdin().map(|p| {
+                        out.spool = Some(p.clone());
+                        Location::File(p)
+                    });
+                    ("-".to_string(), None, None, location)
+                }
+                Planned::Bytes { name, bytes } => {
+                    let relative = Path::new(&name)
+                        .file_name()
+                        .map_or_else(|| PathBuf::from("input"), PathBuf::from);
+                    (name, None, Some(relative), Ok(Location::Bytes(bytes)))
+                }
+            };
+            let scanned = location.and_then(|loc| {
+                let inner: Box<dyn Read + '_> = match &loc {
+                    Location::File(p) => Box::new(fs::File::open(p).map_err(|e| e.to_string())?),
+                    Location::Bytes(b) => Box::new(&b[..]),
+                };
+                let r = self.scan_one(inner, &name, relative, &mut progress, on_event);
+                r.map(|s| (s, loc))
+            });
+            match scanned {
+                Err(message) => out.meta.report(
+                    Problem {
+                        kind: ProblemKind::Unreadable,
+                        source: name,
+                        line: None,
+                        offset: None,
+                        message: format!("{message}; skipped"),
+                    },
+                    on_event,
+                ),
+                Ok((s, location)) => out.add(s, name, path, location, on_event),
+            }
+        }
+        progress.report(on_event, true);
+        out.meta.stats.documents = out.documents;
+        Ok(out)
+    }
+
+    /// Copies standard input to a new file in the spool directory.
+    fn spool_stdin(&self) -> std::result::Result<PathBuf, String> {
+        let dir = self.spool_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = dir.join(format!("paradup-stdin-{}-{nanos}", std::process::id()));
+        let copy = || -> io::Result<()> {
+            let mut f = fs::File::options()
+                .write(true)
+                .create_new(true)
+                .open(&path)?;
+            io::copy(&mut io::stdin().lock(), &mut f)?;
+            f.flush()
+        };
+        copy().map_err(|e| {
+            let _ = fs::remove_file(&path);
+            format!(
+                "cannot copy standard input to {} to read it again: {e}",
+                path.display()
+            )
+        })?;
+        Ok(path)
+    }
+
+    /// Reads one source through, as [`load`](super::load) and `add_source` would.
+    fn scan_one(
+        &self,
+        inner: Box<dyn Read + '_>,
+        name: &str,
+        relative: Option<PathBuf>,
+        progress: &mut ProgressCounter,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> std::result::Result<Scanned, String> {
+        let mut r = super::Counting {
+            inner,
+            progress,
+            on_event,
+        };
+        let mut head = [0u8; 4];
+        let mut n = 0;
+        while n < head.len() {
+            match r.read(&mut head[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("cannot read: {e}")),
+            }
+        }
+        let head = &head[..n];
+        let gzip = head.starts_with(&[0x1f, 0x8b]);
+        if !gzip && head == [0x28, 0xb5, 0x2f, 0xfd] {
+            return Err(
+                "zstd-compressed input is not supported; decompress it first \
+                 (zstd -dc FILE | dedup -)"
+                    .to_string(),
+            );
+        }
+        let relative = relative.unwrap_or_else(|| {
+            PathBuf::from(format!(
+                "stdin{}{}",
+                if self.format == InputFormat::Jsonl {
+                    ".jsonl"
+                } else {
+                    ""
+                },
+                if gzip { ".gz" } else { "" }
+            ))
+        });
+        let format = match self.format {
+            InputFormat::Auto if is_jsonl_name(&relative) => InputFormat::Jsonl,
+            InputFormat::Auto => InputFormat::Text,
+            f => f,
+        };
+        let chained = io::Cursor::new(head.to_vec()).chain(r);
+        let mut decoded: Box<dyn Read + '_> = if gzip {
+            Box::new(flate2::read::MultiGzDecoder::new(chained))
+        } else {
+            Box::new(chained)
+        };
+        let mut s = Scanned {
+            relative,
+            format,
+            compression: if gzip {
+                Compression::Gzip
+            } else {
+                Compression::None
+            },
+            bytes: 0,
+            nul: None,
+            lossy: None,
+            records: 0,
+            jsonl: None,
+        };
+        let mut lines = JsonlLines::new(self, name);
+        let mut newlines = 0u64;
+        let mut buf: Vec<u8> = Vec::with_capacity(BLOCK);
+        loop {
+            let want = buf.len() + BLOCK;
+            let eof = match fill(&mut decoded, &mut buf, want) {
+                Ok(eof) => eof,
+                Err(e) if gzip => {
+                    return Err(format!(
+                        "corrupt gzip stream after {} decompressed bytes ({e})",
+                        s.bytes + buf.len() as u64
+                    ));
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "cannot read after {} bytes: {e}",
+                        s.bytes + buf.len() as u64
+                    ));
+                }
+            };
+            let upto = if eof {
+                buf.len()
+            } else {
+                match buf.iter().rposition(|&b| b == b'\n') {
+                    Some(i) => i + 1,
+                    None => continue,
+                }
+            };
+            s.block(&buf[..upto], &mut newlines, &mut lines);
+            buf.drain(..upto);
+            if eof {
+                break;
+            }
+        }
+        if format == InputFormat::Jsonl {
+            s.jsonl = Some(lines.finish());
+        }
+        Ok(s)
+    }
+}
+
+/// What scanning one source found.
+struct Scanned {
+    relative: PathBuf,
+    format: InputFormat,
+    compression: Compression,
+    bytes: u64,
+    /// The first NUL byte: (offset, line).
+    nul: Option<(u64, u64)>,
+    /// Invalid UTF-8 in a text source: (sequences, first offset, its line).
+    lossy: Option<(usize, u64, u64)>,
+    records: usize,
+    jsonl: Option<super::JsonlDone>,
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+impl Scanned {
+    /// One block of whole lines (or the end of the input), at offset `self.bytes`.
+    fn block(&mut self, block: &[u8], newlines: &mut u64, lines: &mut JsonlLines<'_>) {
+        let base = self.bytes;
+        if self.nul.is_none()
+            && let Some(i) = block.iter().position(|&b| b == 0)
+        {
+            self.nul = Some((base + i as u64, *newlines + count_newlines(&block[..i]) + 1));
+        }
+        if self.nul.is_none() {
+            match self.format {
+                InputFormat::Jsonl => {
+                    let mut pos = 0;
+                    while pos < block.len() {
+                        let end = block[pos..]
+                            .iter()
+                            .position(|&b| b == b'\n')
+                            .map_or(block.len(), |i| pos + i);
+                        if lines.line(&block[pos..end], base as usize + pos).is_some() {
+                            self.records += 1;
+                        }
+                        pos = end + 1;
+                    }
+                }
+                _ => {
+                    let mut pos = 0;
+                    for chunk in block.utf8_chunks() {
+                        pos += chunk.valid().len();
+                        if !chunk.invalid().is_empty() {
+                            let line = *newlines + count_newlines(&block[..pos]) + 1;
+                            let l = self.lossy.get_or_insert((0, base + pos as u64, line));
+                            l.0 += 1;
+                            pos += chunk.invalid().len();
+                        }
+                    }
+                }
+            }
+        }
+        *newlines += count_newlines(block);
+        self.bytes += block.len() as u64;
+    }
+}
+
+/// Reads from `reader` until `buf` holds `want` bytes or the input ends (true).
+fn fill(reader: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+    let need = want.saturating_sub(buf.len()) as u64;
+    let got = reader.by_ref().take(need).read_to_end(buf)? as u64;
+    Ok(got < need)
+}
+
+/// A reader whose errors name the file.
+struct Named<'a, R> {
+    inner: R,
+    name: &'a str,
+}
+
+impl<R: Read> Read for Named<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner
+            .read(buf)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.name)))
+    }
+}
+
+fn changed(name: &str) -> crate::Error {
+    ErrorKind::ReplayMismatch(format!("{name} changed while it was being read")).into()
+}
+
+impl StreamCorpus {
+    /// Adds a scanned source (or skips it as binary), as `add_source` does.
+    fn add(
+        &mut self,
+        s: Scanned,
+        name: String,
+        path: Option<PathBuf>,
+        location: Location,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) {
+        if let Some((offset, line)) = s.nul {
+            self.meta.report(
+                Problem {
+                    kind: ProblemKind::Binary,
+                    source: name,
+                    line: Some(line),
+                    offset: Some(offset),
+                    message: "binary file (NUL byte), skipped".to_string(),
+                },
+                on_event,
+            );
+            return;
+        }
+        let first = self.documents;
+        self.meta.stats.sources += 1;
+        self.meta.stats.bytes += s.bytes;
+        match s.jsonl {
+            Some(done) => {
+                self.documents += s.records;
+                self.meta.stats.malformed += done.malformed;
+                self.meta.stats.invalid_utf8 += done.invalid_utf8;
+                for p in done.problems {
+                    self.meta.report(p, on_event);
+                }
+            }
+            None => {
+                self.documents += 1;
+                if let Some((count, offset, line)) = s.lossy {
+                    self.meta.stats.invalid_utf8 += 1;
+                    self.meta.report(
+                        invalid_utf8_at(&name, line, count, offset as usize),
+                        on_event,
+                    );
+                }
+            }
+        }
+        self.meta.sources.push(Source {
+            name,
+            path,
+            relative: s.relative,
+            format: s.format,
+            compression: s.compression,
+            documents: first..self.documents,
+            original: Original::Dropped,
+        });
+        self.locations.push(location);
+    }
+
+    /// The sources read, in input order (skipped files are not among them); their
+    /// document ranges number documents as [`Corpus::documents`] would.
+    pub fn sources(&self) -> &[Source] {
+        &self.meta.sources
+    }
+
+    /// Every problem met while scanning, in order.
+    pub fn problems(&self) -> &[Problem] {
+        &self.meta.problems
+    }
+
+    /// Counts, as [`Corpus::stats`] would give them.
+    pub fn stats(&self) -> &ReadStats {
+        &self.meta.stats
+    }
+
+    /// The number of documents [`feed`](Self::feed) pushes.
+    pub fn documents(&self) -> usize {
+        self.documents
+    }
+
+    /// The source of document `doc`.
+    fn source_index(&self, doc: usize) -> usize {
+        self.meta
+            .sources
+            .partition_point(|s| s.documents.end <= doc)
+    }
+
+    /// Source `source`'s decompressed bytes, read again.
+    fn open(&self, source: usize) -> io::Result<Box<dyn Read + '_>> {
+        let raw: Box<dyn Read + '_> = match &self.locations[source] {
+            Location::File(p) => Box::new(BufReader::with_capacity(1 << 16, fs::File::open(p)?)),
+            Location::Bytes(b) => Box::new(&b[..]),
+        };
+        let name = self.meta.sources[source].name.as_str();
+        Ok(match self.meta.sources[source].compression {
+            Compression::Gzip => Box::new(Named {
+                inner: flate2::read::MultiGzDecoder::new(raw),
+                name,
+            }),
+            Compression::None => Box::new(Named { inner: raw, name }),
+        })
+    }
+
+    fn io_error(&self, source: usize, e: &io::Error) -> crate::Error {
+        let name = &self.meta.sources[source].name;
+        let msg = e.to_string();
+        if msg.starts_with(name.as_str()) {
+            ErrorKind::Io(msg).into()
+        } else {
+            ErrorKind::Io(format!("{name}: {msg}")).into()
+        }
+    }
+
+    /// Pushes every document into `feed`, in order (see the [module docs](self)).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] when a source cannot be read again,
+    /// [`ErrorKind::ReplayMismatch`] when one no longer has the documents it had, and
+    /// what `feed` returns.
+    pub fn feed(&self, feed: &mut Feed<'_>) -> Result<()> {
+        for (i, s) in self.meta.sources.iter().enumerate() {
+            match s.format {
+                InputFormat::Jsonl => {
+                    let mut pushed = 0;
+                    self.walk_records(i, |line| {
+                        if let Some((_, rec)) = &line.record {
+                            feed.push(&rec.text)?;
+                            pushed += 1;
+                        }
+                        Ok(())
+                    })?;
+                    if pushed != s.documents.len() {
+                        return Err(changed(&s.name));
+                    }
+                }
+                _ => feed.push_reader(self.open(i).map_err(|e| self.io_error(i, &e))?)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls `f` on each line of JSONL source `source` (read from `r`), with its
+    /// record and document id when it is one.
+    pub(crate) fn walk_records(
+        &self,
+        source: usize,
+        mut f: impl FnMut(&RecordLine<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let s = &self.meta.sources[source];
+        let r = self.open(source).map_err(|e| self.io_error(source, &e))?;
+        let mut lines = JsonlLines::new(&self.reader, &s.name);
+        let mut r = BufReader::with_capacity(1 << 16, r);
+        let mut buf = Vec::new();
+        let (mut pos, mut doc) = (0, s.documents.start);
+        loop {
+            buf.clear();
+            let n = r
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| self.io_error(source, &e))?;
+            if n == 0 {
+                return Ok(());
+            }
+            let newline = buf.last() == Some(&b'\n');
+            let raw = &buf[..n - usize::from(newline)];
+            let record = lines.line(raw, pos).map(|rec| {
+                doc += 1;
+                (doc - 1, rec)
+            });
+            if record.as_ref().is_some_and(|(d, _)| *d >= s.documents.end) {
+                return Err(changed(&s.name));
+            }
+            f(&RecordLine {
+                raw,
+                newline,
+                record,
+            })?;
+            pos += n;
+        }
+    }
+
+    /// Calls `f` on each line of text source `source`.
+    pub(crate) fn walk_lines(
+        &self,
+        source: usize,
+        mut f: impl FnMut(&LineView<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let r = self.open(source).map_err(|e| self.io_error(source, &e))?;
+        let mut r = BufReader::with_capacity(1 << 16, r);
+        let mut buf = Vec::new();
+        let (mut start, mut dec) = (0, 0);
+        loop {
+            buf.clear();
+            let n = r
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| self.io_error(source, &e))?;
+            if n == 0 {
+                return Ok(());
+            }
+            let (text, map) = match std::str::from_utf8(&buf) {
+                Ok(s) => (Cow::Borrowed(s), None),
+                Err(_) => {
+                    let (text, map, _, _) = decode_lossy(&buf);
+                    (Cow::Owned(text), Some(map))
+                }
+            };
+            let view = LineView {
+                raw: &buf,
+                text: &text,
+                start,
+                dec,
+                map: map.as_ref(),
+            };
+            f(&view)?;
+            start += n;
+            dec += text.len();
+        }
+    }
+
+    /// Reads again the sources that hold `paragraphs` (from a streamed run over this
+    /// corpus) and keeps their documents' names and their byte spans as reports give
+    /// them, and the texts of those in `with_text`.
+    ///
+    /// # Errors
+    /// As [`feed`](Self::feed); [`ErrorKind::ReplayMismatch`] also when a paragraph is
+    /// not found where the run found it.
+    pub fn gather(&self, paragraphs: &[Paragraph], with_text: &[Paragraph]) -> Result<MemberTexts> {
+        let mut wanted: BTreeMap<(u32, u32), (Paragraph, bool)> = BTreeMap::new();
+        for p in paragraphs {
+            wanted.entry((p.doc, p.index)).or_insert((*p, false));
+        }
+        for p in with_text {
+            wanted.insert((p.doc, p.index), (*p, true));
+        }
+        let mut out = MemberTexts {
+            source_names: self.meta.sources.iter().map(|s| s.name.clone()).collect(),
+            docs: HashMap::new(),
+            paragraphs: HashMap::new(),
+            text: String::new(),
+        };
+        let mut all: Vec<(Paragraph, bool)> = wanted.into_values().collect();
+        while !all.is_empty() {
+            let source = self.source_index(all[0].0.doc as usize);
+            let Some(s) = self.meta.sources.get(source) else {
+                return Err(changed("the input"));
+            };
+            let n = all.partition_point(|(p, _)| (p.doc as usize) < s.documents.end);
+            let mine: Vec<(Paragraph, bool)> = all.drain(..n).collect();
+            match s.format {
+                InputFormat::Jsonl => self.gather_jsonl(source, &mine, &mut out)?,
+                _ => self.gather_text(source, &mine, &mut out)?,
+            }
+        }
+        Ok(out)
+    }
+
+    fn gather_jsonl(
+        &self,
+        source: usize,
+        mine: &[(Paragraph, bool)],
+        out: &mut MemberTexts,
+    ) -> Result<()> {
+        let name = &self.meta.sources[source].name;
+        let mut next = 0;
+        self.walk_records(source, |line| {
+            let Some((doc, rec)) = &line.record else {
+                return Ok(());
+            };
+            if mine.get(next).is_none_or(|(p, _)| p.doc as usize != *doc) {
+                return Ok(());
+            }
+            out.docs.insert(
+                *doc as u32,
+                MemberDoc {
+                    source: source as u32,
+                    record: Some(rec.record),
+                    id: Some(rec.id.clone()),
+                },
+            );
+            while let Some((p, with_text)) = mine.get(next).filter(|(p, _)| p.doc as usize == *doc)
+            {
+                let text = rec.text.get(p.start..p.end).ok_or_else(|| changed(name))?;
+                out.add(p, (p.start, p.end), with_text.then_some(text));
+                next += 1;
+            }
+            Ok(())
+        })?;
+        if next < mine.len() {
+            return Err(changed(name));
+        }
+        Ok(())
+    }
+
+    fn gather_text(
+        &self,
+        source: usize,
+        mine: &[(Paragraph, bool)],
+        out: &mut MemberTexts,
+    ) -> Result<()> {
+        let name = &self.meta.sources[source].name;
+        let doc = self.meta.sources[source].documents.start;
+        out.docs.insert(
+            doc as u32,
+            MemberDoc {
+                source: source as u32,
+                record: None,
+                id: None,
+            },
+        );
+        let mut next = 0;
+        // The paragraph begun on an earlier line: its original start and text so far.
+        let mut open: Option<(usize, String)> = None;
+        self.walk_lines(source, |line| {
+            let (d0, d1) = (line.dec, line.dec_end());
+            let cut =
+                |a: usize, b: usize| line.text.get(a - d0..b - d0).ok_or_else(|| changed(name));
+            while let Some(&(p, with_text)) = mine.get(next) {
+                if let Some((start, mut text)) = open.take() {
+                    if p.end > d1 {
+                        if with_text {
+                            text.push_str(line.text);
+                        }
+                        open = Some((start, text));
+                        break;
+                    }
+                    text.push_str(cut(d0, p.end)?);
+                    out.add(
+                        &p,
+                        (start, line.original_offset(p.end)),
+                        with_text.then_some(&text),
+                    );
+                    next += 1;
+                } else if p.start < d1 {
+                    if p.start < d0 {
+                        return Err(changed(name));
+                    }
+                    let start = line.original_offset(p.start);
+                    if p.end <= d1 {
+                        let text = cut(p.start, p.end)?;
+                        out.add(
+                            &p,
+                            (start, line.original_offset(p.end)),
+                            with_text.then_some(text),
+                        );
+                        next += 1;
+                    } else {
+                        let text = if with_text {
+                            cut(p.start, d1)?.to_string()
+                        } else {
+                            String::new()
+                        };
+                        open = Some((start, text));
+                        break;
+                    }
+                } else {
+                    break;
+                }
+            }
+            Ok(())
+        })?;
+        if next < mine.len() {
+            return Err(changed(name));
+        }
+        Ok(())
+    }
+}
+
+/// What reports need about the paragraphs of a streamed run's clusters, gathered by
+/// [`StreamCorpus::gather`]: their documents' names, their byte spans as reports give
+/// them, and the texts asked for.
+#[derive(Clone, Debug, Default)]
+pub struct MemberTexts {
+    source_names: Vec<String>,
+    docs: HashMap<u32, MemberDoc>,
+    paragraphs: HashMap<(u32, u32), Gathered>,
+    text: String,
+}
+
+#[derive(Clone, Debug)]
+struct MemberDoc {
+    source: u32,
+    record: Option<u64>,
+    id: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+struct Gathered {
+    span: (usize, usize),
+    text: Option<Range<usize>>,
+}
+
+impl MemberTexts {
+    fn add(&mut self, p: &Paragraph, span: (usize, usize), text: Option<&str>) {
+        let text = text.map(|t| {
+            let start = self.text.len();
+            self.text.push_str(t);
+            start..self.text.len()
+        });
+        self.paragraphs
+            .insert((p.doc, p.index), Gathered { span, text });
+    }
+
+    fn doc(&self, doc: usize) -> &MemberDoc {
+        self.docs
+            .get(&(doc as u32))
+            .unwrap_or_else(|| panic!("document {doc} was not gathered"))
+    }
+
+    fn gathered(&self, p: &Paragraph) -> &Gathered {
+        self.paragraphs
+            .get(&(p.doc, p.index))
+            .unwrap_or_else(|| panic!("paragraph {}/{} was not gathered", p.doc, p.index))
+    }
+
+    /// The name of document `doc` in reports, as [`Corpus::name_of`].
+    ///
+    /// # Panics
+    /// If no paragraph of `doc` was gathered.
+    pub fn name_of(&self, doc: usize) -> &str {
+        let d = self.doc(doc);
+        d.id.as_deref()
+            .unwrap_or(&self.source_names[d.source as usize])
+    }
+
+    /// The name of document `doc`'s source.
+    ///
+    /// # Panics
+    /// If no paragraph of `doc` was gathered.
+    pub fn source_name_of(&self, doc: usize) -> &str {
+        &self.source_names[self.doc(doc).source as usize]
+    }
+
+    /// For a JSONL record, its 0-based line, as [`Document::record`](super::Document::record).
+    ///
+    /// # Panics
+    /// If no paragraph of `doc` was gathered.
+    pub fn record_of(&self, doc: usize) -> Option<u64> {
+        self.doc(doc).record
+    }
+
+    /// The byte span of `p` as reports give it (see
+    /// [`report::reported_span`](crate::report::reported_span)).
+    ///
+    /// # Panics
+    /// If `p` was not gathered.
+    pub fn reported_span(&self, p: &Paragraph) -> (usize, usize) {
+        self.gathered(p).span
+    }
+
+    /// The text of `p`.
+    ///
+    /// # Panics
+    /// If `p` was not gathered with its text.
+    pub fn text_of(&self, p: &Paragraph) -> &str {
+        let range = self.gathered(p).text.clone().unwrap_or_else(|| {
+            panic!(
+                "the text of paragraph {}/{} was not gathered",
+                p.doc, p.index
+            )
+        });
+        &self.text[range]
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::{Deduper, StreamConfig};
+
+    const P: &str = "the quick brown fox jumps over the lazy dog by the river bank";
+
+    fn gz(bytes: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// Text with CRLF, invalid UTF-8 before and inside duplicates, a long paragraph;
+    /// JSONL with escapes, ids, malformed lines and invalid UTF-8; gzip; a binary file.
+    pub(crate) fn inputs() -> Vec<Input> {
+        let mut text = b"caf\xe9 opening line\r\n\r\n".to_vec();
+        text.extend_from_slice(format!("{P}\r\nwrapped on two lines\r\n\r\n").as_bytes());
+        text.extend_from_slice(b"\xff\xfe noise here\n\n");
+        text.extend_from_slice(format!("{P}\nwrapped on two lines ").as_bytes());
+        text.extend_from_slice(b"\xe9\n\nend\n");
+        let long: String = (0..300).map(|i| format!("word{i} ")).collect();
+        text.extend_from_slice(format!("\n{long}\n\n{long}x\n").as_bytes());
+        let jsonl = format!(
+            "{{\"id\":\"a\",\"text\":\"{P}\\n\\ncaf\\u00e9 {P}\"}}\r\n\
+             not json\n\
+             \n\
+             {{\"text\":\"{P}\",\"n\":1}}\n\
+             {{\"id\":7,\"text\":\"x \\\"{P}\\\"\"}}"
+        );
+        let mut jsonl = jsonl.into_bytes();
+        jsonl.extend_from_slice(b"\n{\"text\":\"bad \xff byte\"}\n");
+        vec![
+            Input::Bytes {
+                name: "d/t.txt".into(),
+                bytes: text.clone(),
+            },
+            Input::Bytes {
+                name: "bin.dat".into(),
+                bytes: b"ab\ncd\0".to_vec(),
+            },
+            Input::Bytes {
+                name: "r.jsonl.gz".into(),
+                bytes: gz(&jsonl),
+            },
+            Input::Bytes {
+                name: "t2.txt".into(),
+                bytes: gz(&text),
+            },
+            Input::Bytes {
+                name: "bad.gz".into(),
+                bytes: b"\x1f\x8b\x08\x00xx".to_vec(),
+            },
+        ]
+    }
+
+    #[test]
+    fn scan_reports_what_read_reports() {
+        let reader = CorpusReader::new();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let corpus = reader
+            .read(&inputs(), |e| {
+                if let Event::Problem(p) = e {
+                    a.push(p.clone())
+                }
+            })
+            .unwrap();
+        let scanned = reader
+            .scan(&inputs(), |e| {
+                if let Event::Problem(p) = e {
+                    b.push(p.clone())
+                }
+            })
+            .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 6, "{a:?}");
+        assert_eq!(corpus.stats(), scanned.stats());
+        assert_eq!(corpus.documents().len(), scanned.documents());
+        let names = |s: &[Source]| -> Vec<_> {
+            s.iter()
+                .map(|s| {
+                    (
+                        s.name().to_string(),
+                        s.relative().to_path_buf(),
+                        s.format(),
+                        s.compression(),
+                        s.documents(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(names(corpus.sources()), names(scanned.sources()));
+    }
+
+    #[test]
+    fn feed_and_gather_give_what_the_corpus_gives() {
+        let reader = CorpusReader::new();
+        let corpus = reader.read(&inputs(), |_| {}).unwrap();
+        let scanned = reader.scan(&inputs(), |_| {}).unwrap();
+        let deduper = Deduper::new();
+        let want = deduper.run(corpus.documents());
+        let mut config = StreamConfig::new();
+        // Small pieces: text sources are cut inside the file.
+        config.piece_bytes(64).batch_bytes(100);
+        let got = deduper
+            .run_stream(&config, |feed| scanned.feed(feed))
+            .unwrap();
+        assert_eq!(got.as_slice(), want.as_slice());
+        assert!(want.len() >= 3, "{}", want.len());
+        let members: Vec<Paragraph> = want
+            .iter()
+            .flat_map(|c| c.members().iter().map(|m| m.paragraph))
+            .collect();
+        let g = scanned.gather(&members, &members).unwrap();
+        for p in &members {
+            let doc = p.doc as usize;
+            assert_eq!(g.name_of(doc), corpus.name_of(doc));
+            assert_eq!(g.source_name_of(doc), corpus.source_of(doc).name());
+            assert_eq!(g.record_of(doc), corpus.documents()[doc].record());
+            assert_eq!(g.text_of(p), crate::report::text_of(&corpus, p));
+            assert_eq!(g.reported_span(p), crate::report::reported_span(&corpus, p));
+        }
+        // A text source's spans after invalid UTF-8 are original offsets.
+        assert!(
+            members
+                .iter()
+                .any(|p| { p.doc == 0 && crate::report::reported_span(&corpus, p).0 != p.start })
+        );
+    }
+}
