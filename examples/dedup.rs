@@ -20,6 +20,17 @@
 //! (`--against OLD --save-index NEW`) continues the numbering after OLD's largest
 //! key, so keys stay stable: a key, once given, names the same paragraph in every
 //! later index built from it.
+//!
+//! # Streaming
+//!
+//! `--stream` reads through a [`paradup::corpus::StreamCorpus`] instead of a
+//! [`paradup::corpus::Corpus`]: a first pass checks and counts the inputs (the same
+//! notes and warnings), [`paradup::Deduper::run_stream`] reads them once or twice more,
+//! and the report comes from one more pass that gathers only the cluster members'
+//! names, spans and shown texts ([`paradup::corpus::MemberTexts`], a
+//! [`paradup::report::ReportSource`] like `Corpus`). `--write-deduped` and
+//! `--annotate` read every source once more. The index options need every
+//! paragraph's text at hand and are refused.
 
 use clap::{Parser, ValueEnum};
 use paradup::corpus::{Corpus, CorpusReader, Event, Input, InputFormat};
@@ -31,7 +42,7 @@ use paradup::report::rewrite::{self, Keep, Output, Removal};
 use paradup::report::{self, IndexSummary, PairIds, Summary, TextStyle};
 use paradup::{
     Clusters, Deduper, Error, ErrorKind, Index, Matches, Method, Paragraph, ParagraphMode,
-    Similarity,
+    Similarity, StreamConfig,
 };
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -73,13 +84,16 @@ const PROGRESS_MIN_BYTES: u64 = 16 << 20;
         matches no paragraph kept before it. Like the batch clusters, it does not chain \
         (when A matches B and B matches C but A does not match C, both keep A and C; a \
         batch run with --chaining keeps only A), but it keeps the first and never the \
-        longest, and its memory is the index of kept paragraphs.",
+        longest, and its memory is the index of kept paragraphs.\n\n\
+        Corpora larger than memory: --stream reads the inputs again for each pass \
+        instead of holding them, with the same reports and outputs; --memory-limit \
+        SIZE also spills the candidate search to disk.",
     after_help = "Exit status: 0 when everything was read; 1 when some input was skipped \
         because of an error (an unreadable file, a malformed JSONL line) or an output \
         file or the index could not be written: the rest is done and reported; 2 on a \
         usage error, a path that does not exist, an --against index that cannot be \
-        used (missing, corrupt, or saved with another --threshold), or an output that \
-        would overwrite an input."
+        used (missing, corrupt, or saved with another --threshold), an output that \
+        would overwrite an input, or (--stream) an input that changed between passes."
 )]
 struct Args {
     /// Files or directories to read; - reads standard input. Without any, runs on a
@@ -223,6 +237,56 @@ struct Args {
     /// Write the summary as one JSON object to FILE.
     #[arg(long, value_name = "FILE")]
     stats_json: Option<PathBuf>,
+
+    /// Read the inputs as a stream instead of into memory, for corpora larger than
+    /// memory: the inputs are read once to check them (binary files, malformed JSONL
+    /// lines, invalid UTF-8: reported as without --stream), once or twice more to find
+    /// the near-duplicates (the second pass verifies candidate pairs), once more for
+    /// the paragraphs the report shows (only the files that hold some), and once more
+    /// per --write-deduped or --annotate output. Reports, outputs and summary are
+    /// those of a run without --stream. Standard input (-) is copied to a file in
+    /// --temp-dir first, since it cannot be read twice. Not with --against,
+    /// --save-index or --first-wins. One difference: --paragraphs auto decides a text
+    /// file from its first 16 MiB, not from all of it.
+    #[arg(long, conflicts_with_all = ["against", "save_index", "first_wins"])]
+    stream: bool,
+
+    /// With --stream (implied): whenever the run holds more than SIZE bytes, spill its
+    /// sorted band keys to files in --temp-dir (what is kept per paragraph stays in
+    /// memory; see the README). SIZE: bytes, or a number with K, M, G or T
+    /// (powers of 1024), e.g. 512M, 2G. Not with --similarity containment.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size,
+          conflicts_with_all = ["against", "save_index", "first_wins"])]
+    memory_limit: Option<usize>,
+
+    /// With --stream (implied): the directory for spill files and for the copy of
+    /// standard input [default: the system's temporary directory].
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["against", "save_index", "first_wins"])]
+    temp_dir: Option<PathBuf>,
+}
+
+/// `--memory-limit`: bytes, or a number with a K, M, G or T suffix (powers of 1024;
+/// an optional B or iB after it).
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (digits, shift) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 10),
+        Some('M') => (&t[..t.len() - 1], 20),
+        Some('G') => (&t[..t.len() - 1], 30),
+        Some('T') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    let n: usize = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (bytes, or a number with K, M, G or T)"))?;
+    n.checked_mul(1usize << shift)
+        .filter(|&b| b > 0)
+        .ok_or_else(|| format!("{s:?}: the size must be at least 1 byte and fit in memory"))
 }
 
 /// `--method`.
@@ -340,6 +404,9 @@ fn run(args: &Args) -> Result<u8, Fatal> {
             .num_threads(n)
             .build_global();
     }
+    if args.stream || args.memory_limit.is_some() || args.temp_dir.is_some() {
+        return run_streamed(args, &deduper, start);
+    }
     let mut status = 0;
 
     // The index to match against, before anything else: a bad one costs nothing.
@@ -352,35 +419,12 @@ fn run(args: &Args) -> Result<u8, Fatal> {
 
     // Read.
     let read_start = Instant::now();
-    let inputs: Vec<Input> = if args.paths.is_empty() {
-        vec![Input::Bytes {
-            name: SAMPLE_NAME.to_string(),
-            bytes: SAMPLE.as_bytes().to_vec(),
-        }]
-    } else {
-        args.paths.iter().map(Input::from_arg).collect()
-    };
-    let mut reader = CorpusReader::new();
-    reader
-        .format(match args.input_format {
-            FormatArg::Auto => InputFormat::Auto,
-            FormatArg::Text => InputFormat::Text,
-            FormatArg::Jsonl => InputFormat::Jsonl,
-        })
-        .text_field(&args.text_field)
-        .id_field(&args.id_field)
-        .keep_original(args.write_deduped.is_some());
+    let inputs = inputs(args);
+    let mut reader = corpus_reader(args);
+    reader.keep_original(args.write_deduped.is_some());
     let mut bar = Progress::new(!args.quiet && io::stderr().is_terminal());
     let corpus = reader
-        .read(&inputs, |event| match event {
-            Event::Progress { done, total } => bar.show(done, total),
-            Event::Problem(p) => {
-                bar.clear();
-                let kind = if p.is_error() { "warning" } else { "note" };
-                eprintln!("dedup: {kind}: {p}");
-            }
-            _ => {}
-        })
+        .read(&inputs, |event| on_read_event(&mut bar, event))
         .map_err(|e| Fatal(e.to_string()))?;
     bar.clear();
     let read_time = read_start.elapsed();
@@ -535,6 +579,194 @@ fn run(args: &Args) -> Result<u8, Fatal> {
     // The process exits next: freeing an index's bucket vectors one by one took
     // seconds (3 s after a run on 48 MB that took 8), for memory the exit returns.
     std::mem::forget(index_used);
+    Ok(status)
+}
+
+/// The inputs: the paths given, or the built-in sample.
+fn inputs(args: &Args) -> Vec<Input> {
+    if args.paths.is_empty() {
+        vec![Input::Bytes {
+            name: SAMPLE_NAME.to_string(),
+            bytes: SAMPLE.as_bytes().to_vec(),
+        }]
+    } else {
+        args.paths.iter().map(Input::from_arg).collect()
+    }
+}
+
+/// The reader the options ask for.
+fn corpus_reader(args: &Args) -> CorpusReader {
+    let mut reader = CorpusReader::new();
+    reader
+        .format(match args.input_format {
+            FormatArg::Auto => InputFormat::Auto,
+            FormatArg::Text => InputFormat::Text,
+            FormatArg::Jsonl => InputFormat::Jsonl,
+        })
+        .text_field(&args.text_field)
+        .id_field(&args.id_field);
+    reader
+}
+
+/// Reports a reading event: progress on the bar, problems on standard error.
+fn on_read_event(bar: &mut Progress, event: Event<'_>) {
+    match event {
+        Event::Progress { done, total } => bar.show(done, total),
+        Event::Problem(p) => {
+            bar.clear();
+            let kind = if p.is_error() { "warning" } else { "note" };
+            eprintln!("dedup: {kind}: {p}");
+        }
+        _ => {}
+    }
+}
+
+/// `--stream`: the same run, reports and outputs, with the corpus read again for each
+/// pass instead of held ([`paradup::corpus::StreamCorpus`]). Returns the exit status (0 or 1).
+fn run_streamed(args: &Args, deduper: &Deduper, start: Instant) -> Result<u8, Fatal> {
+    if args.similarity == SimilarityArg::Containment && args.memory_limit.is_some() {
+        return Err(Fatal(
+            "--similarity containment keeps every signature in memory: it cannot run under \
+             --memory-limit (use --stream alone)"
+                .to_string(),
+        ));
+    }
+    let mut status = 0;
+
+    // Scan: every input read once, checked, and counted; nothing kept.
+    let read_start = Instant::now();
+    let mut reader = corpus_reader(args);
+    if let Some(dir) = &args.temp_dir {
+        reader.spool_dir(dir);
+    }
+    let mut bar = Progress::new(!args.quiet && io::stderr().is_terminal());
+    let corpus = reader
+        .scan(&inputs(args), |event| on_read_event(&mut bar, event))
+        .map_err(|e| Fatal(e.to_string()))?;
+    bar.clear();
+    let read_time = read_start.elapsed();
+    if corpus.stats().errors() > 0 {
+        status = 1;
+    }
+    for (dir, what) in outputs(args) {
+        rewrite::plan_output_paths(corpus.sources(), dir, what)
+            .map_err(|e| Fatal(e.to_string()))?;
+    }
+
+    // Find, feeding the documents from the files (twice with exact verification).
+    let mut config = StreamConfig::new();
+    if let Some(limit) = args.memory_limit {
+        config.memory_limit(limit);
+    }
+    if let Some(dir) = &args.temp_dir {
+        config.temp_dir(dir);
+    }
+    let show_progress = bar.enabled && corpus.stats().bytes >= PROGRESS_MIN_BYTES;
+    let live = paradup::Progress::new();
+    let clusters = std::thread::scope(|scope| {
+        if show_progress {
+            scope.spawn(|| watch(&live));
+        }
+        deduper.run_stream_with_progress(&config, &live, |feed| corpus.feed(feed))
+    })
+    .map_err(|e| Fatal(e.to_string()))?;
+    let keep = match args.keep {
+        KeepArg::First => Keep::First,
+        KeepArg::Longest => Keep::Longest,
+    };
+    let removed = rewrite::removals(&clusters, keep);
+
+    // Write: files first, then the report (which a closed pipe may cut short).
+    let write_start = Instant::now();
+    for (dir, what) in outputs(args) {
+        rewrite::write_tree_stream(&corpus, &removed, dir, what, |path, e| {
+            eprintln!("dedup: warning: {}: cannot write: {e}", path.display());
+            status = 1;
+        })
+        .map_err(|e| Fatal(e.to_string()))?;
+    }
+    // One more pass for what the report shows: every member's name and span, and the
+    // texts of the members the text report lists.
+    let mut members: Vec<Paragraph> = clusters
+        .iter()
+        .flat_map(|c| c.members().iter().map(|m| m.paragraph))
+        .collect();
+    if args.format == Format::Pairs {
+        members.extend(clusters.pairs().iter().flat_map(|p| [p.a, p.b]));
+    }
+    let texts: Vec<Paragraph> = if args.format == Format::Text {
+        clusters
+            .iter()
+            .flat_map(|c| {
+                let shown = match args.max_members {
+                    0 => c.len(),
+                    n => n.clamp(1, c.len()),
+                };
+                c.members()[..shown].iter().map(|m| m.paragraph)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let gathered = corpus
+        .gather(&members, &texts)
+        .map_err(|e| Fatal(e.to_string()))?;
+    drop(members);
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let written = match args.format {
+        Format::Text => {
+            let color = match args.color {
+                ColorArg::Always => true,
+                ColorArg::Never => false,
+                ColorArg::Auto => io::stdout().is_terminal(),
+            };
+            let style = TextStyle {
+                diff: DiffStyle {
+                    color,
+                    ..DiffStyle::default()
+                },
+                max_members: args.max_members,
+                ..TextStyle::default()
+            };
+            report::write_text(&mut out, &gathered, &clusters, &style)
+        }
+        Format::Jsonl => report::write_jsonl(&mut out, &gathered, &clusters),
+        Format::Pairs => {
+            let ids = match paragraph_mode(args) {
+                ParagraphMode::Whole => PairIds::Documents,
+                _ => PairIds::Paragraphs,
+            };
+            report::write_pairs(&mut out, &gathered, &clusters, ids)
+        }
+    }
+    .and_then(|()| out.flush());
+    drop(out);
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!("dedup: warning: cannot write the report: {e}");
+            status = 1;
+        }
+    }
+    let write_time = write_start.elapsed();
+
+    // Summarize.
+    let mut summary = Summary::from_read(corpus.stats(), &clusters, &removed);
+    summary.threads = args.threads.unwrap_or_else(rayon::current_num_threads);
+    summary.read_time = read_time;
+    summary.write_time = write_time;
+    summary.total_time = start.elapsed();
+    if !args.quiet {
+        eprintln!("{summary}");
+    }
+    if let Some(path) = &args.stats_json
+        && let Err(e) = std::fs::write(path, summary.to_json() + "\n")
+    {
+        eprintln!("dedup: warning: {}: cannot write: {e}", path.display());
+        status = 1;
+    }
     Ok(status)
 }
 
