@@ -89,6 +89,13 @@ pub const DEFAULT_MAX_HAMMING: u32 = 10;
 /// not change at that size (0.14 to 0.26 s a run, noise included).
 const ALL_PAIRS_BUCKET: usize = 16;
 
+/// Paragraphs normalized per task in the exact-duplicate stage.
+const NORM_CHUNK: usize = 1024;
+
+/// One task's output of the exact-duplicate stage: (exact key, paragraph id) per
+/// paragraph, the normalized texts end to end, and where each ends.
+type NormalizedChunk = (Vec<(u128, u32)>, String, Vec<u32>);
+
 /// Which sketch of each paragraph finds the candidate pairs.
 ///
 /// ```
@@ -469,8 +476,11 @@ impl Default for Deduper {
 /// The sketches of the distinct texts, by method.
 enum Sketches {
     MinHash {
-        /// `k` slots per distinct text, contiguous.
+        /// `k` slots per distinct text, contiguous; empty when only band keys are kept.
         sigs: Vec<u32>,
+        /// With banded LSH and exact verification instead of `sigs`: the key of each
+        /// band per distinct text, contiguous.
+        band_keys: Vec<u64>,
         k: usize,
         /// Whether each distinct text has shingles.
         live: Vec<bool>,
@@ -575,14 +585,7 @@ impl Deduper {
         &self.splitter
     }
 
-    /// Normalized text → sorted shingle set, with caller scratch.
-    /// Normalized text → shingle hashes in text order (unsorted: enough for MinHash).
-    fn shingle_hashes(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u64>) {
-        self.normalizer.normalize_into(text, &mut scratch.text);
-        self.shingler
-            .hashes_into(&scratch.text, &mut scratch.shingle, out);
-    }
-
+    /// Raw text → sorted shingle set, with caller scratch (normalized into it).
     fn shingle_set(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u64>) {
         self.normalizer.normalize_into(text, &mut scratch.text);
         self.shingler
@@ -675,19 +678,47 @@ impl Deduper {
         // 2. Exact duplicates by 128-bit hash of the normalized text.
         enter(Stage::Exact, n);
         let seed = self.shingler.seed();
-        let mut keyed: Vec<(u128, u32)> = paragraphs
-            .par_iter()
+        // The normalized texts are kept (about the corpus's size again, until the
+        // clusters stage) for the signature and verification stages, which normalized
+        // every distinct text a second time before: callgrind, `examples/scale` on
+        // 5 MB of the shared corpus, one thread, 682 M → 639 M instructions. Band keys
+        // instead of signatures (below) pay for the memory: peak RSS on the 48 MB
+        // corpus 168 → 161 MiB.
+        let chunks: Vec<NormalizedChunk> = paragraphs
+            .par_chunks(NORM_CHUNK)
             .enumerate()
             .map_init(
                 || (String::new(), Tally::default()),
-                |(buf, tally), (id, p)| {
-                    let raw = text(p);
-                    self.normalizer.normalize_into(raw, buf);
-                    tally.tick(progress);
-                    (crate::index::exact_key(buf, raw, seed), id as u32)
+                |(buf, tally), (ci, chunk)| {
+                    let mut keys = Vec::with_capacity(chunk.len());
+                    // Normalizing rarely lengthens text (a ligature, ß → ss).
+                    let raw_len: usize = chunk.iter().map(Paragraph::len).sum();
+                    let mut arena = String::with_capacity(raw_len + raw_len / 64);
+                    let mut ends = Vec::with_capacity(chunk.len());
+                    for (j, p) in chunk.iter().enumerate() {
+                        let raw = text(p);
+                        self.normalizer.normalize_into(raw, buf);
+                        tally.tick(progress);
+                        let id = (ci * NORM_CHUNK + j) as u32;
+                        keys.push((crate::index::exact_key(buf, raw, seed), id));
+                        arena.push_str(buf);
+                        ends.push(arena.len() as u32);
+                    }
+                    (keys, arena, ends)
                 },
             )
             .collect();
+        let mut keyed: Vec<(u128, u32)> = Vec::with_capacity(n);
+        for (keys, _, _) in &chunks {
+            keyed.extend_from_slice(keys);
+        }
+        // The normalized text of paragraph `id`.
+        let normed = |id: u32| -> &str {
+            let (ci, j) = (id as usize / NORM_CHUNK, id as usize % NORM_CHUNK);
+            let (_, arena, ends) = &chunks[ci];
+            let lo = if j == 0 { 0 } else { ends[j - 1] as usize };
+            &arena[lo..ends[j] as usize]
+        };
         keyed.par_sort_unstable();
         // canon_of[p] = index into `canon` of the first paragraph with p's text.
         let mut canon_of = vec![0u32; n];
@@ -722,31 +753,78 @@ impl Deduper {
         let sketches = match self.method {
             Method::MinHash => {
                 let k = self.hasher.num_perm();
-                let mut sigs = vec![0u32; distinct * k];
                 // Containment needs the size of each shingle set, so the hashes are
                 // sorted and deduplicated there; Jaccard needs only the signature.
                 let sized = self.similarity == Similarity::Containment;
-                let (live, sizes): (Vec<bool>, Vec<u32>) = sigs
-                    .par_chunks_mut(k.max(1))
-                    .zip(canon.par_iter())
-                    .map_init(
-                        || (Scratch::default(), Vec::new(), Tally::default()),
-                        |(scratch, set, tally), (sig, &id)| {
-                            tally.tick(progress);
-                            let t = text(&paragraphs[id as usize]);
-                            if sized {
-                                self.shingle_set(t, scratch, set);
-                            } else {
-                                self.shingle_hashes(t, scratch, set);
-                            }
+                // Banded LSH with exact verification reads only the band keys: keep
+                // those (8 bytes a band, 152 at the defaults) instead of the signature
+                // (512 bytes at 128 permutations).
+                let keys_only = self.search == CandidateSearch::Lsh
+                    && !sized
+                    && self.verification == Verification::Exact;
+                let (width, lsh) = if keys_only {
+                    (self.lsh.bands, Some(self.lsh))
+                } else {
+                    (k, None)
+                };
+                let sketch = |set: &mut Vec<u64>,
+                              scratch: &mut Scratch,
+                              sig: &mut Vec<u32>,
+                              buf: &mut Vec<u8>,
+                              out_sig: &mut [u32],
+                              out_keys: &mut [u64],
+                              id: u32| {
+                    let t = normed(id);
+                    if sized {
+                        self.shingler.shingles_into(t, &mut scratch.shingle, set);
+                    } else {
+                        self.shingler.hashes_into(t, &mut scratch.shingle, set);
+                    }
+                    match lsh {
+                        Some(lsh) => {
+                            sig.resize(k, 0);
                             self.hasher.signature_into(set, sig);
-                            (!set.is_empty(), if sized { set.len() as u32 } else { 0 })
-                        },
+                            for (b, key) in out_keys.iter_mut().enumerate() {
+                                *key = band_key(lsh, b, sig, buf);
+                            }
+                        }
+                        None => self.hasher.signature_into(set, out_sig),
+                    }
+                    (!set.is_empty(), if sized { set.len() as u32 } else { 0 })
+                };
+                let mut sigs = vec![0u32; if keys_only { 0 } else { distinct * k }];
+                let mut band_keys = vec![0u64; if keys_only { distinct * width } else { 0 }];
+                let init = || {
+                    (
+                        Scratch::default(),
+                        Vec::new(),
+                        Vec::new(),
+                        Vec::new(),
+                        Tally::default(),
                     )
-                    .unzip();
+                };
+                let (live, sizes): (Vec<bool>, Vec<u32>) = if keys_only {
+                    band_keys
+                        .par_chunks_mut(width.max(1))
+                        .zip(canon.par_iter())
+                        .map_init(init, |(scratch, set, sig, buf, tally), (keys, &id)| {
+                            tally.tick(progress);
+                            sketch(set, scratch, sig, buf, &mut [], keys, id)
+                        })
+                        .unzip()
+                } else {
+                    sigs.par_chunks_mut(k.max(1))
+                        .zip(canon.par_iter())
+                        .map_init(init, |(scratch, set, sig, buf, tally), (out, &id)| {
+                            tally.tick(progress);
+                            sketch(set, scratch, sig, buf, out, &mut [], id)
+                        })
+                        .unzip()
+                };
                 let sizes = if sized { sizes } else { Vec::new() };
                 Sketches::MinHash {
                     sigs,
+                    band_keys,
                     k,
                     live,
                     sizes,
@@ -758,12 +836,11 @@ impl Deduper {
                 let (fps, live): (Vec<u64>, Vec<bool>) = canon
                     .par_iter()
                     .map_init(
-                        || (String::new(), SimHashScratch::default(), Tally::default()),
-                        |(buf, scratch, tally), &id| {
+                        || (SimHashScratch::default(), Tally::default()),
+                        |(scratch, tally), &id| {
                             tally.tick(progress);
-                            self.normalizer
-                                .normalize_into(text(&paragraphs[id as usize]), buf);
-                            let (fp, count) = self.simhasher.fingerprint_counted(buf, scratch);
+                            let (fp, count) =
+                                self.simhasher.fingerprint_counted(normed(id), scratch);
                             (fp, count > 0)
                         },
                     )
@@ -795,13 +872,10 @@ impl Deduper {
             (CandidateSearch::PrefixFilter, _) => {
                 let sets: Vec<Vec<u64>> = live
                     .par_iter()
-                    .map_init(Scratch::default, |scratch, &c| {
+                    .map_init(ShingleScratch::default, |scratch, &c| {
                         let mut set = Vec::new();
-                        self.shingle_set(
-                            text(&paragraphs[canon[c as usize] as usize]),
-                            scratch,
-                            &mut set,
-                        );
+                        self.shingler
+                            .shingles_into(normed(canon[c as usize]), scratch, &mut set);
                         set
                     })
                     .collect();
@@ -828,16 +902,26 @@ impl Deduper {
                 all_sets = Some((slot, sets));
                 edges
             }
-            (CandidateSearch::Lsh, Sketches::MinHash { sigs, k, .. }) => (0..self.lsh.bands)
+            (
+                CandidateSearch::Lsh,
+                Sketches::MinHash {
+                    sigs, band_keys, k, ..
+                },
+            ) => (0..self.lsh.bands)
                 .into_par_iter()
                 .map(|band| {
-                    let k = *k;
+                    let (k, bands) = (*k, self.lsh.bands);
                     let mut buf = Vec::new();
                     let mut keys: Vec<(u64, u32)> = live
                         .iter()
                         .map(|&c| {
-                            let sig = &sigs[c as usize * k..(c as usize + 1) * k];
-                            (band_key(self.lsh, band, sig, &mut buf), c)
+                            let c = c as usize;
+                            let key = if band_keys.is_empty() {
+                                band_key(self.lsh, band, &sigs[c * k..(c + 1) * k], &mut buf)
+                            } else {
+                                band_keys[c * bands + band]
+                            };
+                            (key, c as u32)
                         })
                         .collect();
                     let mut edges = Vec::new();
@@ -886,9 +970,9 @@ impl Deduper {
 
         // 5. Verification and 6. clusters.
         let sets = match self.verification {
-            Verification::Exact => Some(all_sets.unwrap_or_else(|| {
-                self.involved_sets(&edges, distinct, &canon, |c| text(&paragraphs[c as usize]))
-            })),
+            Verification::Exact => Some(
+                all_sets.unwrap_or_else(|| self.involved_sets(&edges, distinct, &canon, normed)),
+            ),
             Verification::Signature => None,
         };
         let evidence = match (sets, &sketches) {
@@ -911,6 +995,8 @@ impl Deduper {
                 max_hamming: *max_hamming,
             },
         };
+        // The normalized texts are no longer needed.
+        drop(chunks);
         let sizes: &[u32] = match &sketches {
             Sketches::MinHash { sizes, .. } => sizes,
             Sketches::SimHash { .. } => &[],
@@ -1030,8 +1116,9 @@ impl Deduper {
             })
     }
 
-    /// Shingle sets of the distinct texts that appear in some edge. Returns a map from
-    /// distinct-text index to slot (`u32::MAX` when absent) and the sets.
+    /// Shingle sets of the distinct texts that appear in some edge, from the normalized
+    /// text of a paragraph (`text`). Returns a map from distinct-text index to slot
+    /// (`u32::MAX` when absent) and the sets.
     fn involved_sets<'t>(
         &self,
         edges: &[(u32, u32)],
@@ -1055,9 +1142,10 @@ impl Deduper {
         }
         let sets = involved
             .par_iter()
-            .map_init(Scratch::default, |scratch, &c| {
+            .map_init(ShingleScratch::default, |scratch, &c| {
                 let mut set = Vec::new();
-                self.shingle_set(text(canon[c as usize]), scratch, &mut set);
+                self.shingler
+                    .shingles_into(text(canon[c as usize]), scratch, &mut set);
                 set
             })
             .collect();

@@ -1152,7 +1152,8 @@ impl Deduper {
                         .map(|keys| {
                             let mut kv: Vec<(u64, u32)> = Vec::with_capacity(keys.len());
                             kv.extend(keys.into_iter().zip(ids.iter().copied()));
-                            kv.sort_unstable();
+                            // `bucket_pairs` groups equal keys itself (counting sort on
+                            // the top bits): no full sort here.
                             let mut edges = Vec::new();
                             bucket_pairs(&mut kv, ALL_PAIRS_BUCKET, &mut edges);
                             edges
