@@ -15,10 +15,11 @@
 //!
 //! The index options (`--save-index`, `--against`, `--first-wins`) are tested in
 //! [`index_cli`], containment, chaining and the cluster-size guard in
-//! [`accuracy_cli`].
+//! [`accuracy_cli`], `--stream` (against the in-memory run) in [`stream_cli`].
 
 mod accuracy_cli;
 mod index_cli;
+mod stream_cli;
 
 use std::fs;
 use std::io::{Read, Write};
