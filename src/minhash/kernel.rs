@@ -20,8 +20,8 @@
 //! The module also holds the text path's AVX-512 loops (the crate allows `unsafe`
 //! here only): [`gram_hashes_with`], xxh3 of the 4- to 8-byte windows of ASCII text
 //! eight windows at a time; [`count_bits_with`], the 64 per-bit counts of a run of
-//! SimHash feature hashes; and [`ascii_words_with`], normalization of ASCII text 64
-//! bytes at a time. Each does a prefix of the work and returns how much it did; the
+//! SimHash feature hashes; [`ascii_words_with`], normalization of ASCII text 64
+//! bytes at a time; and [`word_hashes_with`], xxh3 of eight words at a time. Each does a prefix of the work and returns how much it did; the
 //! callers in [`simhash`](crate::simhash), the shingler and the normalizer finish with
 //! their scalar code, which is the reference the tests compare against. They run when
 //! the selected kernel is [`Kernel::Avx512`] (so `PARADUP_KERNEL=scalar` or `avx2`
@@ -237,6 +237,56 @@ pub(crate) fn ascii_words(
     ascii_words_with(Kernel::selected(), src, dst, prev_sep, lower, strip)
 }
 
+/// For a prefix of `spans`, each a word of `text` given as `start | len << 32`
+/// (`len >= 1`), replaces the span by `xxh3_64_with_seed(&text[start..start + len],
+/// seed)`, and returns the prefix's length: a multiple of 8 with the AVX-512 kernel
+/// (it stops at the first group of eight whose last word starts fewer than eight bytes
+/// before the end of `text`), 0 with the others. `flip_1to3` and `flip_4to8` are the
+/// seeded constants of xxh3's short-input formulas for `seed`.
+///
+/// Eight words are one gather of eight unaligned `u64`; both short formulas run on
+/// the eight lanes and a mask picks one per lane; words longer than eight bytes go
+/// through `xxh3_64_with_seed` one at a time.
+///
+/// Measured: see [`Shingler`](crate::Shingler)'s `words`.
+pub fn word_hashes_with(
+    kernel: Kernel,
+    text: &[u8],
+    spans: &mut [u64],
+    seed: u64,
+    flip_1to3: u64,
+    flip_4to8: u64,
+) -> usize {
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 if kernel.available() && text.len() <= i32::MAX as usize => {
+            // SAFETY: the CPU supports AVX-512F, DQ and BW (checked just above), and
+            // every offset into `text` fits an i32 (checked just above).
+            unsafe { x86::word_hashes_avx512(text, spans, seed, flip_1to3, flip_4to8) }
+        }
+        _ => 0,
+    }
+}
+
+/// Whether [`word_hashes_with`] does any work with the selected kernel (when it does
+/// not, the caller skips writing the spans).
+#[inline]
+pub(crate) fn word_hashes_available() -> bool {
+    Kernel::selected() == Kernel::Avx512
+}
+
+/// [`word_hashes_with`] with the selected kernel.
+#[inline]
+pub(crate) fn word_hashes(
+    text: &[u8],
+    spans: &mut [u64],
+    seed: u64,
+    flip_1to3: u64,
+    flip_4to8: u64,
+) -> usize {
+    word_hashes_with(Kernel::selected(), text, spans, seed, flip_1to3, flip_4to8)
+}
+
 /// The portable kernel: the reference for the SIMD ones.
 pub fn scalar(a: &[u64], b: &[u64], shingles: &[u64], sig: &mut [u32]) {
     let full = sig.len() / LANES * LANES;
@@ -441,6 +491,92 @@ mod x86 {
             }
         }
         (r, w, prev_sep)
+    }
+
+    /// # Safety
+    /// The CPU must support AVX-512F, AVX-512DQ and AVX-512BW; `text.len() <=
+    /// i32::MAX`.
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+    pub(super) unsafe fn word_hashes_avx512(
+        text: &[u8],
+        spans: &mut [u64],
+        seed: u64,
+        flip_1to3: u64,
+        flip_4to8: u64,
+    ) -> usize {
+        let set1 = |x: u64| _mm512_set1_epi64(x as i64);
+        let (low32, byte, three, eight) = (set1(0xffff_ffff), set1(0xff), set1(3), set1(8));
+        let (one, four) = (set1(1), set1(4));
+        let (flip_a, flip_b) = (set1(flip_1to3), set1(flip_4to8));
+        let (m1, m2, m3) = (
+            set1(0xC2B2_AE3D_27D4_EB4F),
+            set1(0x1656_67B1_9E37_79F9),
+            set1(0x9FB2_1C65_1E98_DF25),
+        );
+        let mut done = 0;
+        for group in spans.chunks_exact_mut(8) {
+            if (group[7] & 0xffff_ffff) as usize + 8 > text.len() {
+                break;
+            }
+            // SAFETY: `group` is 8 u64 (unaligned load and store). Starts increase, so
+            // every start s in the group has s + 8 <= text.len(): each gathered 8-byte
+            // read is in bounds, and s fits an i32 (text.len() <= i32::MAX).
+            unsafe {
+                let v = _mm512_loadu_si512(group.as_ptr() as *const _);
+                let starts = _mm512_cvtepi64_epi32(v);
+                let x = _mm512_i32gather_epi64::<1>(starts, text.as_ptr() as *const _);
+                let n = _mm512_srli_epi64::<32>(v);
+                // xxh3_64_1to3: bytes 0, n/2 and n - 1, and the length.
+                let at = |i: __m512i| {
+                    _mm512_and_si512(_mm512_srlv_epi64(x, _mm512_slli_epi64::<3>(i)), byte)
+                };
+                let combo = _mm512_or_si512(
+                    _mm512_or_si512(
+                        _mm512_slli_epi64::<16>(_mm512_and_si512(x, byte)),
+                        _mm512_slli_epi64::<24>(at(_mm512_srli_epi64::<1>(n))),
+                    ),
+                    _mm512_or_si512(at(_mm512_sub_epi64(n, one)), _mm512_slli_epi64::<8>(n)),
+                );
+                let mut a = _mm512_xor_si512(combo, flip_a);
+                a = _mm512_xor_si512(a, _mm512_srli_epi64::<33>(a));
+                a = _mm512_mullo_epi64(a, m1);
+                a = _mm512_xor_si512(a, _mm512_srli_epi64::<29>(a));
+                a = _mm512_mullo_epi64(a, m2);
+                a = _mm512_xor_si512(a, _mm512_srli_epi64::<32>(a));
+                // xxh3_64_4to8: the first four bytes high, the last four low.
+                let shift =
+                    _mm512_slli_epi64::<3>(_mm512_sub_epi64(_mm512_max_epu64(n, four), four));
+                let last = _mm512_and_si512(_mm512_srlv_epi64(x, shift), low32);
+                let first = _mm512_slli_epi64::<32>(_mm512_and_si512(x, low32));
+                let mut h = _mm512_xor_si512(_mm512_add_epi64(last, first), flip_b);
+                h = _mm512_ternarylogic_epi64::<0x96>(
+                    h,
+                    _mm512_rol_epi64::<49>(h),
+                    _mm512_rol_epi64::<24>(h),
+                );
+                h = _mm512_mullo_epi64(h, m3);
+                h = _mm512_xor_si512(h, _mm512_add_epi64(_mm512_srli_epi64::<35>(h), n));
+                h = _mm512_mullo_epi64(h, m3);
+                h = _mm512_xor_si512(h, _mm512_srli_epi64::<28>(h));
+                let short = _mm512_cmple_epu64_mask(n, three);
+                let long = _mm512_cmpgt_epu64_mask(n, eight);
+                let out = _mm512_mask_blend_epi64(short, h, a);
+                let spans_in: [u64; 8] = group.try_into().expect("8 spans");
+                _mm512_storeu_si512(group.as_mut_ptr() as *mut _, out);
+                let mut long = long;
+                while long != 0 {
+                    let k = long.trailing_zeros() as usize;
+                    let (s, len) = (
+                        (spans_in[k] & 0xffff_ffff) as usize,
+                        (spans_in[k] >> 32) as usize,
+                    );
+                    group[k] = xxhash_rust::xxh3::xxh3_64_with_seed(&text[s..s + len], seed);
+                    long &= long - 1;
+                }
+            }
+            done += 8;
+        }
+        done
     }
 
     /// `(carry, sum)` of three bit-sliced addends: majority and parity.
