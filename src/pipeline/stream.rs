@@ -369,7 +369,7 @@ fn find_cut(
         }
         _ => true,
     };
-    let newline_before = |lo: usize, hi: usize| bytes[lo..hi].iter().rposition(|&b| b == b'\n');
+    let newline_before = |lo: usize, hi: usize| memchr::memrchr(b'\n', &bytes[lo..hi]);
     // Backward from the target: the last cut at most `target` (a few lines of reading).
     let end = target.min(bytes.len());
     let mut start = from;
@@ -387,7 +387,7 @@ fn find_cut(
         start = newline_before(from, end).map_or(from, |i| from + i + 1);
     }
     // Forward: the first cut after the target.
-    while let Some(i) = bytes[start..].iter().position(|&b| b == b'\n') {
+    while let Some(i) = memchr::memchr(b'\n', &bytes[start..]) {
         let nl = start + i;
         let line_start = start;
         start = nl + 1;
