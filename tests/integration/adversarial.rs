@@ -2,7 +2,7 @@
 //! The 1M-paragraph cases are `#[ignore]`d for debug-mode `cargo test`; `.ci/run` runs
 //! them in release mode with `--ignored`.
 
-use paradup::{Deduper, ParagraphMode, ShingleKind};
+use paradup::{Deduper, ParagraphMode, ShingleKind, StreamConfig};
 
 fn sizes(c: &paradup::Clusters) -> Vec<usize> {
     c.iter().map(|c| c.len()).collect()
@@ -70,6 +70,55 @@ fn a_100_mb_line_without_newline_is_one_paragraph() {
     assert_eq!(sizes(&c), vec![3]);
     assert_eq!(c.stats().paragraphs, 4);
     assert!(c.as_slice()[0].members()[0].paragraph.len() > 100_000_000);
+}
+
+#[test]
+#[ignore = "1M paragraphs and a 100 MB line, streamed: run in release (.ci/run does)"]
+fn streamed_adversarial_input_matches_run_under_a_tiny_memory_limit() {
+    let mut config = StreamConfig::new();
+    config.memory_limit(1).batch_bytes(4 << 20);
+    // A million copies, read from a reader in pieces: one cluster, no candidates.
+    let p = "The same boilerplate paragraph, repeated everywhere in the crawl.\n";
+    let corpus = p.repeat(1_000_000);
+    let c = Deduper::new()
+        .run_stream(&config, |f| f.push_reader(corpus.as_bytes()))
+        .unwrap();
+    assert_eq!(sizes(&c), vec![1_000_000]);
+    assert_eq!((c.stats().distinct, c.stats().candidates), (1, 0));
+    // A million near-copies of a template, spilled to sorted runs each batch.
+    let words: Vec<String> = (0..30).map(|i| format!("word{i}")).collect();
+    let n = 1_000_000;
+    let docs: Vec<String> = (0..n)
+        .map(|i| {
+            let mut w = words.clone();
+            w[20] = format!("n{i}");
+            w.join(" ")
+        })
+        .collect();
+    let d = Deduper::builder()
+        .paragraphs(ParagraphMode::Whole)
+        .build()
+        .unwrap();
+    let c = d
+        .run_stream(&config, |f| docs.iter().try_for_each(|doc| f.push(doc)))
+        .unwrap();
+    assert_eq!(sizes(&c), vec![n]);
+    assert!(c.stats().candidates <= d.lsh_params().bands * n);
+    let want = d.run(&docs);
+    assert_eq!(c.as_slice(), want.as_slice());
+    assert_eq!(c.pairs(), want.pairs());
+    // One 100 MB line with no line break, read in 1 MiB pieces: one paragraph.
+    let unit = "alpha beta gamma delta epsilon zeta eta theta iota kappa ";
+    let line: String = unit.repeat(100_000_000 / unit.len() + 1);
+    let c = Deduper::new()
+        .run_stream(&config, |f| {
+            f.push_reader(line.as_bytes())?;
+            f.push(&line)
+        })
+        .unwrap();
+    assert_eq!(sizes(&c), vec![2]);
+    assert_eq!(c.stats().paragraphs, 2);
+    assert_eq!(c.as_slice()[0].members()[0].paragraph.len(), line.len());
 }
 
 #[test]
