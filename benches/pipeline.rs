@@ -1,7 +1,9 @@
-//! The whole pipeline, text in and clusters out (MB/s), on 1 thread and on all of them.
+//! The whole pipeline, text in and clusters out (MB/s), on 1 thread and on all of them;
+//! and the same text through `run_stream` (in 1 MiB batches, read twice), in memory
+//! and spilling every batch's band keys to disk, on 1 thread.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use paradup::Deduper;
+use paradup::{Deduper, StreamConfig};
 use std::hint::black_box;
 
 #[path = "common.rs"]
@@ -24,6 +26,28 @@ fn bench(c: &mut Criterion) {
                     "{}",
                     clusters.duplicates()
                 );
+            })
+        });
+    }
+    let d = Deduper::builder().threads(1).build().unwrap();
+    let want = d.run(&docs);
+    for (name, limit) in [
+        ("stream_threads_1", None),
+        ("stream_spill_threads_1", Some(1)),
+    ] {
+        let mut config = StreamConfig::new();
+        config.batch_bytes(1 << 20);
+        if let Some(l) = limit {
+            config.memory_limit(l);
+        }
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let clusters = d
+                    .run_stream(&config, |feed| {
+                        feed.push_reader(black_box(docs[0].as_bytes()))
+                    })
+                    .unwrap();
+                assert_eq!(clusters.as_slice(), want.as_slice());
             })
         });
     }
