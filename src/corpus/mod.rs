@@ -7,6 +7,9 @@
 //! source back byte for byte with some paragraphs cut out
 //! ([`report::rewrite`](crate::report::rewrite)).
 //!
+//! [`CorpusReader::scan`] reads the same inputs by the same rules without holding
+//! them, for [`Deduper::run_stream`](crate::Deduper::run_stream): see [`stream`].
+//!
 //! # Rules
 //! - **Paths**: a file; a directory, read recursively in sorted path order (symbolic
 //!   links followed, each directory once); `-` for standard input. A path that does

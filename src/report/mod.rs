@@ -3,7 +3,9 @@
 //!
 //! Every writer takes the [`Corpus`] the documents came from (for names, lines and
 //! byte offsets) and the [`Clusters`] of the run, and writes in the clusters' order,
-//! which is deterministic.
+//! which is deterministic. The cluster writers take any [`ReportSource`]: a streamed
+//! run gives them the [`MemberTexts`] gathered for its clusters instead, with the same
+//! output.
 //!
 //! Names and offsets: a member is named by its document ([`Corpus::name_of`]: the file
 //! for text, the record id for JSONL) and the 1-based line of the paragraph in it.
