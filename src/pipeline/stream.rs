@@ -99,8 +99,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// Default [`StreamConfig::batch_bytes`]: 16 MiB.
-pub const DEFAULT_BATCH_BYTES: usize = 16 << 20;
+/// Default [`StreamConfig::batch_bytes`]: 4 MiB. On the 48 MB corpus (2 threads) the
+/// peak resident memory of `dedup --stream` was 221 MB with 16 MiB batches, 149 MB
+/// with 4 MiB and 112 MB with 1 MiB, at the same speed.
+pub const DEFAULT_BATCH_BYTES: usize = 4 << 20;
 
 /// Default [`StreamConfig::piece_bytes`]: 1 MiB.
 pub const DEFAULT_PIECE_BYTES: usize = 1 << 20;
@@ -143,7 +145,7 @@ impl Default for StreamConfig {
 }
 
 impl StreamConfig {
-    /// No memory limit, 16 MiB batches, 1 MiB pieces, the system's temporary directory.
+    /// No memory limit, 4 MiB batches, 1 MiB pieces, the system's temporary directory.
     pub fn new() -> StreamConfig {
         StreamConfig {
             memory_limit: None,
