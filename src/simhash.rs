@@ -150,7 +150,7 @@
 //!
 //! - on CPUs with AVX-512 (F, DQ, BW), the same adder tree on eight lanes
 //!   ([`count_bits_with`](crate::minhash::kernel::count_bits_with), one `vpternlogq`
-//!   for each sum and carry), used by `add_all` for runs of 64 hashes or more: see the
+//!   for each sum and carry), used by `add_all` for runs of 256 hashes or more: see the
 //!   feature hashing notes below for the measurement.
 //!
 //! Feature hashing, same workload (callgrind, instructions per feature): character
@@ -171,7 +171,12 @@
 //! alternately on the shared Zen 4 machine): 335 MB/s with the scalar hashing and
 //! adder tree, 681 MB/s with both loops on AVX-512 (2.0×). Normalization is then
 //! 48% of the time (perf), the gram hashing 16%, the counting 13%. (Callgrind cannot
-//! count these: valgrind does not run AVX-512.)
+//! count these: valgrind does not run AVX-512.) Summing the eight lanes at the end
+//! of a call costs several hundred instructions, so with the loop taken from 64
+//! hashes up, bench `simhash_kernel` (100 hashes per call) ran 10 to 20% slower than
+//! the scalar tree (criterion, same run); from 256 up
+//! ([`COUNT_BITS_MIN`](crate::minhash::kernel::COUNT_BITS_MIN)) that bench takes the
+//! scalar path again and `chars4_tf` is unchanged (888 against 893 MB/s).
 
 use crate::error::{ErrorKind, Result};
 use crate::text::shingle::{
@@ -342,7 +347,7 @@ impl Accumulator {
     /// of line and the lanes held in registers between flushes.
     pub fn add_all(&mut self, hashes: &[u64]) {
         // All but the last `len % 8` straight into the wide counters, eight lanes at a
-        // time (AVX-512, 64 hashes or more; see `count_bits`), the rest below.
+        // time (AVX-512, 256 hashes or more; see `count_bits`), the rest below.
         let done = crate::minhash::kernel::count_bits(hashes, &mut self.wide);
         self.add_all_scalar(&hashes[done..]);
         self.total = self.total.wrapping_add(done as u64);

@@ -162,20 +162,26 @@ pub(crate) fn gram_hashes(bytes: &[u8], n: usize, flip: u64, out: &mut Vec<u64>)
     gram_hashes_with(Kernel::selected(), bytes, n, flip, out)
 }
 
+/// The fewest hashes for which [`count_bits_with`] takes the AVX-512 loop: below it,
+/// summing the lanes at the end (several hundred instructions) costs more than the
+/// scalar adder tree saves (measured: see the module notes of
+/// [`simhash`](crate::simhash)).
+pub const COUNT_BITS_MIN: usize = 256;
+
 /// Adds to `counts[b]`, for each bit `b`, the number of hashes of a prefix of `hashes`
 /// that have bit `b` set, and returns the prefix's length: a multiple of 8 with the
-/// AVX-512 kernel (all but the last `len % 8`, or 0 for fewer than 64 hashes, where the
-/// setup does not pay), 0 with the others. Counts wrap at `2^64`.
+/// AVX-512 kernel (all but the last `len % 8`, or 0 for fewer than
+/// [`COUNT_BITS_MIN`] hashes), 0 with the others. Counts wrap at `2^64`.
 ///
 /// The AVX-512 loop is the scalar [`Accumulator`](crate::simhash::Accumulator)'s, on
 /// eight lanes: a carry-save adder tree (`vpternlogq`: one instruction for each of
 /// the sum and the carry) over eight vectors of eight hashes, whose weight-8 output
-/// goes into byte lanes; once per call (and every 248 groups) the byte lanes and the
+/// goes into byte lanes; once per call (and every 255 groups) the byte lanes and the
 /// planes left in the tree are summed over the lanes into `counts`.
 pub fn count_bits_with(kernel: Kernel, hashes: &[u64], counts: &mut [u64; 64]) -> usize {
     match kernel {
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx512 if kernel.available() && hashes.len() >= 64 => {
+        Kernel::Avx512 if kernel.available() && hashes.len() >= COUNT_BITS_MIN => {
             // SAFETY: the CPU supports AVX-512F, DQ and BW (checked just above).
             unsafe { x86::count_bits_avx512(hashes, counts) }
         }
@@ -590,17 +596,17 @@ mod x86 {
     }
 
     /// Adds the per-bit counts held in byte lanes `narrow` (weight 8 each) and the
-    /// planes `fours`, `twos`, `ones` (weights 4, 2, 1), summed over the eight lanes,
-    /// to `counts`. Byte `i` of lane `l` of `narrow[j]` counts bit `8i + j`.
+    /// planes `eights`, `fours`, `twos`, `ones` (weights 8, 4, 2, 1), summed over the
+    /// eight lanes, to `counts`. Byte `i` of lane `l` of `narrow[j]` counts bit `8i + j`.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn drain(narrow: &[__m512i; 8], planes: [__m512i; 3], counts: &mut [u64; 64]) {
+    fn drain(narrow: &[__m512i; 8], planes: [__m512i; 4], counts: &mut [u64; 64]) {
         let ones8 = _mm512_set1_epi64(0x0101_0101_0101_0101);
         let even = _mm512_set1_epi64(0x00ff_00ff_00ff_00ff);
-        let [fours, twos, ones] = planes;
+        let [eights, fours, twos, ones] = planes;
         for (j, lanes) in narrow.iter().enumerate() {
-            // Per byte: 8·narrow (up to 2040) + 4, 2 and 1 for the planes' bits, in
-            // 16-bit fields; summed over 8 lanes, at most 16,376: no carry between
+            // Per byte: 8·narrow (up to 2040) + 8, 4, 2 and 1 for the planes' bits, in
+            // 16-bit fields; summed over 8 lanes, at most 16,440: no carry between
             // fields.
             let bit = |p: __m512i, w: u32| {
                 _mm512_sll_epi64(
@@ -608,8 +614,10 @@ mod x86 {
                     _mm_cvtsi32_si128(w as i32),
                 )
             };
-            let small =
-                _mm512_add_epi64(_mm512_add_epi64(bit(fours, 2), bit(twos, 1)), bit(ones, 0));
+            let small = _mm512_add_epi64(
+                _mm512_add_epi64(bit(eights, 3), bit(fours, 2)),
+                _mm512_add_epi64(bit(twos, 1), bit(ones, 0)),
+            );
             let lo = _mm512_add_epi64(
                 _mm512_slli_epi64::<3>(_mm512_and_si512(*lanes, even)),
                 _mm512_and_si512(small, even),
@@ -661,27 +669,28 @@ mod x86 {
             }
             v += 8;
             held += 1;
-            // A byte lane takes 255: up to 7 more from the last vectors below.
-            if held == 248 {
-                drain(&narrow, [zero; 3], counts);
+            if held == 255 {
+                drain(&narrow, [zero; 4], counts);
                 narrow = [zero; 8];
                 held = 0;
             }
         }
-        // The last vectors one at a time into the tree's low planes.
+        // The last vectors (at most 7) one at a time into the planes, by half adders:
+        // the planes held at most 7 per bit and lane, so with these at most 14, and
+        // the weight-8 plane `eights` never carries.
+        let mut eights = zero;
         while v < vectors {
-            let (carry, o) = csa(ones, load(v), zero);
-            let (carry, t) = csa(twos, carry, zero);
-            let (eights, f) = csa(fours, carry, zero);
-            (ones, twos, fours) = (o, t, f);
-            for (j, lane) in narrow.iter_mut().enumerate() {
-                let bit =
-                    _mm512_and_si512(_mm512_srl_epi64(eights, _mm_cvtsi32_si128(j as i32)), ones8);
-                *lane = _mm512_add_epi64(*lane, bit);
-            }
+            let x = load(v);
+            let c = _mm512_and_si512(ones, x);
+            ones = _mm512_xor_si512(ones, x);
+            let c2 = _mm512_and_si512(twos, c);
+            twos = _mm512_xor_si512(twos, c);
+            let c3 = _mm512_and_si512(fours, c2);
+            fours = _mm512_xor_si512(fours, c2);
+            eights = _mm512_xor_si512(eights, c3);
             v += 1;
         }
-        drain(&narrow, [fours, twos, ones], counts);
+        drain(&narrow, [eights, fours, twos, ones], counts);
         8 * vectors
     }
 
@@ -850,12 +859,14 @@ mod tests {
 
     #[test]
     fn count_bits_drains_long_runs() {
-        // 20,000 hashes: byte lanes drained mid-run (every 248 groups of 64), with
+        // 20,000 hashes: byte lanes drained mid-run (every 255 groups of 64), with
         // hashes of all ones to fill them, and counts added to what `counts` held.
         let mut g = SplitMix64::new(5);
         let mut hashes: Vec<u64> = (0..20_000).map(|_| g.next_u64()).collect();
         hashes[..17_000].fill(u64::MAX);
-        for len in [0, 63, 64, 65, 127, 16_000, 15_872, 15_873, 20_000] {
+        for len in [
+            0, 255, 256, 257, 16_000, 16_320, 16_321, 16_383, 16_384, 20_000,
+        ] {
             let h = &hashes[..len];
             for k in [Kernel::Scalar, Kernel::Avx2, Kernel::Avx512] {
                 let mut counts = [3u64; 64];
