@@ -21,7 +21,8 @@
 //! here only): [`gram_hashes_with`], xxh3 of the 4- to 8-byte windows of ASCII text
 //! eight windows at a time; [`count_bits_with`], the 64 per-bit counts of a run of
 //! SimHash feature hashes; [`ascii_words_with`], normalization of ASCII text 64
-//! bytes at a time; and [`word_hashes_with`], xxh3 of eight words at a time. Each does a prefix of the work and returns how much it did; the
+//! bytes at a time; [`word_hashes_with`], xxh3 of eight words at a time; and
+//! [`combine_windows_with`], eight word shingles combined at a time. Each does a prefix of the work and returns how much it did; the
 //! callers in [`simhash`](crate::simhash), the shingler and the normalizer finish with
 //! their scalar code, which is the reference the tests compare against. They run when
 //! the selected kernel is [`Kernel::Avx512`] (so `PARADUP_KERNEL=scalar` or `avx2`
@@ -291,6 +292,30 @@ pub(crate) fn word_hashes(
     flip_4to8: u64,
 ) -> usize {
     word_hashes_with(Kernel::selected(), text, spans, seed, flip_1to3, flip_4to8)
+}
+
+/// Appends [`combine_word_hashes`](crate::text::shingle::combine_word_hashes) of the
+/// windows of `n` consecutive hashes of `hashes` starting at `0, 1, ...` to `out`,
+/// for a prefix of the windows, and returns how many: a multiple of 8 with the AVX-512
+/// kernel, 0 with the others (the caller combines the rest, the reference).
+///
+/// Eight windows at a time: `n` unaligned loads of eight consecutive hashes, the
+/// combination and `fmix64` on eight lanes.
+pub fn combine_windows_with(kernel: Kernel, hashes: &[u64], n: usize, out: &mut Vec<u64>) -> usize {
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 if kernel.available() && n >= 1 => {
+            // SAFETY: the CPU supports AVX-512F, DQ and BW (checked just above).
+            unsafe { x86::combine_windows_avx512(hashes, n, out) }
+        }
+        _ => 0,
+    }
+}
+
+/// [`combine_windows_with`] with the selected kernel.
+#[inline]
+pub(crate) fn combine_windows(hashes: &[u64], n: usize, out: &mut Vec<u64>) -> usize {
+    combine_windows_with(Kernel::selected(), hashes, n, out)
 }
 
 /// The portable kernel: the reference for the SIMD ones.
@@ -583,6 +608,51 @@ mod x86 {
             done += 8;
         }
         done
+    }
+
+    /// # Safety
+    /// The CPU must support AVX-512F, AVX-512DQ and AVX-512BW.
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+    pub(super) unsafe fn combine_windows_avx512(
+        hashes: &[u64],
+        n: usize,
+        out: &mut Vec<u64>,
+    ) -> usize {
+        // Whole groups of eight of the len - n + 1 windows.
+        let groups = (hashes.len() + 1).saturating_sub(n) / 8;
+        if groups == 0 {
+            return 0;
+        }
+        let k = _mm512_set1_epi64(0x9E37_79B9_7F4A_7C15u64 as i64);
+        let (f1, f2) = (
+            _mm512_set1_epi64(0xff51_afd7_ed55_8ccdu64 as i64),
+            _mm512_set1_epi64(0xc4ce_b9fe_1a85_ec53u64 as i64),
+        );
+        let start = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        out.reserve(8 * groups);
+        let at = out.len();
+        // SAFETY: group g < groups loads 8 u64 at 8g + t for t < n, and 8g + t + 8 <=
+        // 8·groups + n - 1 <= hashes.len(); it stores 8 u64 at at + 8g, inside the
+        // capacity reserved above, and `set_len` covers exactly the elements written.
+        unsafe {
+            let src = hashes.as_ptr();
+            let dst = out.as_mut_ptr().add(at);
+            for g in 0..groups {
+                let mut acc = _mm512_set1_epi64(start as i64);
+                for t in 0..n {
+                    let w = _mm512_loadu_si512(src.add(8 * g + t) as *const _);
+                    acc = _mm512_mullo_epi64(_mm512_xor_si512(_mm512_rol_epi64::<23>(acc), w), k);
+                }
+                let mut h = _mm512_xor_si512(acc, _mm512_srli_epi64::<33>(acc));
+                h = _mm512_mullo_epi64(h, f1);
+                h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
+                h = _mm512_mullo_epi64(h, f2);
+                h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
+                _mm512_storeu_si512(dst.add(8 * g) as *mut _, h);
+            }
+            out.set_len(at + 8 * groups);
+        }
+        8 * groups
     }
 
     /// `(carry, sum)` of three bit-sliced addends: majority and parity.
