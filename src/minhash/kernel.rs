@@ -232,6 +232,21 @@ pub fn ascii_words_with(
     }
 }
 
+/// Whether [`ascii_words_with`] does any work with the selected kernel.
+#[inline]
+pub(crate) fn ascii_words_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        Kernel::selected() == Kernel::Avx512
+            && std::is_x86_feature_detected!("avx512vbmi2")
+            && std::is_x86_feature_detected!("popcnt")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// [`ascii_words_with`] with the selected kernel.
 #[inline]
 pub(crate) fn ascii_words(
