@@ -132,7 +132,10 @@ fn main() {
         let mut best: Option<(f64, paradup::Clusters)> = None;
         for _ in 0..args.repeat.max(1) {
             let t0 = Instant::now();
-            let c = d.run(&docs);
+            let progress = paradup::Progress::new();
+            let (c, by_stage) =
+                with_rss_sampling(&progress, || d.run_with_progress(&docs, &progress));
+            eprintln!("{t} threads: peak RSS by stage (MiB, sampled every 50 ms): {by_stage}");
             let secs = t0.elapsed().as_secs_f64();
             if best.as_ref().is_none_or(|(b, _)| secs < *b) {
                 best = Some((secs, c));

@@ -679,12 +679,12 @@ impl Deduper {
         enter(Stage::Exact, n);
         let seed = self.shingler.seed();
         // The normalized texts are kept (about the corpus's size again, until the
-        // clusters stage) for the signature and verification stages, which normalized
-        // every distinct text a second time before: callgrind, `examples/scale` on
+        // candidates are found) for the signature stage, which normalized every
+        // distinct text a second time before: callgrind, `examples/scale` on
         // 5 MB of the shared corpus, one thread, 682 M → 639 M instructions. Band keys
         // instead of signatures (below) pay for the memory: peak RSS on the 48 MB
         // corpus 168 → 161 MiB.
-        let chunks: Vec<NormalizedChunk> = paragraphs
+        let mut chunks: Vec<NormalizedChunk> = paragraphs
             .par_chunks(NORM_CHUNK)
             .enumerate()
             .map_init(
@@ -709,8 +709,9 @@ impl Deduper {
             )
             .collect();
         let mut keyed: Vec<(u128, u32)> = Vec::with_capacity(n);
-        for (keys, _, _) in &chunks {
+        for (keys, _, _) in &mut chunks {
             keyed.extend_from_slice(keys);
+            *keys = Vec::new();
         }
         // The normalized text of paragraph `id`.
         let normed = |id: u32| -> &str {
@@ -735,7 +736,7 @@ impl Deduper {
                 i = j;
             }
             // Number the distinct texts in document order of their first occurrence.
-            firsts.sort_unstable();
+            firsts.par_sort_unstable();
             for (c, &(first, lo, hi)) in firsts.iter().enumerate() {
                 canon.push(first);
                 for &(_, id) in &keyed[lo..hi] {
@@ -965,14 +966,18 @@ impl Deduper {
         };
         edges.par_sort_unstable();
         edges.dedup();
+        // The normalized texts go before verification, which renormalizes the few
+        // texts in candidate pairs: peak RSS on the 48 MB corpus, one thread,
+        // 166 → 138 MiB (537 bytes per paragraph over the 49 MiB input).
+        drop(chunks);
         timings.candidates = lap(&mut clock);
         enter(Stage::Verify, 0);
 
         // 5. Verification and 6. clusters.
         let sets = match self.verification {
-            Verification::Exact => Some(
-                all_sets.unwrap_or_else(|| self.involved_sets(&edges, distinct, &canon, normed)),
-            ),
+            Verification::Exact => Some(all_sets.unwrap_or_else(|| {
+                self.involved_sets(&edges, distinct, &canon, |p| text(&paragraphs[p as usize]))
+            })),
             Verification::Signature => None,
         };
         let evidence = match (sets, &sketches) {
@@ -995,8 +1000,6 @@ impl Deduper {
                 max_hamming: *max_hamming,
             },
         };
-        // The normalized texts are no longer needed.
-        drop(chunks);
         let sizes: &[u32] = match &sketches {
             Sketches::MinHash { sizes, .. } => sizes,
             Sketches::SimHash { .. } => &[],
@@ -1116,8 +1119,8 @@ impl Deduper {
             })
     }
 
-    /// Shingle sets of the distinct texts that appear in some edge, from the normalized
-    /// text of a paragraph (`text`). Returns a map from distinct-text index to slot
+    /// Shingle sets of the distinct texts that appear in some edge, from the raw text
+    /// of a paragraph (`text`). Returns a map from distinct-text index to slot
     /// (`u32::MAX` when absent) and the sets.
     fn involved_sets<'t>(
         &self,
@@ -1142,10 +1145,9 @@ impl Deduper {
         }
         let sets = involved
             .par_iter()
-            .map_init(ShingleScratch::default, |scratch, &c| {
+            .map_init(Scratch::default, |scratch, &c| {
                 let mut set = Vec::new();
-                self.shingler
-                    .shingles_into(text(canon[c as usize]), scratch, &mut set);
+                self.shingle_set(text(canon[c as usize]), scratch, &mut set);
                 set
             })
             .collect();
