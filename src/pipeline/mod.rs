@@ -940,23 +940,7 @@ impl Deduper {
                 },
             ) => {
                 let live_fps: Vec<u64> = live.iter().map(|&c| fps[c as usize]).collect();
-                let search =
-                    HammingSearch::new(HammingParams::for_size(*max_hamming, live_fps.len()));
-                (0..search.tables())
-                    .into_par_iter()
-                    .map(|table| {
-                        let (mut scratch, mut pairs) = (HammingScratch::default(), Vec::new());
-                        search.table_pairs(table, &live_fps, &mut scratch, &mut pairs);
-                        // `live` is ascending, so (i, j) with i < j maps to (lo, hi).
-                        pairs
-                            .into_iter()
-                            .map(|(i, j)| (live[i as usize], live[j as usize]))
-                            .collect::<Vec<_>>()
-                    })
-                    .reduce(Vec::new, |mut a, mut b| {
-                        a.append(&mut b);
-                        a
-                    })
+                hamming_edges(*max_hamming, &live_fps, |i| live[i as usize])
             }
             (CandidateSearch::Exhaustive, _) => live
                 .par_iter()
@@ -1206,6 +1190,31 @@ impl Deduper {
             None => work(),
         }
     }
+}
+
+/// Candidate pairs within `max_hamming` bits of the live texts' fingerprints
+/// `live_fps` (per permuted table in parallel), as `(id_of(i), id_of(j))` for `i < j`:
+/// `(lo, hi)` distinct-text ids when `id_of` is ascending.
+fn hamming_edges(
+    max_hamming: u32,
+    live_fps: &[u64],
+    id_of: impl Fn(u32) -> u32 + Sync,
+) -> Vec<(u32, u32)> {
+    let search = HammingSearch::new(HammingParams::for_size(max_hamming, live_fps.len()));
+    (0..search.tables())
+        .into_par_iter()
+        .map(|table| {
+            let (mut scratch, mut pairs) = (HammingScratch::default(), Vec::new());
+            search.table_pairs(table, live_fps, &mut scratch, &mut pairs);
+            pairs
+                .into_iter()
+                .map(|(i, j)| (id_of(i), id_of(j)))
+                .collect::<Vec<_>>()
+        })
+        .reduce(Vec::new, |mut a, mut b| {
+            a.append(&mut b);
+            a
+        })
 }
 
 /// The time since `clock`, which moves to now.

@@ -82,7 +82,6 @@ use super::{ALL_PAIRS_BUCKET, Deduper, lap};
 use crate::cluster::{Clusters, StageTimings};
 use crate::error::{ErrorKind, Result};
 use crate::lsh::banded::{band_key, bucket_pairs};
-use crate::lsh::hamming::{HammingParams, HammingScratch, HammingSearch};
 use crate::paragraph::{Paragraph, ParagraphMode, ParagraphSplitter};
 use crate::progress::{Progress, Stage};
 use crate::simhash::SimHashScratch;
@@ -1186,24 +1185,7 @@ impl Deduper {
                 let live_fps: Vec<u64> =
                     col.live_ids.iter().map(|&c| col.fps[c as usize]).collect();
                 let live = &col.live_ids;
-                self.in_pool(|| {
-                    let search =
-                        HammingSearch::new(HammingParams::for_size(max_hamming, live_fps.len()));
-                    (0..search.tables())
-                        .into_par_iter()
-                        .map(|table| {
-                            let (mut scratch, mut pairs) = (HammingScratch::default(), Vec::new());
-                            search.table_pairs(table, &live_fps, &mut scratch, &mut pairs);
-                            pairs
-                                .into_iter()
-                                .map(|(i, j)| (live[i as usize], live[j as usize]))
-                                .collect::<Vec<_>>()
-                        })
-                        .reduce(Vec::new, |mut a, mut b| {
-                            a.append(&mut b);
-                            a
-                        })
-                })
+                self.in_pool(|| super::hamming_edges(max_hamming, &live_fps, |i| live[i as usize]))
             }
         };
         self.in_pool(|| edges.par_sort_unstable());
