@@ -46,7 +46,11 @@ struct Run {
     stderr: String,
 }
 
-fn dedup_bin() -> PathBuf {
+/// The dedup example next to this test binary, built once per test run: `cargo test`
+/// builds examples first, but a filtered run such as `cargo test --test integration`
+/// does not, and would otherwise test a stale binary (cargo's no-op check when it is
+/// fresh takes well under a second).
+pub(crate) fn dedup_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let profile_dir = exe
         .parent()
@@ -55,22 +59,18 @@ fn dedup_bin() -> PathBuf {
     let bin = profile_dir
         .join("examples")
         .join(format!("dedup{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        // `cargo test` builds examples first; a filtered run such as
-        // `cargo test --test integration` does not, so build it once here.
-        static BUILD: std::sync::Once = std::sync::Once::new();
-        BUILD.call_once(|| {
-            let release = profile_dir.file_name().is_some_and(|n| n == "release");
-            let mut cmd = Command::new(env!("CARGO"));
-            cmd.args(["build", "--quiet", "--example", "dedup"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"));
-            if release {
-                cmd.arg("--release");
-            }
-            let ok = cmd.status().is_ok_and(|s| s.success());
-            assert!(ok, "cargo build --example dedup failed");
-        });
-    }
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    BUILD.call_once(|| {
+        let release = profile_dir.file_name().is_some_and(|n| n == "release");
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.args(["build", "--quiet", "--example", "dedup"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if release {
+            cmd.arg("--release");
+        }
+        let ok = cmd.status().is_ok_and(|s| s.success());
+        assert!(ok, "cargo build --example dedup failed");
+    });
     assert!(bin.exists(), "{} not found", bin.display());
     bin
 }

@@ -382,34 +382,7 @@ fn containment_is_identical_for_1_2_and_8_threads() {
 // ---------------------------------------------------------------------------------
 // The example deduper.
 
-/// The dedup example next to this test binary, built if it is missing (as in
-/// `dedup_cli`).
-fn dedup_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("dedup{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        static BUILD: std::sync::Once = std::sync::Once::new();
-        BUILD.call_once(|| {
-            let release = profile_dir.file_name().is_some_and(|n| n == "release");
-            let mut cmd = Command::new(env!("CARGO"));
-            cmd.args(["build", "--quiet", "--example", "dedup"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"));
-            if release {
-                cmd.arg("--release");
-            }
-            let ok = cmd.status().is_ok_and(|s| s.success());
-            assert!(ok, "cargo build --example dedup failed");
-        });
-    }
-    assert!(bin.exists(), "{} not found", bin.display());
-    bin
-}
+use crate::dedup_cli::dedup_bin;
 
 /// A fresh directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);
