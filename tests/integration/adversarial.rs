@@ -4,6 +4,18 @@
 
 use paradup::{Deduper, ParagraphMode, ShingleKind, StreamConfig};
 
+/// `n` copies of a 30-word template whose 20th word is the copy's number.
+fn template_copies(n: usize) -> Vec<String> {
+    let words: Vec<String> = (0..30).map(|i| format!("word{i}")).collect();
+    (0..n)
+        .map(|i| {
+            let mut w = words.clone();
+            w[20] = format!("n{i}");
+            w.join(" ")
+        })
+        .collect()
+}
+
 fn sizes(c: &paradup::Clusters) -> Vec<usize> {
     c.iter().map(|c| c.len()).collect()
 }
@@ -30,15 +42,8 @@ fn a_million_copies_of_one_paragraph_is_one_cluster() {
 fn a_million_near_copies_of_a_template_stay_linear_and_correct() {
     // A 30-word template whose 20th word is a counter: every pair has word-2-gram
     // Jaccard 27/31 ≈ 0.87, so all form one cluster; the buckets are huge runs.
-    let words: Vec<String> = (0..30).map(|i| format!("word{i}")).collect();
     let n = 1_000_000;
-    let corpus: Vec<String> = (0..n)
-        .map(|i| {
-            let mut w = words.clone();
-            w[20] = format!("n{i}");
-            w.join(" ")
-        })
-        .collect();
+    let corpus = template_copies(n);
     let d = Deduper::builder()
         .paragraphs(ParagraphMode::Whole)
         .build()
@@ -86,15 +91,8 @@ fn streamed_adversarial_input_matches_run_under_a_tiny_memory_limit() {
     assert_eq!(sizes(&c), vec![1_000_000]);
     assert_eq!((c.stats().distinct, c.stats().candidates), (1, 0));
     // A million near-copies of a template, spilled to sorted runs each batch.
-    let words: Vec<String> = (0..30).map(|i| format!("word{i}")).collect();
     let n = 1_000_000;
-    let docs: Vec<String> = (0..n)
-        .map(|i| {
-            let mut w = words.clone();
-            w[20] = format!("n{i}");
-            w.join(" ")
-        })
-        .collect();
+    let docs = template_copies(n);
     let d = Deduper::builder()
         .paragraphs(ParagraphMode::Whole)
         .build()
