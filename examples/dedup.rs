@@ -493,48 +493,25 @@ fn run(args: &Args) -> Result<u8, Fatal> {
     let names = index_used.as_ref().map(|(_, names)| names);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let color = match args.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => io::stdout().is_terminal(),
-    };
     let no_names = Names::new();
     let names = names.unwrap_or(&no_names);
     let written = match args.format {
         Format::Text => {
-            let style = TextStyle {
-                diff: DiffStyle {
-                    color,
-                    ..DiffStyle::default()
-                },
-                max_members: args.max_members,
-                ..TextStyle::default()
-            };
+            let style = text_style(args);
             report::write_text(&mut out, &corpus, &clusters, &style)
                 .and_then(|()| matches::write_text(&mut out, &corpus, names, &hits, &style))
         }
         Format::Jsonl => report::write_jsonl(&mut out, &corpus, &clusters)
             .and_then(|()| matches::write_jsonl(&mut out, &corpus, names, &hits)),
         Format::Pairs => {
-            let ids = match paragraph_mode(args) {
-                ParagraphMode::Whole => PairIds::Documents,
-                _ => PairIds::Paragraphs,
-            };
+            let ids = pair_ids(args);
             report::write_pairs(&mut out, &corpus, &clusters, ids)
                 .and_then(|()| matches::write_pairs(&mut out, &corpus, names, &hits, ids))
         }
     }
     .and_then(|()| out.flush());
     drop(out);
-    match written {
-        Ok(()) => {}
-        // A closed pipe (`| head`) is the reader's choice, not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => {
-            eprintln!("dedup: warning: cannot write the report: {e}");
-            status = 1;
-        }
-    }
+    status |= report_status(written);
 
     // Save the index.
     if let (Some(path), Some((index, names))) = (&args.save_index, &index_used) {
@@ -563,9 +540,58 @@ fn run(args: &Args) -> Result<u8, Fatal> {
     if args.against.is_some() || args.save_index.is_some() || args.first_wins {
         summary.index = Some(index_summary);
     }
-    summary.threads = args.threads.unwrap_or_else(rayon::current_num_threads);
     summary.read_time = read_time;
     summary.write_time = write_time;
+    status |= summarize(args, summary, start);
+    // The process exits next: freeing an index's bucket vectors one by one took
+    // seconds (3 s after a run on 48 MB that took 8), for memory the exit returns.
+    std::mem::forget(index_used);
+    Ok(status)
+}
+
+/// The text report's style: colour as --color says, --max-members.
+fn text_style(args: &Args) -> TextStyle {
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => io::stdout().is_terminal(),
+    };
+    TextStyle {
+        diff: DiffStyle {
+            color,
+            ..DiffStyle::default()
+        },
+        max_members: args.max_members,
+        ..TextStyle::default()
+    }
+}
+
+/// What the pairs report names: documents with `--paragraphs whole`, else paragraphs.
+fn pair_ids(args: &Args) -> PairIds {
+    match paragraph_mode(args) {
+        ParagraphMode::Whole => PairIds::Documents,
+        _ => PairIds::Paragraphs,
+    }
+}
+
+/// The exit status a report's writing adds: 1 when it failed, 0 when it worked or
+/// when the reader closed the pipe (`| head` is the reader's choice, not an error).
+fn report_status(written: io::Result<()>) -> u8 {
+    match written {
+        Ok(()) => 0,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("dedup: warning: cannot write the report: {e}");
+            1
+        }
+    }
+}
+
+/// Prints the summary (unless --quiet) and writes --stats-json, after filling in the
+/// threads and the total time; the exit status this adds (1 when the JSON could not
+/// be written).
+fn summarize(args: &Args, mut summary: Summary, start: Instant) -> u8 {
+    summary.threads = args.threads.unwrap_or_else(rayon::current_num_threads);
     summary.total_time = start.elapsed();
     if !args.quiet {
         eprintln!("{summary}");
@@ -574,12 +600,9 @@ fn run(args: &Args) -> Result<u8, Fatal> {
         && let Err(e) = std::fs::write(path, summary.to_json() + "\n")
     {
         eprintln!("dedup: warning: {}: cannot write: {e}", path.display());
-        status = 1;
+        return 1;
     }
-    // The process exits next: freeing an index's bucket vectors one by one took
-    // seconds (3 s after a run on 48 MB that took 8), for memory the exit returns.
-    std::mem::forget(index_used);
-    Ok(status)
+    0
 }
 
 /// The inputs: the paths given, or the built-in sample.
@@ -715,58 +738,20 @@ fn run_streamed(args: &Args, deduper: &Deduper, start: Instant) -> Result<u8, Fa
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let written = match args.format {
-        Format::Text => {
-            let color = match args.color {
-                ColorArg::Always => true,
-                ColorArg::Never => false,
-                ColorArg::Auto => io::stdout().is_terminal(),
-            };
-            let style = TextStyle {
-                diff: DiffStyle {
-                    color,
-                    ..DiffStyle::default()
-                },
-                max_members: args.max_members,
-                ..TextStyle::default()
-            };
-            report::write_text(&mut out, &gathered, &clusters, &style)
-        }
+        Format::Text => report::write_text(&mut out, &gathered, &clusters, &text_style(args)),
         Format::Jsonl => report::write_jsonl(&mut out, &gathered, &clusters),
-        Format::Pairs => {
-            let ids = match paragraph_mode(args) {
-                ParagraphMode::Whole => PairIds::Documents,
-                _ => PairIds::Paragraphs,
-            };
-            report::write_pairs(&mut out, &gathered, &clusters, ids)
-        }
+        Format::Pairs => report::write_pairs(&mut out, &gathered, &clusters, pair_ids(args)),
     }
     .and_then(|()| out.flush());
     drop(out);
-    match written {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => {
-            eprintln!("dedup: warning: cannot write the report: {e}");
-            status = 1;
-        }
-    }
+    status |= report_status(written);
     let write_time = write_start.elapsed();
 
     // Summarize.
     let mut summary = Summary::from_read(corpus.stats(), &clusters, &removed);
-    summary.threads = args.threads.unwrap_or_else(rayon::current_num_threads);
     summary.read_time = read_time;
     summary.write_time = write_time;
-    summary.total_time = start.elapsed();
-    if !args.quiet {
-        eprintln!("{summary}");
-    }
-    if let Some(path) = &args.stats_json
-        && let Err(e) = std::fs::write(path, summary.to_json() + "\n")
-    {
-        eprintln!("dedup: warning: {}: cannot write: {e}", path.display());
-        status = 1;
-    }
+    status |= summarize(args, summary, start);
     Ok(status)
 }
 

@@ -601,13 +601,11 @@ impl CorpusReader {
                 }
                 Planned::Stdin => {
                     let loaded = load(io::stdin().lock(), 0, &mut progress, on_event);
-                    let jsonl = self.format == InputFormat::Jsonl;
-                    let gz = matches!(loaded, Ok((_, Compression::Gzip)));
-                    let relative = PathBuf::from(format!(
-                        "stdin{}{}",
-                        if jsonl { ".jsonl" } else { "" },
-                        if gz { ".gz" } else { "" }
-                    ));
+                    let compression = match loaded {
+                        Ok((_, c)) => c,
+                        Err(_) => Compression::None,
+                    };
+                    let relative = stdin_relative(self.format, compression);
                     ("-".to_string(), None, relative, loaded)
                 }
                 Planned::Bytes { name, bytes } => {
@@ -1140,6 +1138,31 @@ fn load<R: Read>(
         progress,
         on_event,
     };
+    let (head, compression) = sniff(&mut r)?;
+    let mut out = Vec::new();
+    match compression {
+        Compression::Gzip => {
+            let mut d = flate2::read::MultiGzDecoder::new(io::Cursor::new(head).chain(r));
+            if let Err(e) = d.read_to_end(&mut out) {
+                return Err(format!(
+                    "corrupt gzip stream after {} decompressed bytes ({e})",
+                    out.len()
+                ));
+            }
+        }
+        Compression::None => {
+            out.reserve_exact(usize::try_from(size).unwrap_or(0).max(head.len()) + 1);
+            out.extend_from_slice(&head);
+            r.read_to_end(&mut out)
+                .map_err(|e| format!("cannot read after {} bytes: {e}", out.len()))?;
+        }
+    }
+    Ok((out, compression))
+}
+
+/// Reads the first (up to) 4 bytes of an input and tells its compression by them;
+/// zstd is an error message. The bytes read are returned to be read again.
+fn sniff(r: &mut impl Read) -> Result<(Vec<u8>, Compression), String> {
     let mut head = [0u8; 4];
     let mut n = 0;
     while n < head.len() {
@@ -1151,16 +1174,8 @@ fn load<R: Read>(
         }
     }
     let head = &head[..n];
-    let mut out = Vec::new();
     if head.starts_with(&[0x1f, 0x8b]) {
-        let mut d = flate2::read::MultiGzDecoder::new(io::Cursor::new(head).chain(r));
-        if let Err(e) = d.read_to_end(&mut out) {
-            return Err(format!(
-                "corrupt gzip stream after {} decompressed bytes ({e})",
-                out.len()
-            ));
-        }
-        Ok((out, Compression::Gzip))
+        Ok((head.to_vec(), Compression::Gzip))
     } else if head == [0x28, 0xb5, 0x2f, 0xfd] {
         Err(
             "zstd-compressed input is not supported; decompress it first \
@@ -1168,12 +1183,26 @@ fn load<R: Read>(
                 .to_string(),
         )
     } else {
-        out.reserve_exact(usize::try_from(size).unwrap_or(0).max(head.len()) + 1);
-        out.extend_from_slice(head);
-        r.read_to_end(&mut out)
-            .map_err(|e| format!("cannot read after {} bytes: {e}", out.len()))?;
-        Ok((out, Compression::None))
+        Ok((head.to_vec(), Compression::None))
     }
+}
+
+/// The output name of standard input: `stdin`, with `.jsonl` when read as JSONL and
+/// `.gz` when gzipped.
+fn stdin_relative(format: InputFormat, compression: Compression) -> PathBuf {
+    PathBuf::from(format!(
+        "stdin{}{}",
+        if format == InputFormat::Jsonl {
+            ".jsonl"
+        } else {
+            ""
+        },
+        if compression == Compression::Gzip {
+            ".gz"
+        } else {
+            ""
+        }
+    ))
 }
 
 #[cfg(test)]

@@ -229,42 +229,15 @@ impl CorpusReader {
             progress,
             on_event,
         };
-        let mut head = [0u8; 4];
-        let mut n = 0;
-        while n < head.len() {
-            match r.read(&mut head[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(format!("cannot read: {e}")),
-            }
-        }
-        let head = &head[..n];
-        let gzip = head.starts_with(&[0x1f, 0x8b]);
-        if !gzip && head == [0x28, 0xb5, 0x2f, 0xfd] {
-            return Err(
-                "zstd-compressed input is not supported; decompress it first \
-                 (zstd -dc FILE | dedup -)"
-                    .to_string(),
-            );
-        }
-        let relative = relative.unwrap_or_else(|| {
-            PathBuf::from(format!(
-                "stdin{}{}",
-                if self.format == InputFormat::Jsonl {
-                    ".jsonl"
-                } else {
-                    ""
-                },
-                if gzip { ".gz" } else { "" }
-            ))
-        });
+        let (head, compression) = super::sniff(&mut r)?;
+        let gzip = compression == Compression::Gzip;
+        let relative = relative.unwrap_or_else(|| super::stdin_relative(self.format, compression));
         let format = match self.format {
             InputFormat::Auto if is_jsonl_name(&relative) => InputFormat::Jsonl,
             InputFormat::Auto => InputFormat::Text,
             f => f,
         };
-        let chained = io::Cursor::new(head.to_vec()).chain(r);
+        let chained = io::Cursor::new(head).chain(r);
         let mut decoded: Box<dyn Read + '_> = if gzip {
             Box::new(flate2::read::MultiGzDecoder::new(chained))
         } else {
@@ -273,11 +246,7 @@ impl CorpusReader {
         let mut s = Scanned {
             relative,
             format,
-            compression: if gzip {
-                Compression::Gzip
-            } else {
-                Compression::None
-            },
+            compression,
             bytes: 0,
             nul: None,
             lossy: None,

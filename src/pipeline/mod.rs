@@ -504,6 +504,17 @@ impl Sketches {
     }
 }
 
+/// Per-thread scratch for [`Deduper::sketch_minhash`].
+#[derive(Default)]
+struct MinHashScratch {
+    shingle: ShingleScratch,
+    set: Vec<u64>,
+    /// The signature, when the caller keeps only band keys.
+    sig: Vec<u32>,
+    /// Band-key bytes (rows longer than the word-wise fast path).
+    buf: Vec<u8>,
+}
+
 /// Per-thread scratch for the signature stage.
 #[derive(Default)]
 struct Scratch {
@@ -583,6 +594,47 @@ impl Deduper {
     /// The paragraph splitter in use.
     pub fn splitter(&self) -> &ParagraphSplitter {
         &self.splitter
+    }
+
+    /// One distinct text's MinHash sketch, from its normalized text: the signature into
+    /// `sig` (or into the scratch when `None`) and, with `lsh`, the key of each band
+    /// into `keys`. Shingles are sorted and deduplicated only when `sized` (containment
+    /// needs the set's size; a signature does not). Returns whether the text has
+    /// shingles and, when `sized`, how many.
+    fn sketch_minhash(
+        &self,
+        normalized: &str,
+        sized: bool,
+        lsh: Option<LshParams>,
+        scratch: &mut MinHashScratch,
+        sig: Option<&mut [u32]>,
+        keys: &mut [u64],
+    ) -> (bool, u32) {
+        let MinHashScratch {
+            shingle,
+            set,
+            sig: own,
+            buf,
+        } = scratch;
+        if sized {
+            self.shingler.shingles_into(normalized, shingle, set);
+        } else {
+            self.shingler.hashes_into(normalized, shingle, set);
+        }
+        let sig = match sig {
+            Some(sig) => sig,
+            None => {
+                own.resize(self.hasher.num_perm(), 0);
+                &mut own[..]
+            }
+        };
+        self.hasher.signature_into(set, sig);
+        if let Some(lsh) = lsh {
+            for (b, key) in keys.iter_mut().enumerate() {
+                *key = band_key(lsh, b, sig, buf);
+            }
+        }
+        (!set.is_empty(), if sized { set.len() as u32 } else { 0 })
     }
 
     /// Raw text → sorted shingle set, with caller scratch (normalized into it).
@@ -768,57 +820,31 @@ impl Deduper {
                 } else {
                     (k, None)
                 };
-                let sketch = |set: &mut Vec<u64>,
-                              scratch: &mut Scratch,
-                              sig: &mut Vec<u32>,
-                              buf: &mut Vec<u8>,
-                              out_sig: &mut [u32],
-                              out_keys: &mut [u64],
-                              id: u32| {
-                    let t = normed(id);
-                    if sized {
-                        self.shingler.shingles_into(t, &mut scratch.shingle, set);
-                    } else {
-                        self.shingler.hashes_into(t, &mut scratch.shingle, set);
-                    }
-                    match lsh {
-                        Some(lsh) => {
-                            sig.resize(k, 0);
-                            self.hasher.signature_into(set, sig);
-                            for (b, key) in out_keys.iter_mut().enumerate() {
-                                *key = band_key(lsh, b, sig, buf);
-                            }
-                        }
-                        None => self.hasher.signature_into(set, out_sig),
-                    }
-                    (!set.is_empty(), if sized { set.len() as u32 } else { 0 })
-                };
                 let mut sigs = vec![0u32; if keys_only { 0 } else { distinct * k }];
                 let mut band_keys = vec![0u64; if keys_only { distinct * width } else { 0 }];
-                let init = || {
-                    (
-                        Scratch::default(),
-                        Vec::new(),
-                        Vec::new(),
-                        Vec::new(),
-                        Tally::default(),
-                    )
-                };
+                let init = || (MinHashScratch::default(), Tally::default());
                 let (live, sizes): (Vec<bool>, Vec<u32>) = if keys_only {
                     band_keys
                         .par_chunks_mut(width.max(1))
                         .zip(canon.par_iter())
-                        .map_init(init, |(scratch, set, sig, buf, tally), (keys, &id)| {
+                        .map_init(init, |(scratch, tally), (keys, &id)| {
                             tally.tick(progress);
-                            sketch(set, scratch, sig, buf, &mut [], keys, id)
+                            self.sketch_minhash(normed(id), sized, lsh, scratch, None, keys)
                         })
                         .unzip()
                 } else {
                     sigs.par_chunks_mut(k.max(1))
                         .zip(canon.par_iter())
-                        .map_init(init, |(scratch, set, sig, buf, tally), (out, &id)| {
+                        .map_init(init, |(scratch, tally), (out, &id)| {
                             tally.tick(progress);
-                            sketch(set, scratch, sig, buf, out, &mut [], id)
+                            self.sketch_minhash(
+                                normed(id),
+                                sized,
+                                None,
+                                scratch,
+                                Some(out),
+                                &mut [],
+                            )
                         })
                         .unzip()
                 };
