@@ -782,3 +782,101 @@ fn help_and_version() {
     let r = dedup(&["--version"]);
     assert_eq!(r.stdout, format!("dedup {}\n", env!("CARGO_PKG_VERSION")));
 }
+
+/// `n` bytes from a fixed seed; with `nul`, zero bytes may occur, else never.
+fn random_bytes(seed: u64, n: usize, nul: bool) -> Vec<u8> {
+    let mut g = paradup::SplitMix64::new(seed);
+    (0..n)
+        .map(|_| {
+            let b = g.next_u64() as u8;
+            if nul { b } else { b.max(1) }
+        })
+        .collect()
+}
+
+/// Random bytes, a file of NUL bytes and random bytes without NUL (mostly invalid
+/// UTF-8), next to a real text file: the binary ones are skipped with a note, the
+/// other is read lossily, nothing panics, and the stream gives the same output.
+#[test]
+fn adversarial_random_and_nul_files_are_skipped_or_read_lossily() {
+    let dir = TempDir::new("random-bytes");
+    fs::write(dir.path("random.bin"), random_bytes(7, 1 << 20, true)).unwrap();
+    fs::write(dir.path("zeros.bin"), vec![0u8; 1 << 20]).unwrap();
+    fs::write(dir.path("noise.txt"), random_bytes(8, 1 << 20, false)).unwrap();
+    fs::copy("tests/data/dedup/corpus/a.txt", dir.path("text.txt")).unwrap();
+    let mut outputs = Vec::new();
+    for stream in [false, true] {
+        let mut args = vec![dir.arg(), "--format", "jsonl"];
+        if stream {
+            args.push("--stream");
+        }
+        let r = dedup(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let notes: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("dedup: "))
+            .collect();
+        assert!(
+            notes
+                .iter()
+                .any(|l| l.contains("random.bin") && l.contains("binary file")),
+            "{notes:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|l| l.contains("zeros.bin:1: binary file (NUL byte), skipped (byte 0)")),
+            "{notes:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|l| l.contains("noise.txt") && l.contains("invalid UTF-8")),
+            "{notes:?}"
+        );
+        outputs.push(r.stdout);
+    }
+    assert_eq!(outputs[0], outputs[1], "--stream reports the same clusters");
+}
+
+/// A JSONL file with a 50 MB record between two short equal ones: three documents,
+/// the short pair one cluster, the same in memory and streamed. Release mode (the
+/// `adversarial` filter of `.ci/run`).
+#[test]
+#[ignore = "50 MB record: run in release (.ci/run does)"]
+fn adversarial_jsonl_record_of_50_mb_is_one_document() {
+    let dir = TempDir::new("big-record");
+    let short =
+        r#"{"id":"s","text":"A short record that appears twice in this file, word for word."}"#;
+    let unit = "alpha beta gamma delta epsilon zeta eta theta iota kappa ";
+    let big = unit.repeat(50_000_000 / unit.len() + 1);
+    let file = format!("{short}\n{{\"id\":\"big\",\"text\":\"{big}\"}}\n{short}\n");
+    assert!(file.len() > 50_000_000);
+    let path = dir.path("big.jsonl");
+    fs::write(&path, &file).unwrap();
+    let stats = dir.path("s.json");
+    let mut outputs = Vec::new();
+    for stream in [false, true] {
+        let mut args = vec![
+            path.to_str().unwrap(),
+            "--format",
+            "pairs",
+            "-q",
+            "--stats-json",
+            stats.to_str().unwrap(),
+        ];
+        if stream {
+            args.push("--stream");
+        }
+        let r = dedup(&args);
+        assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+        let v = stats_json(&stats);
+        assert_eq!(v["documents"].as_u64(), Some(3));
+        assert_eq!(v["clusters"].as_u64(), Some(1));
+        assert!(v["paragraph_bytes"].as_u64().unwrap() > 50_000_000);
+        outputs.push(r.stdout);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0].lines().count(), 1, "{}", outputs[0]);
+}
