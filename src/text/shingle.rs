@@ -613,13 +613,50 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
 
 /// `|A ∩ B|` of two sorted, deduplicated sets, by a linear merge.
 ///
+/// The merge compares blocks of four values of each set at once (all 16 pairs, which
+/// the compiler turns into vector compares), then moves past the block with the
+/// smaller last value, or both when those are equal: as both sets are strictly
+/// increasing, every common value is counted once, when the blocks that hold it meet
+/// (the block intersection of Schlegel, Willhalm and Lehner, 2011). The last values
+/// (fewer than four of one set) are merged one at a time ([`merge_count`]).
+///
+/// Measured on the sets and pairs that verification meets in `dedup` on the 48 MB
+/// corpus (82 k candidate pairs of 44 k distinct texts, 4.7 M values in the pairs,
+/// each pair's sets intersected once, in candidate order; best of 6, three runs):
+/// [`merge_count`] 13.0–13.6 ms; blocks of four as a lane mask (this) 10.5–11.7 ms;
+/// blocks of four counting the 16 compares into one sum (not vectorized) 13.1–14.0
+/// ms; blocks of eight 12.6–13.0 ms, or 16.2–17.8 ms as a lane mask; blocks of two
+/// 10.9–11.3 ms. Tested against [`merge_count`] and a set intersection.
+pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
+    const W: usize = 4;
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i + W <= a.len() && j + W <= b.len() {
+        let x: &[u64; W] = a[i..i + W].try_into().expect("W values");
+        let y: &[u64; W] = b[j..j + W].try_into().expect("W values");
+        // Lane `l`: whether x[l] is in y (at most one match: y has no repeats).
+        let mut hit = [0u64; W];
+        for &q in y {
+            for (h, &p) in hit.iter_mut().zip(x) {
+                *h |= u64::from(p == q);
+            }
+        }
+        n += hit.iter().sum::<u64>() as usize;
+        let (xl, yl) = (x[W - 1], y[W - 1]);
+        i += W * usize::from(xl <= yl);
+        j += W * usize::from(yl <= xl);
+    }
+    n + merge_count(&a[i..], &b[j..])
+}
+
+/// `|A ∩ B|` of two sorted, deduplicated sets, one step of a linear merge at a time.
+///
 /// The merge advances by comparisons turned into integers instead of a three-way
 /// branch: which side moves on depends on hash values, so the branch was mispredicted
 /// about every other step. Measured (perf, `examples/scale` on the 48 MB Gutenberg
 /// corpus, one thread, verification of candidate pairs): the `match` on `cmp`, 5.4% of
 /// the run's samples, mostly at its comparisons; this: 3.6%, mostly waiting on the
-/// loads of the two sets. Tested against a set intersection.
-pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
+/// loads of the two sets. The reference of [`intersection_len`], and its tail.
+pub fn merge_count(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         let (x, y) = (a[i], b[j]);
@@ -825,6 +862,22 @@ mod tests {
             let vb: Vec<u64> = b.iter().copied().collect();
             prop_assert_eq!(intersection_len(&va, &vb), a.intersection(&b).count());
             prop_assert_eq!(intersection_len(&vb, &va), a.intersection(&b).count());
+        }
+
+        #[test]
+        fn intersection_len_equals_merge_count(
+            a in proptest::collection::btree_set(0u64..2000, 0..400),
+            b in proptest::collection::btree_set(0u64..2000, 0..400),
+            common in proptest::collection::btree_set(0u64..2000, 0..100),
+        ) {
+            // Shared values in runs and scattered, sets of unequal sizes.
+            let va: Vec<u64> = a.union(&common).copied().collect();
+            let vb: Vec<u64> = b.union(&common).copied().collect();
+            let want = va.iter().filter(|x| vb.binary_search(x).is_ok()).count();
+            prop_assert_eq!(merge_count(&va, &vb), want);
+            prop_assert_eq!(intersection_len(&va, &vb), want);
+            prop_assert_eq!(intersection_len(&vb, &va), want);
+            prop_assert_eq!(intersection_len(&va, &va), va.len());
         }
 
         #[test]
