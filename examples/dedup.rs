@@ -627,7 +627,8 @@ fn corpus_reader(args: &Args) -> CorpusReader {
             FormatArg::Jsonl => InputFormat::Jsonl,
         })
         .text_field(&args.text_field)
-        .id_field(&args.id_field);
+        .id_field(&args.id_field)
+        .threads(args.threads.unwrap_or_else(rayon::current_num_threads));
     reader
 }
 
