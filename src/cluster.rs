@@ -277,9 +277,12 @@ pub struct Pair {
 pub struct StageTimings {
     /// Splitting documents into paragraphs.
     pub paragraphs: Duration,
-    /// Normalizing and hashing paragraphs to find exact duplicates.
+    /// Normalizing and hashing paragraphs to find exact duplicates. With MinHash,
+    /// banded LSH and exact verification (the defaults), the band keys of every
+    /// paragraph are made in the same pass and timed here.
     pub exact: Duration,
-    /// Signatures (shingles and sketches) of the distinct texts.
+    /// Signatures (shingles and sketches) of the distinct texts; next to nothing when
+    /// they were made with the exact keys (see [`exact`](Self::exact)).
     pub signatures: Duration,
     /// Finding candidate pairs.
     pub candidates: Duration,

@@ -33,7 +33,8 @@ pub enum Stage {
     Paragraphs,
     /// Normalizing and hashing paragraphs to find exact duplicates.
     Exact,
-    /// Shingles and signatures of the distinct texts.
+    /// Shingles and signatures of the distinct texts (over at once when they were
+    /// made in [`Stage::Exact`], as with MinHash, banded LSH and exact verification).
     Signatures,
     /// Finding candidate pairs.
     Candidates,

@@ -92,14 +92,15 @@ const ALL_PAIRS_BUCKET: usize = 16;
 /// Paragraphs normalized per task in the exact-duplicate stage.
 const NORM_CHUNK: usize = 1024;
 
-/// Distinct texts per block of the band keys, which are stored band-major within a
-/// block ([`band_key_at`]), so that the candidate search reads each band's keys in runs
-/// of this many. Text-major keys (`band_keys[c * bands + band]`) cost a cache miss per
-/// key there: the gather alone took about 7.6 % of the samples of a one-thread
-/// `dedup` run on the 48 MB corpus (`perf`), about 0.045 s.
-const KEY_BLOCK: usize = 1024;
+/// Paragraphs per block of the band keys (one chunk of the exact-duplicate stage),
+/// which are stored band-major within a block ([`band_key_at`]), so that the
+/// candidate search reads each band's keys in runs. Text-major keys
+/// (`band_keys[c * bands + band]`) cost a cache miss per key there: the gather alone
+/// took about 7.6 % of the samples of a one-thread `dedup` run on the 48 MB corpus
+/// (`perf`), about 0.045 s.
+const KEY_BLOCK: usize = NORM_CHUNK;
 
-/// Stores the band keys `keys` of the `i`-th text of a block of `len` texts of the
+/// Stores the band keys `keys` of the `i`-th item of a block of `len` items of the
 /// layout read by [`band_key_at`].
 #[inline]
 fn store_band_keys(block: &mut [u64], len: usize, i: usize, keys: &[u64]) {
@@ -108,18 +109,19 @@ fn store_band_keys(block: &mut [u64], len: usize, i: usize, keys: &[u64]) {
     }
 }
 
-/// The key of band `band` of distinct text `c` in `keys`, blocks of [`KEY_BLOCK`] texts
-/// of `distinct` with `bands` keys each, each block band-major.
+/// The key of band `band` of item `i` in `keys`: `len` items with `bands` keys each,
+/// in blocks of [`KEY_BLOCK`] items (the last one shorter), each block band-major.
 #[inline]
-fn band_key_at(keys: &[u64], distinct: usize, bands: usize, band: usize, c: usize) -> u64 {
-    let start = c / KEY_BLOCK * KEY_BLOCK;
-    let len = KEY_BLOCK.min(distinct - start);
-    keys[start * bands + band * len + (c - start)]
+fn band_key_at(keys: &[u64], len: usize, bands: usize, band: usize, i: usize) -> u64 {
+    let start = i / KEY_BLOCK * KEY_BLOCK;
+    let block_len = KEY_BLOCK.min(len - start);
+    keys[start * bands + band * block_len + (i - start)]
 }
 
 /// One task's output of the exact-duplicate stage: (exact key, paragraph id) per
-/// paragraph, the normalized texts end to end, and where each ends.
-type NormalizedChunk = (Vec<(u128, u32)>, String, Vec<u32>);
+/// paragraph, and either the normalized texts end to end and where each ends, or
+/// (when the band keys are made in that stage) whether each paragraph has shingles.
+type NormalizedChunk = (Vec<(u128, u32)>, String, Vec<u32>, Vec<bool>);
 
 /// Which sketch of each paragraph finds the candidate pairs.
 ///
@@ -504,8 +506,9 @@ enum Sketches {
         /// `k` slots per distinct text, contiguous; empty when only band keys are kept.
         sigs: Vec<u32>,
         /// With banded LSH and exact verification instead of `sigs`: the key of each
-        /// band per distinct text, in blocks of [`KEY_BLOCK`] texts, band-major within a
-        /// block (read with [`band_key_at`]).
+        /// band of every paragraph (duplicates included: made in the exact-duplicate
+        /// stage), in blocks of [`KEY_BLOCK`] paragraphs, band-major within a block
+        /// (read with [`band_key_at`]).
         band_keys: Vec<u64>,
         k: usize,
         /// Whether each distinct text has shingles.
@@ -762,39 +765,91 @@ impl Deduper {
         // 5 MB of the shared corpus, one thread, 682 M → 639 M instructions. Band keys
         // instead of signatures (below) pay for the memory: peak RSS on the 48 MB
         // corpus 168 → 161 MiB.
-        let mut chunks: Vec<NormalizedChunk> = paragraphs
-            .par_chunks(NORM_CHUNK)
-            .enumerate()
-            .map_init(
-                || (String::new(), Tally::default()),
-                |(buf, tally), (ci, chunk)| {
-                    let mut keys = Vec::with_capacity(chunk.len());
-                    // Normalizing rarely lengthens text (a ligature, ß → ss).
-                    let raw_len: usize = chunk.iter().map(Paragraph::len).sum();
-                    let mut arena = String::with_capacity(raw_len + raw_len / 64);
-                    let mut ends = Vec::with_capacity(chunk.len());
-                    for (j, p) in chunk.iter().enumerate() {
-                        let raw = text(p);
-                        self.normalizer.normalize_into(raw, buf);
-                        tally.tick(progress);
-                        let id = (ci * NORM_CHUNK + j) as u32;
-                        keys.push((crate::index::exact_key(buf, raw, seed), id));
+        //
+        // With MinHash, banded LSH and exact verification (the defaults), the
+        // candidate search reads only band keys: those are made here, of every
+        // paragraph while its normalized text is at hand, and no normalized text is
+        // kept (`fused`). The exact duplicates' keys are wasted work (8,627 of 173,915
+        // paragraphs of the 48 MB corpus). Measured (`dedup` on the 48 MB corpus, one
+        // thread): copying the normalized texts into the chunks' buffers, their page
+        // faults included, took 6 % of the samples (perf); exact and signature stages
+        // 0.266–0.277 s apart, 0.241–0.261 s in one pass. Verification lost some of it
+        // (0.072–0.085 → 0.096–0.101 s): its shingle sets used to reuse the freed
+        // texts' memory, and now take page faults of their own.
+        let keys_only = matches!(self.method, Method::MinHash)
+            && self.search == CandidateSearch::Lsh
+            && self.similarity != Similarity::Containment
+            && self.verification == Verification::Exact;
+        let bands = self.lsh.bands;
+        let mut para_keys = vec![0u64; if keys_only { n * bands } else { 0 }];
+        let init = || {
+            let scratch = (MinHashScratch::default(), vec![0u64; bands]);
+            (String::new(), Tally::default(), scratch)
+        };
+        // Normalizes paragraphs `chunk` (the `ci`-th chunk) and keys them; with
+        // `block`, their band keys go there ([`store_band_keys`]) instead of their
+        // normalized texts into the chunk.
+        type State = (String, Tally, (MinHashScratch, Vec<u64>));
+        let normalize = |(buf, tally, (scratch, row)): &mut State,
+                         ci: usize,
+                         chunk: &[Paragraph],
+                         mut block: Option<&mut [u64]>| {
+            let mut keys = Vec::with_capacity(chunk.len());
+            let (mut arena, mut ends, mut live) = (String::new(), Vec::new(), Vec::new());
+            if block.is_some() {
+                live.reserve_exact(chunk.len());
+            } else {
+                // Normalizing rarely lengthens text (a ligature, ß → ss).
+                let raw_len: usize = chunk.iter().map(Paragraph::len).sum();
+                arena.reserve_exact(raw_len + raw_len / 64);
+                ends.reserve_exact(chunk.len());
+            }
+            for (j, p) in chunk.iter().enumerate() {
+                let raw = text(p);
+                self.normalizer.normalize_into(raw, buf);
+                tally.tick(progress);
+                let id = (ci * NORM_CHUNK + j) as u32;
+                keys.push((crate::index::exact_key(buf, raw, seed), id));
+                match block.as_deref_mut() {
+                    Some(block) => {
+                        let lsh = Some(self.lsh);
+                        let (has, _) = self.sketch_minhash(buf, false, lsh, scratch, None, row);
+                        store_band_keys(block, chunk.len(), j, row);
+                        live.push(has);
+                    }
+                    None => {
                         arena.push_str(buf);
                         ends.push(arena.len() as u32);
                     }
-                    (keys, arena, ends)
-                },
-            )
-            .collect();
+                }
+            }
+            (keys, arena, ends, live)
+        };
+        let mut chunks: Vec<NormalizedChunk> = if keys_only {
+            paragraphs
+                .par_chunks(NORM_CHUNK)
+                .zip(para_keys.par_chunks_mut((bands * KEY_BLOCK).max(1)))
+                .enumerate()
+                .map_init(init, |s, (ci, (chunk, block))| {
+                    normalize(s, ci, chunk, Some(block))
+                })
+                .collect()
+        } else {
+            paragraphs
+                .par_chunks(NORM_CHUNK)
+                .enumerate()
+                .map_init(init, |s, (ci, chunk)| normalize(s, ci, chunk, None))
+                .collect()
+        };
         let mut keyed: Vec<(u128, u32)> = Vec::with_capacity(n);
-        for (keys, _, _) in &mut chunks {
+        for (keys, _, _, _) in &mut chunks {
             keyed.extend_from_slice(keys);
             *keys = Vec::new();
         }
         // The normalized text of paragraph `id`.
         let normed = |id: u32| -> &str {
             let (ci, j) = (id as usize / NORM_CHUNK, id as usize % NORM_CHUNK);
-            let (_, arena, ends) = &chunks[ci];
+            let (_, arena, ends, _) = &chunks[ci];
             let lo = if j == 0 { 0 } else { ends[j - 1] as usize };
             &arena[lo..ends[j] as usize]
         };
@@ -835,48 +890,32 @@ impl Deduper {
                 // Containment needs the size of each shingle set, so the hashes are
                 // sorted and deduplicated there; Jaccard needs only the signature.
                 let sized = self.similarity == Similarity::Containment;
-                // Banded LSH with exact verification reads only the band keys: keep
-                // those (8 bytes a band, 152 at the defaults) instead of the signature
-                // (512 bytes at 128 permutations).
-                let keys_only = self.search == CandidateSearch::Lsh
-                    && !sized
-                    && self.verification == Verification::Exact;
-                let (width, lsh) = if keys_only {
-                    (self.lsh.bands, Some(self.lsh))
+                // Banded LSH with exact verification reads only the band keys, made in
+                // stage 2 (8 bytes a band, 152 at the defaults, instead of the 512
+                // bytes of a signature of 128 permutations).
+                if keys_only {
+                    if let Some(p) = progress {
+                        p.add(distinct as u64);
+                    }
+                    let live = canon
+                        .par_iter()
+                        .map(|&id| {
+                            let (ci, j) = (id as usize / NORM_CHUNK, id as usize % NORM_CHUNK);
+                            chunks[ci].3[j]
+                        })
+                        .collect();
+                    Sketches::MinHash {
+                        sigs: Vec::new(),
+                        band_keys: std::mem::take(&mut para_keys),
+                        k,
+                        live,
+                        sizes: Vec::new(),
+                    }
                 } else {
-                    (k, None)
-                };
-                let mut sigs = vec![0u32; if keys_only { 0 } else { distinct * k }];
-                let mut band_keys = vec![0u64; if keys_only { distinct * width } else { 0 }];
-                let init = || (MinHashScratch::default(), Tally::default());
-                let (live, sizes): (Vec<bool>, Vec<u32>) = if keys_only {
-                    band_keys
-                        .par_chunks_mut((width * KEY_BLOCK).max(1))
-                        .zip(canon.par_chunks(KEY_BLOCK))
-                        .map_init(
-                            || (init(), vec![0u64; width]),
-                            |((scratch, tally), keys), (block, ids)| {
-                                let len = ids.len();
-                                let mut out = Vec::with_capacity(len);
-                                for (i, &id) in ids.iter().enumerate() {
-                                    tally.tick(progress);
-                                    out.push(self.sketch_minhash(
-                                        normed(id),
-                                        sized,
-                                        lsh,
-                                        scratch,
-                                        None,
-                                        keys,
-                                    ));
-                                    store_band_keys(block, len, i, keys);
-                                }
-                                out
-                            },
-                        )
-                        .flatten_iter()
-                        .unzip()
-                } else {
-                    sigs.par_chunks_mut(k.max(1))
+                    let mut sigs = vec![0u32; distinct * k];
+                    let init = || (MinHashScratch::default(), Tally::default());
+                    let (live, sizes): (Vec<bool>, Vec<u32>) = sigs
+                        .par_chunks_mut(k.max(1))
                         .zip(canon.par_iter())
                         .map_init(init, |(scratch, tally), (out, &id)| {
                             tally.tick(progress);
@@ -889,15 +928,15 @@ impl Deduper {
                                 &mut [],
                             )
                         })
-                        .unzip()
-                };
-                let sizes = if sized { sizes } else { Vec::new() };
-                Sketches::MinHash {
-                    sigs,
-                    band_keys,
-                    k,
-                    live,
-                    sizes,
+                        .unzip();
+                    let sizes = if sized { sizes } else { Vec::new() };
+                    Sketches::MinHash {
+                        sigs,
+                        band_keys: Vec::new(),
+                        k,
+                        live,
+                        sizes,
+                    }
                 }
             }
             Method::SimHash { max_hamming } => {
@@ -989,7 +1028,7 @@ impl Deduper {
                             if band_keys.is_empty() {
                                 band_key(self.lsh, band, &sigs[c * k..(c + 1) * k], buf)
                             } else {
-                                band_key_at(band_keys, distinct, bands, band, c)
+                                band_key_at(band_keys, n, bands, band, canon[c] as usize)
                             }
                         }));
                         // Only the keys that may repeat go to `bucket_pairs`.
