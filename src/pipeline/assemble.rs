@@ -95,6 +95,52 @@ pub(super) enum Evidence<'a> {
     Fingerprints { fps: &'a [u64], max_hamming: u32 },
 }
 
+impl Evidence<'_> {
+    /// The similarity of distinct texts `a` and `b` (`sizes`: shingle-set sizes, for
+    /// containment from signatures).
+    pub fn similarity(&self, a: u32, b: u32, measure: Similarity, sizes: &[u32]) -> f64 {
+        match self {
+            Evidence::Sets { slot, sets } => {
+                let (x, y) = (
+                    sets.get(slot[a as usize] as usize),
+                    sets.get(slot[b as usize] as usize),
+                );
+                measure.from_counts(intersection_len(x, y), x.len(), y.len())
+            }
+            Evidence::Signatures { slot, sigs, k } => {
+                let at = |c: u32| match slot {
+                    Some(slot) => slot[c as usize] as usize,
+                    None => c as usize,
+                };
+                let (i, j, k) = (at(a), at(b), *k);
+                let est = estimate_jaccard(&sigs[i * k..(i + 1) * k], &sigs[j * k..(j + 1) * k]);
+                match measure {
+                    Similarity::Jaccard => est,
+                    _ => measure.from_jaccard(
+                        est,
+                        sizes[a as usize] as usize,
+                        sizes[b as usize] as usize,
+                    ),
+                }
+            }
+            Evidence::Fingerprints { fps, .. } => {
+                estimate_cosine(hamming(fps[a as usize], fps[b as usize]))
+            }
+        }
+    }
+
+    /// Whether `a` and `b`, of similarity `s`, are near-duplicates at `threshold`
+    /// (fingerprints: within the Hamming radius instead).
+    pub fn passes(&self, a: u32, b: u32, s: f64, threshold: f64) -> bool {
+        match self {
+            Evidence::Fingerprints { fps, max_hamming } => {
+                hamming(fps[a as usize], fps[b as usize]) <= *max_hamming
+            }
+            _ => s >= threshold,
+        }
+    }
+}
+
 /// Everything the first stages found, in the numbering both pipelines share:
 /// paragraphs in document order, distinct texts in order of first occurrence.
 pub(super) struct Found<'a> {
@@ -135,45 +181,8 @@ impl Deduper {
         let distinct = canon.len();
         let candidates = edges.len();
         let measure = self.similarity;
-        let similarity = |a: u32, b: u32| -> f64 {
-            match evidence {
-                Evidence::Sets { slot, sets } => {
-                    let (x, y) = (
-                        sets.get(slot[a as usize] as usize),
-                        sets.get(slot[b as usize] as usize),
-                    );
-                    measure.from_counts(intersection_len(x, y), x.len(), y.len())
-                }
-                Evidence::Signatures { slot, sigs, k } => {
-                    let at = |c: u32| match slot {
-                        Some(slot) => slot[c as usize] as usize,
-                        None => c as usize,
-                    };
-                    let (i, j) = (at(a), at(b));
-                    let est =
-                        estimate_jaccard(&sigs[i * k..(i + 1) * k], &sigs[j * k..(j + 1) * k]);
-                    match measure {
-                        Similarity::Jaccard => est,
-                        _ => measure.from_jaccard(
-                            est,
-                            sizes[a as usize] as usize,
-                            sizes[b as usize] as usize,
-                        ),
-                    }
-                }
-                Evidence::Fingerprints { fps, .. } => {
-                    estimate_cosine(hamming(fps[a as usize], fps[b as usize]))
-                }
-            }
-        };
-        let passes = |a: u32, b: u32, s: f64| -> bool {
-            match evidence {
-                Evidence::Fingerprints { fps, max_hamming } => {
-                    hamming(fps[a as usize], fps[b as usize]) <= *max_hamming
-                }
-                _ => s >= self.threshold,
-            }
-        };
+        let similarity = |a: u32, b: u32| evidence.similarity(a, b, measure, sizes);
+        let passes = |a: u32, b: u32, s: f64| evidence.passes(a, b, s, self.threshold);
         let verified: Vec<(u32, u32, f64)> = edges
             .par_iter()
             .filter_map(|&(a, b)| {

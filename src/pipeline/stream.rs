@@ -1,13 +1,13 @@
 //! Streaming: a corpus fed in batches and never held whole, with compact
-//! per-paragraph state and, past a memory limit, band runs spilled to disk.
+//! per-paragraph state and, under a memory limit, that state on disk.
 //!
 //! [`Deduper::run_stream`] calls a source closure that pushes the corpus's documents
 //! into a [`Feed`]. The feed cuts large documents into pieces at paragraph boundaries
 //! and processes pieces in batches of about [`StreamConfig::batch_bytes`]: split,
-//! normalize, hash; keep what later stages need; drop the text. What stays per
-//! paragraph and per distinct text (128 permutations, default banding of 19 bands; the
-//! README's "Corpora larger than memory" has measured totals: 335 bytes of peak
-//! resident memory per paragraph for 10 M paragraphs, 237 with a 1 GiB limit):
+//! normalize, hash; keep what later stages need; drop the text. What stays in memory
+//! per paragraph and per distinct text without a memory limit (128 permutations,
+//! default banding of 19 bands; the README's "Corpora larger than memory" has measured
+//! totals):
 //!
 //! | state | bytes | for |
 //! |---|---|---|
@@ -34,24 +34,40 @@
 //! signature estimate: one pass over the input, three times the memory, and estimated
 //! similarities (as with [`Deduper::run`] in that mode).
 //!
-//! # Memory limit and spilling
+//! # Memory limit: the state on disk
 //!
-//! Without a limit, band keys stay in memory. With
-//! [`StreamConfig::memory_limit`], whenever the band keys held in memory plus the
-//! per-paragraph state above pass the limit, each band's keys are sorted and written
-//! as a run file (12 bytes per key: the key and the distinct-text id) to a private
-//! directory under [`StreamConfig::temp_dir`]; candidates then come from a k-way merge
-//! of each band's runs, as datatrove does with sorted files. Signatures kept for
-//! signature verification go to a file at once under a limit and are read back for
-//! the texts that candidate pairs involve only. The directory is removed when the run
-//! ends, whatever the outcome. The per-paragraph state and the candidate pairs stay in
-//! memory; the limit does not bound them, so it cannot be lower than they need.
+//! With [`StreamConfig::memory_limit`], the run keeps what grows with the corpus in
+//! files of a private directory under [`StreamConfig::temp_dir`] (removed when the run
+//! ends, whatever the outcome), and holds windows of it in memory:
+//!
+//! - provenance and text ids go to files as they are found, and are read back in
+//!   order: by the second pass, to check it, and once at the end for the paragraphs
+//!   of the clusters only;
+//! - the exact-key map and the band keys are held until they pass the limit; then each
+//!   band's keys are sorted and written as a run (12 bytes per key: the key and the
+//!   text id), and so is the key map. Candidates come from a k-way merge of each
+//!   band's runs, as datatrove does with sorted files, and a text met again in a later
+//!   key window is mapped to its first id before its buckets are formed (a merge of
+//!   the key runs finds them);
+//! - the shingle sets that verification needs (or, with
+//!   [`Verification::Signature`], the signatures) are written to a file and read back
+//!   in windows of candidate pairs, then in windows of whole connected groups for the
+//!   clusters.
+//!
+//! So disk, not memory, bounds the corpus. What memory still holds besides the
+//! windows: the result (clusters and pairs, which grow with the duplicates found), the
+//! candidate pairs (8 bytes each), 12 bytes per text in a candidate pair, 40 bytes per
+//! paragraph in a cluster, 8 bytes per text met again after its key window was written,
+//! and two bits per distinct text; with SimHash, its fingerprints and their ids (12
+//! bytes per distinct text). One connected group is never split, so a group whose
+//! evidence passes the limit is loaded whole. The result equals
+//! [`Deduper::run`]'s.
 //!
 //! # What streams and what does not
 //!
 //! - [`Method::MinHash`] with Jaccard: everything above.
-//! - [`Method::SimHash`]: fingerprints stay in memory (8 bytes each); no spilling is
-//!   needed.
+//! - [`Method::SimHash`]: the Hamming search needs every fingerprint at hand, so they
+//!   stay in memory (8 bytes per distinct text, with a 4-byte id), limit or not.
 //! - [`Similarity::Containment`]: the size-class search needs every signature in
 //!   memory, so it streams without a memory limit only
 //!   ([`ErrorKind::StreamUnsupported`] with one).
@@ -77,6 +93,8 @@
 //! refer to the decoded text, as they would after `String::from_utf8_lossy` of the
 //! whole document.
 
+mod disk;
+
 use super::assemble::{Column, Evidence, Found, SetArena};
 use super::{ALL_PAIRS_BUCKET, Deduper, MinHashScratch, lap};
 use crate::cluster::{Clusters, StageTimings};
@@ -88,11 +106,10 @@ use crate::simhash::SimHashScratch;
 use crate::similarity::Similarity;
 use crate::{CandidateSearch, Method, Verification};
 use rayon::prelude::*;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -154,8 +171,11 @@ impl StreamConfig {
         }
     }
 
-    /// Spill band keys (and kept signatures) to disk to stay near `bytes` (see the
-    /// module docs for what the limit covers).
+    /// Keep the state that grows with the corpus on disk and hold at most about
+    /// `bytes` of it in memory at once (see the module docs for what the limit covers).
+    /// 32 batches ([`batch_bytes`](Self::batch_bytes)) and 32 MiB of it are set aside
+    /// for the work in progress; the state gets the rest, and windows of it are never
+    /// smaller than a batch.
     pub fn memory_limit(&mut self, bytes: usize) -> &mut Self {
         self.memory_limit = Some(bytes);
         self
@@ -448,6 +468,19 @@ struct Batcher {
 }
 
 impl Batcher {
+    fn new(deduper: &Deduper, config: &StreamConfig) -> Batcher {
+        Batcher {
+            splitter: deduper.splitter,
+            pieces: Vec::new(),
+            bytes: 0,
+            docs: 0,
+            batch_bytes: config.batch_bytes,
+            piece_bytes: config.piece_bytes,
+            auto_window: config.auto_window,
+            index_carry: 0,
+        }
+    }
+
     fn next_doc(&mut self) -> Result<u32> {
         let doc = self.docs;
         self.docs = doc
@@ -523,18 +556,22 @@ impl Hasher for PassThrough {
 
 type KeyMap = HashMap<u128, u32, BuildHasherDefault<PassThrough>>;
 
-/// Entries per block of [`Blocks`].
-const BLOCK: usize = 1 << 16;
-
-/// A growable array kept in fixed-size blocks: growing never copies and leaves no
-/// doubling slack (a `Vec` of 10 M band keys can hold 16.7 M of capacity, and 19
-/// bands of it are 1 GB of slack).
+/// A growable array kept in fixed-size blocks of 32 MiB: growing never copies and
+/// leaves no doubling slack (a `Vec` of 10 M band keys can hold 16.7 M of capacity,
+/// and 19 bands of it are 1 GB of slack). Blocks of that size are mapped and
+/// unmapped whole by the allocator (glibc maps allocations of 32 MiB or more
+/// directly, whatever its adaptive threshold), so memory freed after a spill goes back
+/// to the system: with 64 Ki-entry blocks, a 10 M-paragraph stream under a 1 GiB
+/// limit kept the freed band keys resident and peaked at 1,494 MiB.
 struct Blocks<T> {
     blocks: Vec<Vec<T>>,
     len: usize,
 }
 
 impl<T: Copy> Blocks<T> {
+    /// Entries per block.
+    const BLOCK: usize = (32 << 20) / std::mem::size_of::<T>();
+
     fn new() -> Blocks<T> {
         Blocks {
             blocks: Vec::new(),
@@ -552,9 +589,9 @@ impl<T: Copy> Blocks<T> {
 
     fn push(&mut self, x: T) {
         match self.blocks.last_mut() {
-            Some(b) if b.len() < BLOCK => b.push(x),
+            Some(b) if b.len() < Self::BLOCK => b.push(x),
             _ => {
-                let mut b = Vec::with_capacity(BLOCK);
+                let mut b = Vec::with_capacity(Self::BLOCK);
                 b.push(x);
                 self.blocks.push(b);
             }
@@ -569,7 +606,7 @@ impl<T: Copy> Blocks<T> {
     }
 
     fn get(&self, i: usize) -> Option<&T> {
-        self.blocks.get(i / BLOCK)?.get(i % BLOCK)
+        self.blocks.get(i / Self::BLOCK)?.get(i % Self::BLOCK)
     }
 
     fn iter(&self) -> impl Iterator<Item = &T> {
@@ -595,7 +632,7 @@ impl<T: Copy> std::ops::Index<usize> for Blocks<T> {
     type Output = T;
 
     fn index(&self, i: usize) -> &T {
-        &self.blocks[i / BLOCK][i % BLOCK]
+        &self.blocks[i / Self::BLOCK][i % Self::BLOCK]
     }
 }
 
@@ -603,11 +640,18 @@ impl<T: Copy> std::ops::Index<usize> for Blocks<T> {
 struct Collector<'d> {
     deduper: &'d Deduper,
     progress: Option<&'d Progress>,
+    /// Paragraphs and distinct texts so far (in disk mode, texts may repeat across
+    /// key windows: see [`disk`]).
+    count: usize,
+    distinct: usize,
+    /// In memory: each paragraph, its text, each text's first paragraph.
     paragraphs: Blocks<Paragraph>,
     bytes: usize,
     canon_of: Blocks<u32>,
     canon: Blocks<u32>,
     seen: KeyMap,
+    /// Under a memory limit: the files that hold what the three above hold.
+    disk: Option<disk::Disk>,
     /// Live distinct texts whose band keys are in `band_keys` (not spilled yet).
     live_ids: Blocks<u32>,
     band_keys: Vec<Blocks<u64>>,
@@ -617,8 +661,6 @@ struct Collector<'d> {
     sizes: Vec<u32>,
     /// SimHash: each distinct text's fingerprint.
     fps: Vec<u64>,
-    /// Whether each distinct text has shingles (SimHash: features).
-    live: Vec<bool>,
     spill: Spill,
     timings: StageTimings,
 }
@@ -633,6 +675,8 @@ enum SigStore {
 /// Sorted band runs on disk.
 struct Spill {
     limit: Option<usize>,
+    /// What the work in progress may take besides the counted state.
+    reserve: usize,
     base: PathBuf,
     dir: Option<SpillDir>,
     /// Per run, per band: (file, records).
@@ -674,18 +718,23 @@ fn io_at(path: &Path) -> impl Fn(io::Error) -> crate::Error + '_ {
     move |e| ErrorKind::Io(format!("{}: {e}", path.display())).into()
 }
 
-/// Bytes of state per paragraph and per distinct text besides band keys.
+/// Bytes of state per paragraph and per distinct text besides band keys, in memory.
 const PER_PARAGRAPH: usize = std::mem::size_of::<Paragraph>() + 4;
-const PER_DISTINCT: usize = 4 + 1 + 45;
+const PER_DISTINCT: usize = 4;
+/// Bytes per slot of the exact-key map's capacity: a 32-byte entry and a control
+/// byte per bucket, at most 7 entries per 8 buckets.
+const PER_KEY_SLOT: usize = 38;
 
 impl<'d> Collector<'d> {
     fn band_bytes(&self) -> usize {
         self.live_ids.len() * (4 + 8 * self.band_keys.len())
     }
 
+    /// The state held in memory (what a memory limit counts).
     fn held_bytes(&self) -> usize {
         self.paragraphs.len() * PER_PARAGRAPH
             + self.canon.len() * PER_DISTINCT
+            + self.seen.capacity() * PER_KEY_SLOT
             + self.band_bytes()
             + match &self.sigs {
                 SigStore::Memory(s) => s.len() * 4,
@@ -714,14 +763,14 @@ impl<'d> Collector<'d> {
                     kv.extend(keys.into_iter().zip(ids.iter().copied()));
                     kv.sort_unstable();
                     let path = dir.join(format!("run{run}-band{b}.bin"));
-                    let f = File::create(&path).map_err(io_at(&path))?;
-                    let mut w = BufWriter::with_capacity(1 << 16, f);
+                    let mut out = disk::Out::create(path)?;
+                    let mut rec = [0u8; 12];
                     for &(key, id) in &kv {
-                        w.write_all(&key.to_le_bytes()).map_err(io_at(&path))?;
-                        w.write_all(&id.to_le_bytes()).map_err(io_at(&path))?;
+                        rec[..8].copy_from_slice(&key.to_be_bytes());
+                        rec[8..].copy_from_slice(&id.to_be_bytes());
+                        out.put(&rec)?;
                     }
-                    w.flush().map_err(io_at(&path))?;
-                    Ok((path, kv.len() as u64))
+                    out.finish()
                 })
                 .collect()
         });
@@ -753,7 +802,7 @@ impl Sink for Collector<'_> {
             .enumerate()
             .flat_map(|(i, ps)| ps.into_iter().map(move |p| (i as u32, p)))
             .collect();
-        let total = self.paragraphs.len() + items.len();
+        let total = self.count + items.len();
         if u32::try_from(total).is_err() {
             return Err(ErrorKind::TooManyParagraphs(total).into());
         }
@@ -780,26 +829,37 @@ impl Sink for Collector<'_> {
                 })
                 .collect()
         });
-        // Exact duplicates against everything seen so far, in order.
+        // Exact duplicates against everything seen so far (in disk mode, so far in
+        // this key window), in order.
         let mut new: Vec<(u32, u32)> = Vec::new();
         for (ci, (keys, _, _)) in normalized.iter().enumerate() {
             for (j, key) in keys.iter().enumerate() {
                 let (_, p) = items[ci * CHUNK + j];
-                let pid = self.paragraphs.len() as u32;
-                let next = self.canon.len() as u32;
+                let pid = self.count as u32;
+                let next = self.distinct as u32;
                 let c = *self.seen.entry(*key).or_insert(next);
                 if c == next {
-                    self.canon.push(pid);
+                    self.distinct += 1;
                     new.push((ci as u32, j as u32));
+                    match &mut self.disk {
+                        Some(disk) => disk.text(*key)?,
+                        None => self.canon.push(pid),
+                    }
                 }
-                self.canon_of.push(c);
+                match &mut self.disk {
+                    Some(disk) => disk.paragraph(&p, c)?,
+                    None => {
+                        self.canon_of.push(c);
+                        self.paragraphs.push(p);
+                    }
+                }
+                self.count += 1;
                 self.bytes += p.len();
-                self.paragraphs.push(p);
             }
         }
         if let Some(pr) = self.progress {
             pr.add(items.len() as u64);
-            pr.set_paragraphs(self.paragraphs.len() as u64);
+            pr.set_paragraphs(self.count as u64);
         }
         drop(items);
         self.timings.exact += lap(&mut clock);
@@ -843,7 +903,7 @@ impl Sink for Collector<'_> {
                             .unzip()
                     }
                 });
-                let first = self.canon.len() - new.len();
+                let first = self.distinct - new.len();
                 let live_new: Vec<u32> = (0..new.len() as u32)
                     .filter(|&i| live[i as usize])
                     .collect();
@@ -858,7 +918,6 @@ impl Sink for Collector<'_> {
                 debug_assert!(nb == 0 || self.band_keys[0].len() >= live_new.len());
                 self.live_ids
                     .extend(live_new.iter().map(|&i| (first + i as usize) as u32));
-                self.live.extend_from_slice(&live);
                 if sized {
                     self.sizes.extend_from_slice(&sizes);
                 }
@@ -882,22 +941,27 @@ impl Sink for Collector<'_> {
                         })
                         .unzip()
                 });
-                let first = self.canon.len() - new.len();
+                let first = self.distinct - new.len();
                 self.live_ids.extend(
                     (0..new.len())
                         .filter(|&i| live[i])
                         .map(|i| (first + i) as u32),
                 );
                 self.fps.extend_from_slice(&fps);
-                self.live.extend_from_slice(&live);
             }
         }
         self.timings.signatures += lap(&mut clock);
+        // Past the limit (less what the work in progress takes), the band keys and
+        // the key map go to disk.
         if let Some(limit) = self.spill.limit
-            && d.method == Method::MinHash
-            && self.held_bytes() > limit
+            && self.held_bytes() > limit.saturating_sub(self.spill.reserve)
         {
-            self.spill_run()?;
+            if d.method == Method::MinHash {
+                self.spill_run()?;
+            }
+            if let Some(disk) = &mut self.disk {
+                disk.spill_keys(&mut self.seen)?;
+            }
             self.timings.candidates += lap(&mut clock);
         }
         Ok(())
@@ -1060,6 +1124,7 @@ impl Deduper {
         }
         let spill = Spill {
             limit: config.memory_limit,
+            reserve: disk::reserve(config),
             base: config.temp_dir.clone().unwrap_or_else(std::env::temp_dir),
             dir: None,
             runs: Vec::new(),
@@ -1069,11 +1134,14 @@ impl Deduper {
         let mut col = Collector {
             deduper: self,
             progress,
+            count: 0,
+            distinct: 0,
             paragraphs: Blocks::new(),
             bytes: 0,
             canon_of: Blocks::new(),
             canon: Blocks::new(),
             seen: KeyMap::default(),
+            disk: None,
             live_ids: Blocks::new(),
             band_keys: if minhash && !containment {
                 (0..self.lsh.bands).map(|_| Blocks::new()).collect()
@@ -1083,10 +1151,12 @@ impl Deduper {
             sigs: SigStore::None,
             sizes: Vec::new(),
             fps: Vec::new(),
-            live: Vec::new(),
             spill,
             timings: StageTimings::default(),
         };
+        if config.memory_limit.is_some() {
+            col.disk = Some(disk::Disk::new(col.spill.dir()?)?);
+        }
         if keep_sigs {
             col.sigs = if config.memory_limit.is_some() {
                 let path = col.spill.dir()?.join("signatures.bin");
@@ -1096,35 +1166,22 @@ impl Deduper {
                 SigStore::Memory(Vec::new())
             };
         }
-        let new_batcher = || Batcher {
-            splitter: self.splitter,
-            pieces: Vec::new(),
-            bytes: 0,
-            docs: 0,
-            batch_bytes: config.batch_bytes,
-            piece_bytes: config.piece_bytes,
-            auto_window: config.auto_window,
-            index_carry: 0,
-        };
 
         // First pass.
         if let Some(p) = progress {
             p.enter(Stage::Signatures, 0);
         }
-        let mut batcher = new_batcher();
+        let mut batcher = Batcher::new(self, config);
         source(&mut Feed {
             batcher: &mut batcher,
             sink: &mut col,
         })?;
         batcher.flush(&mut col)?;
         let documents = batcher.docs as usize;
-        let mut clock = Instant::now();
-        if let SigStore::File(w, path) = &mut col.sigs {
-            w.take()
-                .expect("open during the first pass")
-                .flush()
-                .map_err(io_at(path))?;
+        if col.disk.is_some() {
+            return disk::finish(self, col, config, &mut source, documents, progress);
         }
+        let mut clock = Instant::now();
 
         // Candidates.
         if let Some(p) = progress {
@@ -1146,7 +1203,7 @@ impl Deduper {
                     )
                 })
             }
-            Method::MinHash if col.spill.runs.is_empty() => {
+            Method::MinHash => {
                 let bands = std::mem::take(&mut col.band_keys);
                 let ids = &col.live_ids;
                 self.in_pool(|| {
@@ -1166,21 +1223,6 @@ impl Deduper {
                             a
                         })
                 })
-            }
-            Method::MinHash => {
-                col.spill_run()?;
-                let runs = &col.spill.runs;
-                let per_band: Vec<Result<Vec<(u32, u32)>>> = self.in_pool(|| {
-                    (0..self.lsh.bands)
-                        .into_par_iter()
-                        .map(|b| merge_band(runs.iter().map(|r| &r[b])))
-                        .collect()
-                });
-                let mut all = Vec::new();
-                for e in per_band {
-                    all.append(&mut e?);
-                }
-                all
             }
             Method::SimHash { max_hamming } => {
                 let max_hamming = max_hamming.min(crate::simhash::BITS);
@@ -1214,7 +1256,6 @@ impl Deduper {
             }
             (slot, ids)
         };
-        let mut compact_sigs = Vec::new();
         let evidence = match (self.verification, self.method) {
             (Verification::Exact, _) => {
                 let (slot, ids) = involved();
@@ -1236,7 +1277,7 @@ impl Deduper {
                         sets: std::mem::take(&mut sets),
                         next: 0,
                     };
-                    let mut batcher = new_batcher();
+                    let mut batcher = Batcher::new(self, config);
                     source(&mut Feed {
                         batcher: &mut batcher,
                         sink: &mut replay,
@@ -1266,15 +1307,7 @@ impl Deduper {
                     sigs,
                     k,
                 },
-                SigStore::File(_, path) => {
-                    let (slot, ids) = involved();
-                    compact_sigs = read_signatures(path, &ids, k)?;
-                    Evidence::Signatures {
-                        slot: Some(slot),
-                        sigs: &compact_sigs,
-                        k,
-                    }
-                }
+                SigStore::File(..) => unreachable!("signatures go to a file in disk mode only"),
                 SigStore::None => unreachable!("signature verification keeps signatures"),
             },
         };
@@ -1290,85 +1323,33 @@ impl Deduper {
         };
         let clusters =
             self.in_pool(|| self.assemble(found, &evidence, col.timings, &mut clock, progress));
-        drop(compact_sigs);
         Ok(clusters)
     }
 }
 
-/// Candidate pairs of one band from its sorted runs: a k-way merge by (key, id),
-/// buckets handled as [`bucket_pairs`] handles them in memory.
-fn merge_band<'a>(runs: impl Iterator<Item = &'a (PathBuf, u64)>) -> Result<Vec<(u32, u32)>> {
-    struct Run {
-        r: BufReader<File>,
-        left: u64,
-        path: PathBuf,
-    }
-    impl Run {
-        fn next(&mut self) -> Result<Option<(u64, u32)>> {
-            if self.left == 0 {
-                return Ok(None);
-            }
-            self.left -= 1;
-            let mut rec = [0u8; 12];
-            self.r.read_exact(&mut rec).map_err(io_at(&self.path))?;
-            let key = u64::from_le_bytes(rec[..8].try_into().expect("8 bytes"));
-            let id = u32::from_le_bytes(rec[8..].try_into().expect("4 bytes"));
-            Ok(Some((key, id)))
-        }
-    }
-    let mut open = Vec::new();
-    for (path, n) in runs {
-        let f = File::open(path).map_err(io_at(path))?;
-        open.push(Run {
-            r: BufReader::with_capacity(1 << 16, f),
-            left: *n,
-            path: path.clone(),
-        });
-    }
-    let mut heap = BinaryHeap::new();
-    for (i, run) in open.iter_mut().enumerate() {
-        if let Some((key, id)) = run.next()? {
-            heap.push(Reverse((key, id, i)));
-        }
-    }
+/// Candidate pairs of one band from its sorted runs: a k-way merge by (key, id), ids
+/// mapped by `map` (to their canonical ids: see [`disk`]) and deduplicated within each
+/// bucket, buckets then handled as [`bucket_pairs`] handles them in memory.
+fn merge_band(runs: &[(PathBuf, u64)], map: &dyn Fn(u32) -> u32) -> Result<Vec<(u32, u32)>> {
+    let mut merge = disk::Merge::<12>::open(runs)?;
     let mut edges = Vec::new();
     let mut bucket: Vec<(u64, u32)> = Vec::new();
-    while let Some(Reverse((key, id, i))) = heap.pop() {
+    let flush = |bucket: &mut Vec<(u64, u32)>, edges: &mut Vec<(u32, u32)>| {
+        if bucket.len() > 1 {
+            bucket.sort_unstable_by_key(|&(_, id)| id);
+            bucket.dedup();
+            bucket_pairs(bucket, ALL_PAIRS_BUCKET, edges);
+        }
+        bucket.clear();
+    };
+    while let Some(rec) = merge.next()? {
+        let key = u64::from_be_bytes(rec[..8].try_into().expect("8 bytes"));
+        let id = map(u32::from_be_bytes(rec[8..].try_into().expect("4 bytes")));
         if bucket.first().is_some_and(|&(k, _)| k != key) {
-            if bucket.len() > 1 {
-                bucket_pairs(&mut bucket, ALL_PAIRS_BUCKET, &mut edges);
-            }
-            bucket.clear();
+            flush(&mut bucket, &mut edges);
         }
         bucket.push((key, id));
-        if let Some((key, id)) = open[i].next()? {
-            heap.push(Reverse((key, id, i)));
-        }
     }
-    if bucket.len() > 1 {
-        bucket_pairs(&mut bucket, ALL_PAIRS_BUCKET, &mut edges);
-    }
+    flush(&mut bucket, &mut edges);
     Ok(edges)
-}
-
-/// The signatures of distinct texts `ids` (ascending) from the signature file.
-fn read_signatures(path: &Path, ids: &[u32], k: usize) -> Result<Vec<u32>> {
-    let f = File::open(path).map_err(io_at(path))?;
-    let mut r = BufReader::with_capacity(1 << 16, f);
-    let mut out = Vec::with_capacity(ids.len() * k);
-    let mut rec = vec![0u8; k * 4];
-    let mut at: u64 = 0;
-    for &c in ids {
-        let want = c as u64 * rec.len() as u64;
-        if want != at {
-            r.seek(SeekFrom::Start(want)).map_err(io_at(path))?;
-        }
-        r.read_exact(&mut rec).map_err(io_at(path))?;
-        at = want + rec.len() as u64;
-        out.extend(
-            rec.chunks_exact(4)
-                .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes"))),
-        );
-    }
-    Ok(out)
 }

@@ -62,6 +62,12 @@ fn corpus(seed: u64, docs: usize) -> Vec<String> {
     out
 }
 
+/// What a memory limit sets aside for the work in progress (`StreamConfig::memory_limit`'s
+/// docs): 32 batches and 32 MiB.
+fn reserve(batch_bytes: usize) -> usize {
+    32 * batch_bytes + (32 << 20)
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Feeding {
     Push,
@@ -134,6 +140,11 @@ fn stream_equals_run_for_every_method_batch_and_limit() {
             (700, 50, Some(1), Feeding::Reader),
             (5_000, 13, Some(40_000), Feeding::Push),
             (100_000, 64, Some(1), Feeding::Reader),
+            // Just above the part of the limit set aside for work in progress (32
+            // batches and 32 MiB): key windows of a few hundred texts, verification
+            // and cluster windows of a few dozen.
+            (1_000, 64, Some(reserve(1_000) + 20_000), Feeding::Push),
+            (3_000, 200, Some(reserve(3_000) + 60_000), Feeding::Reader),
         ] {
             let mut config = StreamConfig::new();
             config.batch_bytes(batch).piece_bytes(piece);
@@ -175,12 +186,14 @@ fn spill_runs_exist_during_the_second_pass_and_are_removed_after() {
     let mut config = StreamConfig::new();
     config.batch_bytes(3_000).memory_limit(1).temp_dir(&tmp);
     let mut passes = 0;
-    let mut run_files = 0;
+    let (mut run_files, mut key_runs, mut files) = (0, 0, Vec::new());
     let got = Deduper::new()
         .run_stream(&config, |feed| {
             passes += 1;
             if passes == 2 {
-                run_files = count_files(&tmp);
+                files = file_names(&tmp);
+                run_files = files.iter().filter(|f| f.contains("-band")).count();
+                key_runs = files.iter().filter(|f| f.starts_with("keys-")).count();
             }
             for doc in &docs {
                 feed.push(doc)?;
@@ -193,9 +206,29 @@ fn spill_runs_exist_during_the_second_pass_and_are_removed_after() {
     let bands = Deduper::new().lsh_params().bands;
     assert!(run_files >= 3 * bands, "{run_files} run files");
     assert_eq!(run_files % bands, 0);
+    // The key map went to disk as often (one sorted run per window), and the
+    // per-paragraph state is in files too.
+    assert_eq!(key_runs, run_files / bands, "{files:?}");
+    for name in ["provenance.bin", "canon_of.bin", "keys.bin"] {
+        assert!(files.iter().any(|f| f == name), "{name} missing: {files:?}");
+    }
     assert_eq!(count_files(&tmp), 0, "spill directory left behind");
     assert_eq!(got, Deduper::new().run(&docs));
     std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// The names of the files under `dir` (recursively).
+fn file_names(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            names.extend(file_names(&e.path()));
+        } else {
+            names.push(e.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names
 }
 
 fn count_files(dir: &Path) -> usize {
@@ -412,6 +445,7 @@ proptest! {
         batch in 1usize..3_000,
         piece in 1usize..400,
         limit in prop::option::of(1usize..200_000),
+        above_reserve in any::<bool>(),
         reader in any::<bool>(),
     ) {
         let docs = corpus(seed, docs);
@@ -419,7 +453,7 @@ proptest! {
         let mut config = StreamConfig::new();
         config.batch_bytes(batch).piece_bytes(piece);
         if let Some(l) = limit {
-            config.memory_limit(l);
+            config.memory_limit(if above_reserve { reserve(batch) + l } else { l });
         }
         let feeding = if reader { Feeding::Reader } else { Feeding::Push };
         let got = stream(&d, &config, &docs, feeding).unwrap();

@@ -1,0 +1,1140 @@
+//! The stream's disk mode, under [`StreamConfig::memory_limit`]: the state that grows
+//! with the corpus lives in files of the spill directory, and memory holds windows of
+//! it sized by the limit.
+//!
+//! | state | where, under a limit |
+//! |---|---|
+//! | provenance, 32 bytes per paragraph | `provenance.bin`, read in order |
+//! | text id of each paragraph, 4 bytes | `canon_of.bin`, read in order |
+//! | exact keys, 16 bytes per text | a key map of one window of texts, written as a sorted run (`keys-N.bin`) when the window is full; each text's key in `keys.bin` |
+//! | band keys, 8 bytes per band per text | sorted runs per band (`runN-bandB.bin`) |
+//! | signatures (signature verification) | `signatures.bin` |
+//! | shingle sets of the texts in candidate pairs | `sets.bin`, read back in windows |
+//!
+//! A text met again after its key window went to disk gets a second, provisional id.
+//! After the first pass, a k-way merge of the key runs maps each such id to the first
+//! id of its text (its canonical id), and band keys are mapped the same way before
+//! their buckets are formed, so the candidate pairs, and everything after, are those
+//! of [`Deduper::run`](crate::Deduper::run).
+//!
+//! Verification reads the candidate pairs in order and loads the evidence (shingle
+//! sets, signatures) of as many of their texts as the limit allows, one window at a
+//! time. Clusters are then built per window of connected groups (texts joined by
+//! verified pairs, and texts that occur more than once, with the provenance of their
+//! paragraphs only) by the stage that `run` uses, and merged in order.
+//!
+//! What memory still holds besides the windows: the result (clusters and pairs, which
+//! grow with the duplicates found, not with the corpus), the candidate pairs (8 bytes
+//! each), 12 bytes per text in a candidate pair, 40 bytes per paragraph in a cluster,
+//! 8 bytes per text met again after its key window went to disk, and two bits per
+//! distinct text; with SimHash, the fingerprints (8 bytes per distinct text) and the
+//! ids of the texts that have one (4).
+
+use super::{Batcher, Collector, Feed, KeyMap, Piece, Sink, StreamConfig, io_at, merge_band};
+use crate::cluster::{Cluster, Clusters, Pair, StageTimings, UnionFind};
+use crate::error::{ErrorKind, Result};
+use crate::paragraph::Paragraph;
+use crate::pipeline::assemble::{Evidence, Found, SetArena};
+use crate::pipeline::{Deduper, Scratch, hamming_edges, lap};
+use crate::progress::{Progress, Stage};
+use crate::{Method, Verification};
+use rayon::prelude::*;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::{self, File};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Memory set aside from the limit for the work in progress (a batch being
+/// processed on every thread, I/O buffers, the allocator's own slack), besides the
+/// state the limit counts: 32 batches and 32 MiB, 160 MiB at the default batch size.
+/// With 10 batches and 16 MiB, 10 M paragraphs under a 1 GiB limit peaked at
+/// 1,126 MiB, 126 MiB above the state counted, in each stage.
+pub(super) fn reserve(config: &StreamConfig) -> usize {
+    config
+        .batch_bytes
+        .saturating_mul(32)
+        .saturating_add(32 << 20)
+}
+
+/// A file of records, written in order.
+pub(super) struct Out {
+    w: BufWriter<File>,
+    path: PathBuf,
+    records: u64,
+}
+
+impl Out {
+    pub(super) fn create(path: PathBuf) -> Result<Out> {
+        let f = File::create(&path).map_err(io_at(&path))?;
+        Ok(Out {
+            w: BufWriter::with_capacity(1 << 16, f),
+            path,
+            records: 0,
+        })
+    }
+
+    pub(super) fn put(&mut self, record: &[u8]) -> Result<()> {
+        self.records += 1;
+        self.w.write_all(record).map_err(io_at(&self.path))
+    }
+
+    /// Flushes; the file and its record count.
+    pub(super) fn finish(mut self) -> Result<(PathBuf, u64)> {
+        self.w.flush().map_err(io_at(&self.path))?;
+        Ok((self.path, self.records))
+    }
+}
+
+/// Reads a file of `N`-byte records in order.
+pub(super) struct In<const N: usize> {
+    r: BufReader<File>,
+    path: PathBuf,
+    left: u64,
+}
+
+impl<const N: usize> In<N> {
+    pub(super) fn open(path: &Path, records: u64) -> Result<In<N>> {
+        let f = File::open(path).map_err(io_at(path))?;
+        Ok(In {
+            r: BufReader::with_capacity(1 << 16, f),
+            path: path.to_path_buf(),
+            left: records,
+        })
+    }
+
+    pub(super) fn next(&mut self) -> Result<Option<[u8; N]>> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        let mut rec = [0u8; N];
+        self.r.read_exact(&mut rec).map_err(io_at(&self.path))?;
+        Ok(Some(rec))
+    }
+}
+
+fn u32_at(b: &[u8]) -> u32 {
+    u32::from_be_bytes(b[..4].try_into().expect("4 bytes"))
+}
+
+fn u64_at(b: &[u8]) -> u64 {
+    u64::from_be_bytes(b[..8].try_into().expect("8 bytes"))
+}
+
+fn encode_paragraph(p: &Paragraph) -> [u8; 32] {
+    let mut b = [0u8; 32];
+    b[..4].copy_from_slice(&p.doc.to_be_bytes());
+    b[4..8].copy_from_slice(&p.index.to_be_bytes());
+    b[8..16].copy_from_slice(&p.line.to_be_bytes());
+    b[16..24].copy_from_slice(&(p.start as u64).to_be_bytes());
+    b[24..].copy_from_slice(&(p.end as u64).to_be_bytes());
+    b
+}
+
+fn decode_paragraph(b: &[u8; 32]) -> Paragraph {
+    Paragraph {
+        doc: u32_at(&b[..4]),
+        index: u32_at(&b[4..8]),
+        line: u64_at(&b[8..16]),
+        start: u64_at(&b[16..24]) as usize,
+        end: u64_at(&b[24..]) as usize,
+    }
+}
+
+/// Sorted runs merged at once; more are first merged into fewer (open files).
+const FAN_IN: usize = 64;
+
+/// A k-way merge of sorted runs of `N`-byte records (big-endian fields, so that byte
+/// order is the records' order).
+pub(super) struct Merge<const N: usize> {
+    runs: Vec<In<N>>,
+    heap: BinaryHeap<Reverse<([u8; N], usize)>>,
+}
+
+impl<const N: usize> Merge<N> {
+    pub(super) fn open<'a>(runs: impl IntoIterator<Item = &'a (PathBuf, u64)>) -> Result<Merge<N>> {
+        let mut m = Merge {
+            runs: Vec::new(),
+            heap: BinaryHeap::new(),
+        };
+        for (path, n) in runs {
+            let mut run = In::open(path, *n)?;
+            if let Some(rec) = run.next()? {
+                m.heap.push(Reverse((rec, m.runs.len())));
+            }
+            m.runs.push(run);
+        }
+        Ok(m)
+    }
+
+    pub(super) fn next(&mut self) -> Result<Option<[u8; N]>> {
+        let Some(Reverse((rec, i))) = self.heap.pop() else {
+            return Ok(None);
+        };
+        if let Some(next) = self.runs[i].next()? {
+            self.heap.push(Reverse((next, i)));
+        }
+        Ok(Some(rec))
+    }
+}
+
+/// Merges `runs` [`FAN_IN`] at a time into new runs (named `{tag}-mN-I.bin`, the old
+/// ones removed) until at most [`FAN_IN`] remain.
+pub(super) fn narrow<const N: usize>(
+    mut runs: Vec<(PathBuf, u64)>,
+    dir: &Path,
+    tag: &str,
+) -> Result<Vec<(PathBuf, u64)>> {
+    let mut round = 0;
+    while runs.len() > FAN_IN {
+        let mut next = Vec::new();
+        for (i, group) in runs.chunks(FAN_IN).enumerate() {
+            let mut out = Out::create(dir.join(format!("{tag}-m{round}-{i}.bin")))?;
+            let mut m = Merge::<N>::open(group)?;
+            while let Some(rec) = m.next()? {
+                out.put(&rec)?;
+            }
+            next.push(out.finish()?);
+            for (path, _) in group {
+                let _ = fs::remove_file(path);
+            }
+        }
+        runs = next;
+        round += 1;
+    }
+    Ok(runs)
+}
+
+/// The first pass's files.
+pub(super) struct Disk {
+    dir: PathBuf,
+    provenance: Out,
+    canon_of: Out,
+    keys: Out,
+    key_runs: Vec<(PathBuf, u64)>,
+}
+
+impl Disk {
+    pub(super) fn new(dir: &Path) -> Result<Disk> {
+        Ok(Disk {
+            dir: dir.to_path_buf(),
+            provenance: Out::create(dir.join("provenance.bin"))?,
+            canon_of: Out::create(dir.join("canon_of.bin"))?,
+            keys: Out::create(dir.join("keys.bin"))?,
+            key_runs: Vec::new(),
+        })
+    }
+
+    /// Records a paragraph and its text's (provisional) id.
+    pub(super) fn paragraph(&mut self, p: &Paragraph, text: u32) -> Result<()> {
+        self.provenance.put(&encode_paragraph(p))?;
+        self.canon_of.put(&text.to_be_bytes())
+    }
+
+    /// Records the exact key of a new (provisional) text id.
+    pub(super) fn text(&mut self, key: u128) -> Result<()> {
+        self.keys.put(&key.to_be_bytes())
+    }
+
+    /// Writes the key map as a sorted run and empties it.
+    pub(super) fn spill_keys(&mut self, seen: &mut KeyMap) -> Result<()> {
+        if seen.is_empty() {
+            return Ok(());
+        }
+        let mut kv: Vec<(u128, u32)> = std::mem::take(seen).into_iter().collect();
+        kv.sort_unstable();
+        let mut out = Out::create(self.dir.join(format!("keys-{}.bin", self.key_runs.len())))?;
+        let mut rec = [0u8; 20];
+        for (key, id) in kv {
+            rec[..16].copy_from_slice(&key.to_be_bytes());
+            rec[16..].copy_from_slice(&id.to_be_bytes());
+            out.put(&rec)?;
+        }
+        self.key_runs.push(out.finish()?);
+        Ok(())
+    }
+}
+
+/// Provisional text ids met again after their key window went to disk, each with the
+/// canonical id of its text (the text's first id).
+struct Canonical {
+    /// (provisional id, canonical id), by provisional id.
+    dups: Vec<(u32, u32)>,
+    /// Which ids are in `dups`: most lookups end here (one bit per text id).
+    is_dup: Bits,
+}
+
+impl Canonical {
+    /// From the key runs (one per key window): equal keys in different runs.
+    fn resolve(runs: Vec<(PathBuf, u64)>, dir: &Path, texts: usize) -> Result<Canonical> {
+        let mut dups = Vec::new();
+        if runs.len() > 1 {
+            let runs = narrow::<20>(runs, dir, "keys")?;
+            let mut merge = Merge::<20>::open(&runs)?;
+            let mut current: Option<(u128, u32)> = None;
+            while let Some(rec) = merge.next()? {
+                let key = u128::from_be_bytes(rec[..16].try_into().expect("16 bytes"));
+                let id = u32_at(&rec[16..]);
+                match current {
+                    Some((k, first)) if k == key => dups.push((id, first)),
+                    _ => current = Some((key, id)),
+                }
+            }
+            dups.sort_unstable();
+        }
+        let mut is_dup = Bits::new(if dups.is_empty() { 0 } else { texts });
+        for &(d, _) in &dups {
+            is_dup.set(d);
+        }
+        Ok(Canonical { dups, is_dup })
+    }
+
+    /// The canonical id of provisional id `p`.
+    fn of(&self, p: u32) -> u32 {
+        if self.dups.is_empty() || !self.is_dup.get(p) {
+            return p;
+        }
+        match self.dups.binary_search_by_key(&p, |&(d, _)| d) {
+            Ok(i) => self.dups[i].1,
+            Err(_) => p,
+        }
+    }
+}
+
+/// Small bit set.
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: usize) -> Bits {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+    fn get(&self, i: u32) -> bool {
+        self.0[i as usize / 64] >> (i % 64) & 1 == 1
+    }
+    fn set(&mut self, i: u32) {
+        self.0[i as usize / 64] |= 1 << (i % 64);
+    }
+}
+
+/// Where verification finds the evidence of a text (by canonical id).
+enum Store<'a> {
+    /// Shingle sets of the texts `involved`, in `sets.bin`: set `i` is
+    /// `offsets[i]..offsets[i + 1]` (in `u64` values).
+    Sets {
+        file: Option<BufReader<File>>,
+        path: PathBuf,
+        involved: &'a [u32],
+        offsets: Vec<u64>,
+    },
+    /// Signatures of every text (`k` slots), in `signatures.bin`.
+    Sigs {
+        file: BufReader<File>,
+        path: PathBuf,
+        k: usize,
+    },
+    /// SimHash fingerprints of every text, in memory.
+    Fps { fps: &'a [u64], max_hamming: u32 },
+}
+
+/// Bytes of bookkeeping per loaded text besides its evidence: its id, its slot, its
+/// entry in the set of ids being gathered.
+const PER_LOADED: usize = 32;
+
+/// Evidence loaded for some texts, in their order.
+enum Loaded {
+    Sets(SetArena),
+    Sigs(Vec<u32>, usize),
+    Fps(Vec<u64>, u32),
+}
+
+impl Loaded {
+    /// Verification's view, with `slot[i]` the loaded index of local text `i`.
+    fn evidence(&mut self, slot: Vec<u32>) -> Evidence<'_> {
+        match self {
+            Loaded::Sets(sets) => Evidence::Sets {
+                slot,
+                sets: std::mem::take(sets),
+            },
+            Loaded::Sigs(sigs, k) => Evidence::Signatures {
+                slot: Some(slot),
+                sigs,
+                k: *k,
+            },
+            Loaded::Fps(fps, max_hamming) => {
+                // Fingerprints are read by text, not by slot: one per local text.
+                *fps = slot
+                    .iter()
+                    .map(|&s| fps.get(s as usize).copied().unwrap_or(0))
+                    .collect();
+                Evidence::Fingerprints {
+                    fps,
+                    max_hamming: *max_hamming,
+                }
+            }
+        }
+    }
+}
+
+impl Store<'_> {
+    /// Bytes that loading `c`'s evidence takes.
+    fn bytes(&self, c: u32) -> usize {
+        match self {
+            Store::Sets {
+                involved, offsets, ..
+            } => {
+                let i = involved.binary_search(&c).expect("an involved text");
+                (offsets[i + 1] - offsets[i]) as usize * 8 + 12 + PER_LOADED
+            }
+            Store::Sigs { k, .. } => k * 4 + PER_LOADED,
+            Store::Fps { .. } => 8 + PER_LOADED,
+        }
+    }
+
+    /// The evidence of texts `ids` (ascending), in order.
+    fn load(&mut self, ids: &[u32]) -> Result<Loaded> {
+        match self {
+            Store::Sets {
+                file,
+                path,
+                involved,
+                offsets,
+            } => {
+                let mut sets = SetArena::default();
+                let mut at = None;
+                let mut set = Vec::new();
+                let mut buf = Vec::new();
+                for &c in ids {
+                    let i = involved.binary_search(&c).expect("an involved text");
+                    let (lo, hi) = (offsets[i], offsets[i + 1]);
+                    let r = file.as_mut().expect("sets were written");
+                    seek(r, &mut at, lo * 8).map_err(io_at(path))?;
+                    buf.resize((hi - lo) as usize * 8, 0);
+                    r.read_exact(&mut buf).map_err(io_at(path))?;
+                    at = Some(hi * 8);
+                    set.clear();
+                    set.extend(
+                        buf.chunks_exact(8)
+                            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
+                    );
+                    sets.push(&set);
+                }
+                Ok(Loaded::Sets(sets))
+            }
+            Store::Sigs { file, path, k } => {
+                let k = *k;
+                let mut out = Vec::with_capacity(ids.len() * k);
+                let mut rec = vec![0u8; k * 4];
+                let mut at = None;
+                for &c in ids {
+                    let want = c as u64 * rec.len() as u64;
+                    seek(file, &mut at, want).map_err(io_at(path))?;
+                    file.read_exact(&mut rec).map_err(io_at(path))?;
+                    at = Some(want + rec.len() as u64);
+                    out.extend(
+                        rec.chunks_exact(4)
+                            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes"))),
+                    );
+                }
+                Ok(Loaded::Sigs(out, k))
+            }
+            Store::Fps { fps, max_hamming } => Ok(Loaded::Fps(
+                ids.iter().map(|&c| fps[c as usize]).collect(),
+                *max_hamming,
+            )),
+        }
+    }
+}
+
+/// Moves `r` from `at` (`None`: unknown) to `to`, within its buffer when it can
+/// (a forward seek of a few records costs no system call).
+fn seek(r: &mut BufReader<File>, at: &mut Option<u64>, to: u64) -> std::io::Result<()> {
+    match *at {
+        Some(now) if now == to => Ok(()),
+        Some(now) => r.seek_relative(to as i64 - now as i64),
+        None => r.seek(SeekFrom::Start(to)).map(|_| ()),
+    }
+}
+
+/// The second pass in disk mode: the shingle sets of the involved texts, written to
+/// `sets.bin` in id order, the input checked against the first pass's files.
+struct Replayer<'d, 'c> {
+    deduper: &'d Deduper,
+    progress: Option<&'d Progress>,
+    provenance: In<32>,
+    canon_of: In<4>,
+    keys: In<16>,
+    /// Paragraphs and (provisional) text ids met so far.
+    next: usize,
+    next_text: u32,
+    involved: &'c [u32],
+    found: usize,
+    out: Out,
+    offsets: Vec<u64>,
+}
+
+impl Sink for Replayer<'_, '_> {
+    fn deduper(&self) -> &Deduper {
+        self.deduper
+    }
+
+    fn process(
+        &mut self,
+        pieces: &[Piece],
+        split: Vec<Vec<Paragraph>>,
+        split_time: Duration,
+    ) -> Result<()> {
+        let _ = split_time; // counted in the verification stage, which this pass is
+        let d = self.deduper;
+        let mut wanted: Vec<(u32, &str, u128)> = Vec::new();
+        for (pc, paras) in pieces.iter().zip(&split) {
+            for p in paras {
+                let pid = self.next;
+                self.next += 1;
+                let first = self.provenance.next()?.map(|b| decode_paragraph(&b));
+                if first.as_ref() != Some(p) {
+                    return Err(ErrorKind::ReplayMismatch(format!(
+                        "paragraph {pid} (document {}, index {}) differs from the first pass",
+                        p.doc, p.index
+                    ))
+                    .into());
+                }
+                let c = u32_at(&self.canon_of.next()?.expect("one per paragraph"));
+                if c == self.next_text {
+                    self.next_text += 1;
+                    let key = u128::from_be_bytes(self.keys.next()?.expect("one per text"));
+                    if self.involved.get(self.found) == Some(&c) {
+                        wanted.push((c, pc.text_of(p), key));
+                        self.found += 1;
+                    }
+                }
+            }
+        }
+        let seed = d.shingler.seed();
+        let sets: Vec<(Vec<u64>, u128)> = d.in_pool(|| {
+            wanted
+                .par_iter()
+                .map_init(Scratch::default, |scratch, &(_, raw, _)| {
+                    let mut set = Vec::new();
+                    d.shingle_set(raw, scratch, &mut set);
+                    let key = crate::index::exact_key(&scratch.text, raw, seed);
+                    (set, key)
+                })
+                .collect()
+        });
+        for ((c, _, key), (set, replayed)) in wanted.iter().zip(sets) {
+            if *key != replayed {
+                return Err(ErrorKind::ReplayMismatch(format!(
+                    "the text of distinct paragraph {c} differs from the first pass"
+                ))
+                .into());
+            }
+            let mut bytes = Vec::with_capacity(set.len() * 8);
+            for v in &set {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+            self.out.put(&bytes)?;
+            let last = *self.offsets.last().expect("starts at 0");
+            self.offsets.push(last + set.len() as u64);
+        }
+        if let Some(pr) = self.progress {
+            pr.add(split.iter().map(Vec::len).sum::<usize>() as u64);
+        }
+        Ok(())
+    }
+}
+
+/// Everything after the first pass, in disk mode.
+pub(super) fn finish<F>(
+    d: &Deduper,
+    mut col: Collector<'_>,
+    config: &StreamConfig,
+    source: &mut F,
+    documents: usize,
+    progress: Option<&Progress>,
+) -> Result<Clusters>
+where
+    F: FnMut(&mut Feed<'_>) -> Result<()>,
+{
+    let limit = config.memory_limit.expect("disk mode has a limit");
+    let mut timings = std::mem::take(&mut col.timings);
+    let mut clock = Instant::now();
+    let mut disk = col.disk.take().expect("disk mode");
+    if !disk.key_runs.is_empty() {
+        disk.spill_keys(&mut col.seen)?;
+    }
+    col.seen = KeyMap::default();
+    let dir = disk.dir.clone();
+    let (provenance, n) = disk.provenance.finish()?;
+    let (canon_of, _) = disk.canon_of.finish()?;
+    let (keys, texts) = disk.keys.finish()?;
+    let canonical = Canonical::resolve(disk.key_runs, &dir, texts as usize)?;
+    let distinct = texts as usize - canonical.dups.len();
+    let n = n as usize;
+    let sig_path = match &mut col.sigs {
+        super::SigStore::File(w, path) => {
+            w.take()
+                .expect("open during the first pass")
+                .flush()
+                .map_err(io_at(path))?;
+            Some(path.clone())
+        }
+        _ => None,
+    };
+
+    // Candidates, in canonical ids.
+    if let Some(p) = progress {
+        p.enter(Stage::Candidates, 0);
+    }
+    let mut edges: Vec<(u32, u32)> = match d.method {
+        Method::MinHash => {
+            col.spill_run()?;
+            let runs = std::mem::take(&mut col.spill.runs);
+            let bands = d.lsh.bands;
+            let per_band: Vec<Vec<(PathBuf, u64)>> = (0..bands)
+                .map(|b| runs.iter().map(|r| r[b].clone()).collect())
+                .collect();
+            let map = |p: u32| canonical.of(p);
+            // A few bands at a time, each band's pairs deduplicated, so that the pairs
+            // of every band are never all held at once.
+            let mut all: Vec<(u32, u32)> = Vec::new();
+            let at_once = rayon::current_num_threads().max(1);
+            for group in per_band.chunks(at_once) {
+                let found: Vec<Result<Vec<(u32, u32)>>> = d.in_pool(|| {
+                    group
+                        .par_iter()
+                        .enumerate()
+                        .map(|(i, runs)| {
+                            let runs = narrow::<12>(runs.clone(), &dir, &format!("band{i}"))?;
+                            let mut e = merge_band(&runs, &map)?;
+                            e.sort_unstable();
+                            e.dedup();
+                            Ok(e)
+                        })
+                        .collect()
+                });
+                for e in found {
+                    all.extend(e?);
+                }
+                d.in_pool(|| all.par_sort_unstable());
+                all.dedup();
+            }
+            all
+        }
+        Method::SimHash { max_hamming } => {
+            let max_hamming = max_hamming.min(crate::simhash::BITS);
+            let live_fps: Vec<u64> = col.live_ids.iter().map(|&c| col.fps[c as usize]).collect();
+            let live = &col.live_ids;
+            let found = d.in_pool(|| hamming_edges(max_hamming, &live_fps, |i| live[i as usize]));
+            found
+                .into_iter()
+                .filter_map(|(a, b)| {
+                    let (a, b) = (canonical.of(a), canonical.of(b));
+                    (a != b).then(|| (a.min(b), a.max(b)))
+                })
+                .collect()
+        }
+    };
+    d.in_pool(|| edges.par_sort_unstable());
+    edges.dedup();
+    col.live_ids = super::Blocks::new();
+    col.band_keys = Vec::new();
+    timings.candidates += lap(&mut clock);
+
+    // Verification: the evidence of the texts in candidate pairs, a window at a time.
+    if let Some(p) = progress {
+        p.enter(Stage::Verify, 0);
+    }
+    let mut involved: Vec<u32> = edges.iter().flat_map(|&(a, b)| [a, b]).collect();
+    involved.sort_unstable();
+    involved.dedup();
+    let mut store = match (d.verification, d.method) {
+        (Verification::Exact, _) => {
+            let path = dir.join("sets.bin");
+            let mut offsets = vec![0u64];
+            if !involved.is_empty() {
+                let mut replay = Replayer {
+                    deduper: d,
+                    progress,
+                    provenance: In::open(&provenance, n as u64)?,
+                    canon_of: In::open(&canon_of, n as u64)?,
+                    keys: In::open(&keys, texts)?,
+                    next: 0,
+                    next_text: 0,
+                    involved: &involved,
+                    found: 0,
+                    out: Out::create(path.clone())?,
+                    offsets,
+                };
+                let mut batcher = Batcher::new(d, config);
+                source(&mut Feed {
+                    batcher: &mut batcher,
+                    sink: &mut replay,
+                })?;
+                batcher.flush(&mut replay)?;
+                if replay.next != n
+                    || batcher.docs as usize != documents
+                    || replay.found != involved.len()
+                {
+                    return Err(ErrorKind::ReplayMismatch(format!(
+                        "the second pass gave {} paragraphs in {} documents, the first {n} in {documents}",
+                        replay.next, batcher.docs
+                    ))
+                    .into());
+                }
+                replay.out.finish()?;
+                offsets = replay.offsets;
+            }
+            let file = if involved.is_empty() {
+                None
+            } else {
+                Some(BufReader::with_capacity(
+                    1 << 16,
+                    File::open(&path).map_err(io_at(&path))?,
+                ))
+            };
+            Store::Sets {
+                file,
+                path,
+                involved: &involved,
+                offsets,
+            }
+        }
+        (Verification::Signature, Method::MinHash) => {
+            let path = sig_path.expect("signature verification keeps signatures");
+            Store::Sigs {
+                file: BufReader::with_capacity(1 << 16, File::open(&path).map_err(io_at(&path))?),
+                path,
+                k: d.hasher.num_perm(),
+            }
+        }
+        (Verification::Signature, Method::SimHash { max_hamming }) => Store::Fps {
+            fps: &col.fps,
+            max_hamming: max_hamming.min(crate::simhash::BITS),
+        },
+    };
+    let held = edges.len() * 8 + involved.len() * 12 + col.fps.len() * 8 + col.live_ids.len() * 4;
+    // Windows of at least a batch's worth, the unit of work.
+    let room = limit.saturating_sub(reserve(config) + held);
+    let verified = verify(d, &edges, &mut store, (room, config.batch_bytes))?;
+    let candidates = edges.len();
+    drop(edges);
+    timings.verify += lap(&mut clock);
+
+    // Clusters.
+    if let Some(p) = progress {
+        p.enter(Stage::Cluster, 0);
+    }
+    let (clusters, pairs, split_off) = cluster(
+        d,
+        &verified,
+        &mut store,
+        &canonical,
+        (&provenance, &canon_of, n, texts as usize),
+        documents,
+        (
+            limit.saturating_sub(reserve(config) + held),
+            config.batch_bytes,
+        ),
+    )?;
+    timings.cluster += lap(&mut clock);
+    let oversized: Vec<usize> = (0..clusters.len())
+        .filter(|&i| clusters[i].len() > d.max_cluster_size)
+        .collect();
+    let stats = crate::cluster::RunStats {
+        documents,
+        paragraphs: n,
+        bytes: col.bytes,
+        exact_duplicates: n - distinct,
+        distinct,
+        candidates,
+        verified: verified.len(),
+        split_off,
+        largest_cluster: clusters.iter().map(Cluster::len).max().unwrap_or(0),
+        oversized_clusters: oversized.len(),
+        timings,
+    };
+    Ok(Clusters {
+        clusters,
+        oversized,
+        similarity: d.similarity,
+        pairs,
+        stats,
+    })
+}
+
+/// The candidate pairs `edges` (ascending) that pass, with their similarity, in
+/// order; the evidence of at most about `budget` bytes of texts loaded at once.
+fn verify(
+    d: &Deduper,
+    edges: &[(u32, u32)],
+    store: &mut Store<'_>,
+    (room, floor): (usize, usize),
+) -> Result<Vec<(u32, u32, f64)>> {
+    let mut verified: Vec<(u32, u32, f64)> = Vec::new();
+    let mut start = 0;
+    let mut ids: Vec<u32> = Vec::new();
+    let mut seen: ahash::AHashSet<u32> = ahash::AHashSet::new();
+    while start < edges.len() {
+        // The pairs that passed so far take their part of the room.
+        let budget = room.saturating_sub(verified.capacity() * 16).max(floor);
+        let (mut end, mut bytes) = (start, 0usize);
+        seen.clear();
+        while end < edges.len() {
+            let (a, b) = edges[end];
+            let add: usize = [a, b]
+                .iter()
+                .filter(|c| !seen.contains(c))
+                .map(|&c| store.bytes(c))
+                .sum();
+            if end > start && bytes + add > budget {
+                break;
+            }
+            seen.insert(a);
+            seen.insert(b);
+            bytes += add;
+            end += 1;
+        }
+        ids.clear();
+        ids.extend(seen.iter().copied());
+        ids.sort_unstable();
+        let mut loaded = store.load(&ids)?;
+        let evidence = loaded.evidence((0..ids.len() as u32).collect());
+        let local = |c: u32| ids.binary_search(&c).expect("loaded") as u32;
+        let (measure, threshold) = (d.similarity, d.threshold);
+        let chunk: Vec<(u32, u32, f64)> = d.in_pool(|| {
+            edges[start..end]
+                .par_iter()
+                .filter_map(|&(a, b)| {
+                    let (i, j) = (local(a), local(b));
+                    let s = evidence.similarity(i, j, measure, &[]);
+                    evidence.passes(i, j, s, threshold).then_some((a, b, s))
+                })
+                .collect()
+        });
+        verified.extend(chunk);
+        start = end;
+    }
+    Ok(verified)
+}
+
+/// Bytes per cluster member that stay through the cluster windows: its record by
+/// window (40), its [`Member`](crate::Member) in the result (48) and its share of the
+/// cluster's `Vec` (24), at most one [`Pair`] (80).
+const PER_MEMBER: usize = 40 + 48 + 24 + 80;
+/// Bytes per member that a window's own arrays take while it is built (provenance,
+/// text ids, union-find, groups, the placing of texts in parts, the window's pairs
+/// before they join the others).
+const PER_WINDOW_MEMBER: usize = 200;
+
+/// The clusters from the verified pairs and the exact duplicates, built a window of
+/// connected groups at a time; with the pairs and the number of texts split off.
+fn cluster(
+    d: &Deduper,
+    verified: &[(u32, u32, f64)],
+    store: &mut Store<'_>,
+    canonical: &Canonical,
+    (provenance, canon_of, n, texts): (&Path, &Path, usize, usize),
+    documents: usize,
+    (room, floor): (usize, usize),
+) -> Result<(Vec<Cluster>, Vec<Pair>, usize)> {
+    // Texts that occur more than once (two bits per text id).
+    let (mut once, mut twice) = (Bits::new(texts), Bits::new(texts));
+    let mut ids = In::<4>::open(canon_of, n as u64)?;
+    while let Some(rec) = ids.next()? {
+        let c = canonical.of(u32_at(&rec));
+        if once.get(c) {
+            twice.set(c);
+        } else {
+            once.set(c);
+        }
+    }
+    drop(once);
+    // The texts in some cluster: in a verified pair, or repeated.
+    let mut in_pair: Vec<u32> = verified.iter().flat_map(|&(a, b, _)| [a, b]).collect();
+    in_pair.sort_unstable();
+    in_pair.dedup();
+    let mut chosen = twice;
+    for &c in &in_pair {
+        chosen.set(c);
+    }
+    let chosen_ids: Vec<u32> = (0..texts as u32).filter(|&c| chosen.get(c)).collect();
+    let t_of = |c: u32| chosen_ids.binary_search(&c).expect("a chosen text") as u32;
+    // Connected groups of texts; each group's root is its smallest text.
+    let mut uf = UnionFind::new(chosen_ids.len());
+    for &(a, b, _) in verified {
+        uf.union(t_of(a), t_of(b));
+    }
+    let root: Vec<u32> = (0..chosen_ids.len() as u32).map(|t| uf.find(t)).collect();
+    drop(uf);
+    // The paragraphs of chosen texts: (text, paragraph id, provenance).
+    let mut members: Vec<(u32, u32, Paragraph)> = Vec::new();
+    let mut prov = In::<32>::open(provenance, n as u64)?;
+    let mut ids = In::<4>::open(canon_of, n as u64)?;
+    for pid in 0..n as u32 {
+        let p = prov.next()?.expect("one per paragraph");
+        let c = canonical.of(u32_at(&ids.next()?.expect("one per paragraph")));
+        if chosen.get(c) {
+            members.push((t_of(c), pid, decode_paragraph(&p)));
+        }
+    }
+    drop(chosen);
+    // Windows of whole groups, in order of their first text. What stays through all
+    // windows is `fixed` (members, chosen texts, verified pairs and the result); each
+    // window gets the rest of the room, at least `floor`, for its evidence and its
+    // own arrays.
+    let fixed = members.len() * PER_MEMBER
+        + chosen_ids.len() * 24
+        + verified.len() * (24 + 80)
+        + in_pair.len() * 4;
+    let budget = room.saturating_sub(fixed).max(floor);
+    let mut group_bytes = vec![0usize; chosen_ids.len()];
+    for (t, &c) in chosen_ids.iter().enumerate() {
+        if in_pair.binary_search(&c).is_ok() {
+            group_bytes[root[t] as usize] += store.bytes(c);
+        }
+    }
+    for &(t, _, _) in &members {
+        group_bytes[root[t as usize] as usize] += PER_WINDOW_MEMBER;
+    }
+    let mut window_of = vec![u32::MAX; chosen_ids.len()];
+    let (mut windows, mut filled) = (0u32, 0usize);
+    for t in 0..chosen_ids.len() {
+        if root[t] as usize != t {
+            continue;
+        }
+        if filled > 0 && filled + group_bytes[t] > budget {
+            windows += 1;
+            filled = 0;
+        }
+        filled += group_bytes[t];
+        window_of[t] = windows;
+    }
+    drop(group_bytes);
+    let windows = if chosen_ids.is_empty() {
+        0
+    } else {
+        windows as usize + 1
+    };
+    let window = |t: u32| window_of[root[t as usize] as usize] as usize;
+    // Texts, members and pairs by window, in order (counting sorts).
+    let by_window = |keys: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
+        let mut start = vec![0usize; windows + 1];
+        for w in keys {
+            start[w + 1] += 1;
+        }
+        for w in 0..windows {
+            start[w + 1] += start[w];
+        }
+        start
+    };
+    let text_start = by_window(&mut (0..chosen_ids.len() as u32).map(window));
+    let mut local = vec![0u32; chosen_ids.len()];
+    let mut texts_by = vec![0u32; chosen_ids.len()];
+    {
+        let mut fill = text_start.clone();
+        for t in 0..chosen_ids.len() as u32 {
+            let w = window(t);
+            local[t as usize] = (fill[w] - text_start[w]) as u32;
+            texts_by[fill[w]] = t;
+            fill[w] += 1;
+        }
+    }
+    let member_start = by_window(&mut members.iter().map(|m| window(m.0)));
+    let mut members_by: Vec<(u32, Paragraph)> = vec![
+        (
+            0,
+            Paragraph {
+                doc: 0,
+                index: 0,
+                line: 0,
+                start: 0,
+                end: 0
+            }
+        );
+        members.len()
+    ];
+    {
+        let mut fill = member_start.clone();
+        for (t, _, p) in members {
+            let w = window(t);
+            members_by[fill[w]] = (local[t as usize], p);
+            fill[w] += 1;
+        }
+    }
+    let edge_start = by_window(&mut verified.iter().map(|e| window(t_of(e.0))));
+    let mut edges_by = vec![(0u32, 0u32); verified.len()];
+    {
+        let mut fill = edge_start.clone();
+        for &(a, b, _) in verified {
+            let (ta, tb) = (t_of(a), t_of(b));
+            let w = window(ta);
+            edges_by[fill[w]] = (local[ta as usize], local[tb as usize]);
+            fill[w] += 1;
+        }
+    }
+
+    let mut clusters: Vec<Cluster> = Vec::new();
+    // Every member but the first of its text's paragraphs pairs with that first one,
+    // and every verified pair is a pair.
+    let mut pairs: Vec<Pair> = Vec::with_capacity(if windows > 1 {
+        members_by.len() + verified.len() - chosen_ids.len().min(members_by.len())
+    } else {
+        0
+    });
+    let mut split_off = 0;
+    for w in 0..windows {
+        let wtexts = &texts_by[text_start[w]..text_start[w + 1]];
+        let wmembers = &members_by[member_start[w]..member_start[w + 1]];
+        // The evidence of the texts in pairs.
+        let with: Vec<u32> = wtexts
+            .iter()
+            .map(|&t| chosen_ids[t as usize])
+            .filter(|c| in_pair.binary_search(c).is_ok())
+            .collect();
+        let mut loaded = store.load(&with)?;
+        let slot: Vec<u32> = wtexts
+            .iter()
+            .map(|&t| {
+                let c = chosen_ids[t as usize];
+                with.binary_search(&c).map_or(u32::MAX, |i| i as u32)
+            })
+            .collect();
+        let evidence = loaded.evidence(slot);
+        let paragraphs: Vec<Paragraph> = wmembers.iter().map(|m| m.1).collect();
+        let canon_of: Vec<u32> = wmembers.iter().map(|m| m.0).collect();
+        let mut canon = vec![u32::MAX; wtexts.len()];
+        for (p, &c) in canon_of.iter().enumerate().rev() {
+            canon[c as usize] = p as u32;
+        }
+        let found = Found {
+            documents,
+            paragraphs: &paragraphs,
+            bytes: 0,
+            canon_of: &canon_of,
+            canon: &canon,
+            edges: edges_by[edge_start[w]..edge_start[w + 1]].to_vec(),
+            sizes: &[],
+        };
+        let mut clock = Instant::now();
+        let part =
+            d.in_pool(|| d.assemble(found, &evidence, StageTimings::default(), &mut clock, None));
+        if clusters.is_empty() {
+            clusters = part.clusters;
+        } else {
+            clusters.extend(part.clusters);
+        }
+        if pairs.capacity() == 0 {
+            pairs = part.pairs;
+        } else {
+            pairs.extend(part.pairs);
+        }
+        split_off += part.stats.split_off;
+    }
+    let first = |c: &Cluster| {
+        let p = c.members[0].paragraph;
+        (p.doc, p.index)
+    };
+    d.in_pool(|| {
+        clusters.par_sort_unstable_by_key(first);
+        pairs.par_sort_unstable_by_key(|p| (p.a.doc, p.a.index, p.b.doc, p.b.index));
+    });
+    Ok((clusters, pairs, split_off))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("paradup-disk-{name}-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn run(dir: &Path, name: &str, records: &[[u8; 12]]) -> (PathBuf, u64) {
+        let mut out = Out::create(dir.join(name)).unwrap();
+        for r in records {
+            out.put(r).unwrap();
+        }
+        out.finish().unwrap()
+    }
+
+    /// 150 sorted runs (more than the fan-in, so they are merged in two rounds) give
+    /// every record once, in order, and the intermediate files are removed.
+    #[test]
+    fn narrowing_and_merging_many_runs_keeps_every_record_in_order() {
+        let dir = temp("merge");
+        let mut all = Vec::new();
+        let mut runs = Vec::new();
+        let mut x: u64 = 7;
+        for r in 0..150 {
+            let mut recs: Vec<[u8; 12]> = (0..(r % 9))
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let mut rec = [0u8; 12];
+                    rec[..8].copy_from_slice(&(x >> 40).to_be_bytes());
+                    rec[8..].copy_from_slice(&(r as u32).to_be_bytes());
+                    rec
+                })
+                .collect();
+            recs.sort_unstable();
+            all.extend_from_slice(&recs);
+            runs.push(run(&dir, &format!("r{r}.bin"), &recs));
+        }
+        all.sort_unstable();
+        let narrowed = narrow::<12>(runs, &dir, "t").unwrap();
+        assert_eq!(narrowed.len(), 3);
+        let mut merge = Merge::<12>::open(&narrowed).unwrap();
+        let mut got = Vec::new();
+        while let Some(rec) = merge.next().unwrap() {
+            got.push(rec);
+        }
+        assert_eq!(got, all);
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            3,
+            "merged runs removed"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A key in several runs maps its later ids to its first; others map to themselves.
+    #[test]
+    fn canonical_ids_come_from_equal_keys_in_different_runs() {
+        let dir = temp("canonical");
+        let mut disk = Disk::new(&dir).unwrap();
+        let mut seen = KeyMap::default();
+        for (key, id) in [(5u128, 0u32), (9, 1), (2, 2)] {
+            seen.insert(key, id);
+        }
+        disk.spill_keys(&mut seen).unwrap();
+        assert!(seen.is_empty());
+        for (key, id) in [(9u128, 3u32), (4, 4), (5, 5)] {
+            seen.insert(key, id);
+        }
+        disk.spill_keys(&mut seen).unwrap();
+        seen.insert(9, 6);
+        disk.spill_keys(&mut seen).unwrap();
+        let c = Canonical::resolve(disk.key_runs, &dir, 7).unwrap();
+        assert_eq!(c.dups, vec![(3, 1), (5, 0), (6, 1)]);
+        let mapped: Vec<u32> = (0..7).map(|p| c.of(p)).collect();
+        assert_eq!(mapped, vec![0, 1, 2, 1, 4, 0, 1]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn paragraphs_round_trip_through_their_records() {
+        let p = Paragraph {
+            doc: u32::MAX,
+            index: 3,
+            line: u64::MAX - 1,
+            start: 1 << 40,
+            end: (1 << 40) + 17,
+        };
+        assert_eq!(decode_paragraph(&encode_paragraph(&p)), p);
+    }
+}
