@@ -87,7 +87,8 @@ const PROGRESS_MIN_BYTES: u64 = 16 << 20;
         longest, and its memory is the index of kept paragraphs.\n\n\
         Corpora larger than memory: --stream reads the inputs again for each pass \
         instead of holding them, with the same reports and outputs; --memory-limit \
-        SIZE also spills the candidate search to disk.",
+        SIZE also keeps the state that grows with the corpus on disk, holding about \
+        SIZE of it in memory.",
     after_help = "Exit status: 0 when everything was read; 1 when some input was skipped \
         because of an error (an unreadable file, a malformed JSONL line) or an output \
         file or the index could not be written: the rest is done and reported; 2 on a \
@@ -251,10 +252,11 @@ struct Args {
     #[arg(long, conflicts_with_all = ["against", "save_index", "first_wins"])]
     stream: bool,
 
-    /// With --stream (implied): whenever the run holds more than SIZE bytes, spill its
-    /// sorted band keys to files in --temp-dir (what is kept per paragraph stays in
-    /// memory; see the README). SIZE: bytes, or a number with K, M, G or T
-    /// (powers of 1024), e.g. 512M, 2G. Not with --similarity containment.
+    /// With --stream (implied): keep what grows with the corpus (provenance, exact keys,
+    /// band keys, shingle sets) in files in --temp-dir and hold at most about SIZE bytes
+    /// of it in memory (the result itself must fit; see the README). SIZE: bytes, or a
+    /// number with K, M, G or T (powers of 1024), e.g. 512M, 2G. Not with
+    /// --similarity containment.
     #[arg(long, value_name = "SIZE", value_parser = parse_size,
           conflicts_with_all = ["against", "save_index", "first_wins"])]
     memory_limit: Option<usize>,
