@@ -89,6 +89,9 @@ pub const DEFAULT_MAX_HAMMING: u32 = 10;
 /// not change at that size (0.14 to 0.26 s a run, noise included).
 const ALL_PAIRS_BUCKET: usize = 16;
 
+/// Distinct texts whose shingle sets one task makes for verification.
+const SETS_PER_TASK: usize = 256;
+
 /// Paragraphs normalized per task in the exact-duplicate stage.
 const NORM_CHUNK: usize = 1024;
 
@@ -971,7 +974,7 @@ impl Deduper {
             .collect();
         // With the prefix filter, the shingle sets of every live text, kept for
         // verification: (slot of each distinct text, sets).
-        let mut all_sets: Option<(Vec<u32>, Vec<Vec<u64>>)> = None;
+        let mut all_sets: Option<(Vec<u32>, SetArena)> = None;
         let mut edges: Vec<(u32, u32)> = match (self.search, &sketches) {
             (CandidateSearch::Lsh, Sketches::MinHash { sigs, k, sizes, .. })
                 if self.containment.is_some() =>
@@ -1008,7 +1011,7 @@ impl Deduper {
                 for (i, &c) in live.iter().enumerate() {
                     slot[c as usize] = i as u32;
                 }
-                all_sets = Some((slot, sets));
+                all_sets = Some((slot, SetArena::from_vecs(sets)));
                 edges
             }
             (
@@ -1085,10 +1088,7 @@ impl Deduper {
             Verification::Signature => None,
         };
         let evidence = match (sets, &sketches) {
-            (Some((slot, sets)), _) => Evidence::Sets {
-                slot,
-                sets: SetArena::from_vecs(sets),
-            },
+            (Some((slot, sets)), _) => Evidence::Sets { slot, sets },
             (None, Sketches::MinHash { sigs, k, .. }) => Evidence::Signatures {
                 slot: None,
                 sigs,
@@ -1226,13 +1226,20 @@ impl Deduper {
     /// Shingle sets of the distinct texts that appear in some edge, from the raw text
     /// of a paragraph (`text`). Returns a map from distinct-text index to slot
     /// (`u32::MAX` when absent) and the sets.
+    ///
+    /// The sets of each task's [`SETS_PER_TASK`] texts go end to end into one buffer,
+    /// made in a reused one. Measured (`dedup` on the 48 MB corpus, one thread, perf;
+    /// 44 k sets): a vector per set, grown push by push, then copied into the arena:
+    /// 14.3 % of the samples in making the sets (a third of it in `malloc`, heap
+    /// growth by `mprotect` and page faults) and 2.0 % in the copy; this: 8.1 % and
+    /// 1.7 % (verification 0.133–0.147 → 0.095–0.112 s on a busy machine).
     fn involved_sets<'t>(
         &self,
         edges: &[(u32, u32)],
         distinct: usize,
         canon: &[u32],
         text: impl Fn(u32) -> &'t str + Sync,
-    ) -> (Vec<u32>, Vec<Vec<u64>>) {
+    ) -> (Vec<u32>, SetArena) {
         let mut slot = vec![u32::MAX; distinct];
         let mut involved = Vec::new();
         for &(a, b) in edges {
@@ -1247,14 +1254,29 @@ impl Deduper {
         for (i, &c) in involved.iter().enumerate() {
             slot[c as usize] = i as u32;
         }
-        let sets = involved
-            .par_iter()
-            .map_init(Scratch::default, |scratch, &c| {
-                let mut set = Vec::new();
-                self.shingle_set(text(canon[c as usize]), scratch, &mut set);
-                set
-            })
+        let parts: Vec<(Vec<u64>, Vec<usize>)> = involved
+            .par_chunks(SETS_PER_TASK)
+            .map_init(
+                || (Scratch::default(), Vec::new()),
+                |(scratch, set), cs| {
+                    let (mut flat, mut lens) = (Vec::new(), Vec::with_capacity(cs.len()));
+                    for &c in cs {
+                        self.shingle_set(text(canon[c as usize]), scratch, set);
+                        flat.extend_from_slice(set);
+                        lens.push(set.len());
+                    }
+                    (flat, lens)
+                },
+            )
             .collect();
+        let mut sets = SetArena::default();
+        for (flat, lens) in parts {
+            let mut at = 0;
+            for len in lens {
+                sets.push(&flat[at..at + len]);
+                at += len;
+            }
+        }
         (slot, sets)
     }
 }
