@@ -141,6 +141,17 @@ impl Evidence<'_> {
     }
 }
 
+/// The counts of a run besides its clusters (see [`RunStats`]).
+pub(super) struct Counts {
+    pub documents: usize,
+    pub paragraphs: usize,
+    pub bytes: usize,
+    pub distinct: usize,
+    pub candidates: usize,
+    pub verified: usize,
+    pub split_off: usize,
+}
+
 /// Everything the first stages found, in the numbering both pipelines share:
 /// paragraphs in document order, distinct texts in order of first occurrence.
 pub(super) struct Found<'a> {
@@ -287,10 +298,6 @@ impl Deduper {
         // Parts of one group interleave with other groups: order by first paragraph.
         clusters.par_sort_unstable_by_key(|(first, _)| *first);
         let clusters: Vec<Cluster> = clusters.into_iter().map(|(_, c)| c).collect();
-        let oversized: Vec<usize> = (0..clusters.len())
-            .filter(|&i| clusters[i].len() > self.max_cluster_size)
-            .collect();
-
         let mut pairs: Vec<Pair> = Vec::with_capacity(n - distinct + verified.len());
         for (p, c) in (0..n).map(|p| (p, canon_of.at(p))) {
             let first = canon.at(c as usize);
@@ -314,15 +321,39 @@ impl Deduper {
         pairs.par_sort_unstable_by_key(|p| (p.a.doc, p.a.index, p.b.doc, p.b.index));
 
         timings.cluster += lap(clock);
-        let stats = RunStats {
+        let counts = Counts {
             documents,
             paragraphs: n,
             bytes,
-            exact_duplicates: n - distinct,
             distinct,
             candidates,
             verified: verified.len(),
             split_off,
+        };
+        self.answer(clusters, pairs, counts, timings)
+    }
+
+    /// The run's answer: `clusters` ordered by first member, `pairs` ordered by
+    /// paragraphs, and the counts of the run.
+    pub(super) fn answer(
+        &self,
+        clusters: Vec<Cluster>,
+        pairs: Vec<Pair>,
+        counts: Counts,
+        timings: StageTimings,
+    ) -> Clusters {
+        let oversized: Vec<usize> = (0..clusters.len())
+            .filter(|&i| clusters[i].len() > self.max_cluster_size)
+            .collect();
+        let stats = RunStats {
+            documents: counts.documents,
+            paragraphs: counts.paragraphs,
+            bytes: counts.bytes,
+            exact_duplicates: counts.paragraphs - counts.distinct,
+            distinct: counts.distinct,
+            candidates: counts.candidates,
+            verified: counts.verified,
+            split_off: counts.split_off,
             largest_cluster: clusters.iter().map(Cluster::len).max().unwrap_or(0),
             oversized_clusters: oversized.len(),
             timings,

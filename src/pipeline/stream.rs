@@ -968,6 +968,49 @@ impl Sink for Collector<'_> {
     }
 }
 
+/// Checks that the second pass meets paragraph `pid` as the first did (`first`).
+fn check_paragraph(pid: usize, first: Option<&Paragraph>, p: &Paragraph) -> Result<()> {
+    if first == Some(p) {
+        return Ok(());
+    }
+    Err(ErrorKind::ReplayMismatch(format!(
+        "paragraph {pid} (document {}, index {}) differs from the first pass",
+        p.doc, p.index
+    ))
+    .into())
+}
+
+/// The shingle sets of the texts `wanted` (text id, raw text, the exact key the first
+/// pass found), in order, computed in parallel; an error when a text's key differs
+/// from the first pass's (the input changed).
+fn replay_sets(d: &Deduper, wanted: &[(u32, &str, u128)]) -> Result<Vec<Vec<u64>>> {
+    let seed = d.shingler.seed();
+    let found: Vec<(Vec<u64>, u128)> = d.in_pool(|| {
+        wanted
+            .par_iter()
+            .map_init(super::Scratch::default, |scratch, &(_, raw, _)| {
+                let mut set = Vec::new();
+                d.shingle_set(raw, scratch, &mut set);
+                (set, crate::index::exact_key(&scratch.text, raw, seed))
+            })
+            .collect()
+    });
+    wanted
+        .iter()
+        .zip(found)
+        .map(|(&(c, _, key), (set, replayed))| {
+            if key == replayed {
+                Ok(set)
+            } else {
+                Err(ErrorKind::ReplayMismatch(format!(
+                    "the text of distinct paragraph {c} differs from the first pass"
+                ))
+                .into())
+            }
+        })
+        .collect()
+}
+
 /// The second pass (exact verification): shingle sets of the involved texts.
 struct Replayer<'d, 'c> {
     deduper: &'d Deduper,
@@ -998,47 +1041,23 @@ impl Sink for Replayer<'_, '_> {
         let _ = split_time; // counted in the verification stage, which this pass is
         let d = self.deduper;
         let col = self.collected;
-        let mut wanted: Vec<(u32, &str, u32)> = Vec::new();
+        let mut wanted: Vec<(u32, &str, u128)> = Vec::new();
         for (pc, paras) in pieces.iter().zip(&split) {
             for p in paras {
                 let pid = self.next;
                 self.next += 1;
-                if col.paragraphs.get(pid) != Some(p) {
-                    return Err(ErrorKind::ReplayMismatch(format!(
-                        "paragraph {pid} (document {}, index {}) differs from the first pass",
-                        p.doc, p.index
-                    ))
-                    .into());
-                }
+                check_paragraph(pid, col.paragraphs.get(pid), p)?;
                 let c = col.canon_of[pid];
-                if col.canon[c as usize] as usize == pid && self.slot[c as usize] != u32::MAX {
-                    wanted.push((c, pc.text_of(p), pid as u32));
+                let slot = self.slot[c as usize];
+                if col.canon[c as usize] as usize == pid && slot != u32::MAX {
+                    wanted.push((c, pc.text_of(p), self.keys[slot as usize]));
                 }
             }
         }
-        let seed = d.shingler.seed();
-        let found: Vec<(u32, Vec<u64>, u128)> = d.in_pool(|| {
-            wanted
-                .par_iter()
-                .map_init(super::Scratch::default, |scratch, &(c, raw, _)| {
-                    let mut set = Vec::new();
-                    d.shingle_set(raw, scratch, &mut set);
-                    let key = crate::index::exact_key(&scratch.text, raw, seed);
-                    (c, set, key)
-                })
-                .collect()
-        });
-        for (c, set, key) in found {
-            if self.keys[self.slot[c as usize] as usize] != key {
-                return Err(ErrorKind::ReplayMismatch(format!(
-                    "the text of paragraph {} differs from the first pass",
-                    col.canon[c as usize]
-                ))
-                .into());
-            }
+        for ((c, _, _), set) in wanted.iter().zip(replay_sets(d, &wanted)?) {
             assert_eq!(
                 self.sets.len(),
-                self.slot[c as usize] as usize,
+                self.slot[*c as usize] as usize,
                 "involved texts come in slot order"
             );
             self.sets.push(&set);

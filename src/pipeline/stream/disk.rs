@@ -30,12 +30,15 @@
 //! distinct text; with SimHash, the fingerprints (8 bytes per distinct text) and the
 //! ids of the texts that have one (4).
 
-use super::{Batcher, Collector, Feed, KeyMap, Piece, Sink, StreamConfig, io_at, merge_band};
+use super::{
+    Batcher, Collector, Feed, KeyMap, Piece, Sink, StreamConfig, check_paragraph, io_at,
+    merge_band, replay_sets,
+};
 use crate::cluster::{Cluster, Clusters, Pair, StageTimings, UnionFind};
 use crate::error::{ErrorKind, Result};
 use crate::paragraph::Paragraph;
-use crate::pipeline::assemble::{Evidence, Found, SetArena};
-use crate::pipeline::{Deduper, Scratch, hamming_edges, lap};
+use crate::pipeline::assemble::{Counts, Evidence, Found, SetArena};
+use crate::pipeline::{Deduper, hamming_edges, lap};
 use crate::progress::{Progress, Stage};
 use crate::{Method, Verification};
 use rayon::prelude::*;
@@ -486,20 +489,13 @@ impl Sink for Replayer<'_, '_> {
         split_time: Duration,
     ) -> Result<()> {
         let _ = split_time; // counted in the verification stage, which this pass is
-        let d = self.deduper;
         let mut wanted: Vec<(u32, &str, u128)> = Vec::new();
         for (pc, paras) in pieces.iter().zip(&split) {
             for p in paras {
                 let pid = self.next;
                 self.next += 1;
                 let first = self.provenance.next()?.map(|b| decode_paragraph(&b));
-                if first.as_ref() != Some(p) {
-                    return Err(ErrorKind::ReplayMismatch(format!(
-                        "paragraph {pid} (document {}, index {}) differs from the first pass",
-                        p.doc, p.index
-                    ))
-                    .into());
-                }
+                check_paragraph(pid, first.as_ref(), p)?;
                 let c = u32_at(&self.canon_of.next()?.expect("one per paragraph"));
                 if c == self.next_text {
                     self.next_text += 1;
@@ -511,25 +507,7 @@ impl Sink for Replayer<'_, '_> {
                 }
             }
         }
-        let seed = d.shingler.seed();
-        let sets: Vec<(Vec<u64>, u128)> = d.in_pool(|| {
-            wanted
-                .par_iter()
-                .map_init(Scratch::default, |scratch, &(_, raw, _)| {
-                    let mut set = Vec::new();
-                    d.shingle_set(raw, scratch, &mut set);
-                    let key = crate::index::exact_key(&scratch.text, raw, seed);
-                    (set, key)
-                })
-                .collect()
-        });
-        for ((c, _, key), (set, replayed)) in wanted.iter().zip(sets) {
-            if *key != replayed {
-                return Err(ErrorKind::ReplayMismatch(format!(
-                    "the text of distinct paragraph {c} differs from the first pass"
-                ))
-                .into());
-            }
+        for set in replay_sets(self.deduper, &wanted)? {
             let mut bytes = Vec::with_capacity(set.len() * 8);
             for v in &set {
                 bytes.extend_from_slice(&v.to_le_bytes());
@@ -739,29 +717,16 @@ where
         ),
     )?;
     timings.cluster += lap(&mut clock);
-    let oversized: Vec<usize> = (0..clusters.len())
-        .filter(|&i| clusters[i].len() > d.max_cluster_size)
-        .collect();
-    let stats = crate::cluster::RunStats {
+    let counts = Counts {
         documents,
         paragraphs: n,
         bytes: col.bytes,
-        exact_duplicates: n - distinct,
         distinct,
         candidates,
         verified: verified.len(),
         split_off,
-        largest_cluster: clusters.iter().map(Cluster::len).max().unwrap_or(0),
-        oversized_clusters: oversized.len(),
-        timings,
     };
-    Ok(Clusters {
-        clusters,
-        oversized,
-        similarity: d.similarity,
-        pairs,
-        stats,
-    })
+    Ok(d.answer(clusters, pairs, counts, timings))
 }
 
 /// The candidate pairs `edges` (ascending) that pass, with their similarity, in
