@@ -273,36 +273,50 @@ fn a_changed_second_pass_is_an_error() {
     let docs = corpus(9, 50);
     let mut config = StreamConfig::new();
     config.batch_bytes(500);
-    // Different text, same spans: caught by the exact key of an involved paragraph.
-    let mut pass = 0;
-    let err = Deduper::new()
-        .run_stream(&config, |feed| {
-            pass += 1;
-            for doc in &docs {
-                if pass == 2 {
-                    feed.push(doc.replace('w', "v"))?;
-                } else {
-                    feed.push(doc)?;
+    let mut limited = config.clone();
+    limited.memory_limit(1);
+    // In memory, and with the first pass's state on disk.
+    for config in [config, limited] {
+        // Different text, same spans: caught by the exact key of an involved paragraph.
+        let mut pass = 0;
+        let err = Deduper::new()
+            .run_stream(&config, |feed| {
+                pass += 1;
+                for doc in &docs {
+                    if pass == 2 {
+                        feed.push(doc.replace('w', "v"))?;
+                    } else {
+                        feed.push(doc)?;
+                    }
                 }
-            }
-            Ok(())
-        })
-        .unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::ReplayMismatch(_)), "{err}");
-    // A missing document.
-    let mut pass = 0;
-    let err = Deduper::new()
-        .run_stream(&config, |feed| {
-            pass += 1;
-            let n = if pass == 2 {
-                docs.len() - 1
-            } else {
-                docs.len()
-            };
-            docs[..n].iter().try_for_each(|doc| feed.push(doc))
-        })
-        .unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::ReplayMismatch(_)), "{err}");
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::ReplayMismatch(_)), "{err}");
+        // A missing document, and one too many.
+        for change in [-1isize, 1] {
+            let mut pass = 0;
+            let err = Deduper::new()
+                .run_stream(&config, |feed| {
+                    pass += 1;
+                    let extra = if pass == 2 { change } else { 0 };
+                    let n = docs.len() - 1;
+                    docs[..n].iter().try_for_each(|doc| feed.push(doc))?;
+                    if extra >= 0 {
+                        feed.push(&docs[n])?;
+                    }
+                    if extra > 0 {
+                        feed.push(&docs[0])?;
+                    }
+                    Ok(())
+                })
+                .unwrap_err();
+            assert!(
+                matches!(err.kind(), ErrorKind::ReplayMismatch(_)),
+                "{change}: {err}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -361,19 +375,21 @@ fn source_and_reader_errors_come_back() {
 
 #[test]
 fn empty_input_gives_no_clusters() {
-    let got = Deduper::new()
-        .run_stream(&StreamConfig::new(), |_| Ok(()))
-        .unwrap();
-    assert!(got.is_empty());
-    assert_eq!(got.stats().documents, 0);
-    let got = Deduper::new()
-        .run_stream(&StreamConfig::new(), |f| {
-            f.push("")?;
-            f.push_reader(&b""[..])?;
-            f.push("  \n\n")
-        })
-        .unwrap();
-    assert_eq!((got.stats().documents, got.stats().paragraphs), (3, 0));
+    let mut limited = StreamConfig::new();
+    limited.memory_limit(1);
+    for config in [StreamConfig::new(), limited] {
+        let got = Deduper::new().run_stream(&config, |_| Ok(())).unwrap();
+        assert!(got.is_empty());
+        assert_eq!(got.stats().documents, 0);
+        let got = Deduper::new()
+            .run_stream(&config, |f| {
+                f.push("")?;
+                f.push_reader(&b""[..])?;
+                f.push("  \n\n")
+            })
+            .unwrap();
+        assert_eq!((got.stats().documents, got.stats().paragraphs), (3, 0));
+    }
 }
 
 #[test]
