@@ -52,7 +52,8 @@ struct Args {
     /// Stream the input through `Deduper::run_stream` instead of holding it.
     #[arg(long)]
     stream: bool,
-    /// With --stream: spill band keys to disk past this many bytes (suffixes K, M, G).
+    /// With --stream: keep the state on disk and at most about this many bytes of it in
+    /// memory (suffixes K, M, G).
     #[arg(long, value_parser = parse_size, requires = "stream")]
     memory_limit: Option<usize>,
     /// With --stream: where spill files go [default: the system's temporary directory].
