@@ -107,6 +107,20 @@ const NORM_CHUNK: usize = 1024;
 /// (`perf`), about 0.045 s.
 const KEY_BLOCK: usize = NORM_CHUNK;
 
+/// The line breaks (`\n`) in `text`, whose paragraphs (spans relative to it) are
+/// `paras`: the lines before the last paragraph, known from its line number, and the
+/// breaks counted from its start on. Counting all of `text` instead was a pass over
+/// the whole corpus for the line numbers of the next piece (0.3–0.6 % of the samples
+/// of a one-thread `dedup` run on the 48 MB corpus, perf). Tested against
+/// [`stream::newlines`] of all of `text`.
+fn piece_lines(text: &str, paras: &[Paragraph]) -> u64 {
+    match paras.last() {
+        // Its first line is line `p.line`, after `p.line - 1` breaks.
+        Some(p) => p.line - 1 + stream::newlines(&text.as_bytes()[p.start..]),
+        None => stream::newlines(text.as_bytes()),
+    }
+}
+
 /// Stores the band keys `keys` of the `i`-th item of a block of `len` items of the
 /// layout read by [`band_key_at`].
 #[inline]
@@ -1152,15 +1166,14 @@ impl Deduper {
             .par_iter()
             .map(|&(d, mode, (lo, hi))| {
                 let text = &documents[d as usize].as_ref()[lo..hi];
-                let paras = ParagraphSplitter::new(mode)
-                    .split(d, text)
-                    .map(|mut p| {
-                        p.start += lo;
-                        p.end += lo;
-                        p
-                    })
-                    .collect();
-                (paras, stream::newlines(text.as_bytes()))
+                let mut paras: Vec<Paragraph> =
+                    ParagraphSplitter::new(mode).split(d, text).collect();
+                let lines = piece_lines(text, &paras);
+                for p in &mut paras {
+                    p.start += lo;
+                    p.end += lo;
+                }
+                (paras, lines)
             })
             .collect();
         // Indices and lines continue from piece to piece within a document: each
@@ -1405,6 +1418,31 @@ fn lap(clock: &mut Instant) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn piece_lines_count_every_break(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just("\n"), Just("\r\n"), Just("\n\n"), Just(" \n"), Just("  "),
+                    Just("word"), Just("é"), Just("\r"), Just("\t\n"),
+                ],
+                0..60,
+            ),
+        ) {
+            let text: String = parts.concat();
+            for mode in [
+                ParagraphMode::Lines,
+                ParagraphMode::BlankLines,
+                ParagraphMode::Whole,
+                ParagraphMode::Auto,
+            ] {
+                let paras: Vec<Paragraph> = ParagraphSplitter::new(mode).split(0, &text).collect();
+                prop_assert_eq!(piece_lines(&text, &paras), stream::newlines(text.as_bytes()));
+            }
+        }
+    }
 
     #[test]
     fn band_keys_in_blocks_read_back() {
