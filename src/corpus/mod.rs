@@ -1148,18 +1148,25 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-/// Plain files from this size up are read in pieces on [`CorpusReader::threads`].
+/// Plain files from this size up are read in pieces on [`CorpusReader::threads`]
+/// (one piece on one thread).
 const PIECES_FROM: u64 = 8 << 20;
+
+/// Bytes read at a time by a thread of [`read_pieces`], then looked over for NUL bytes
+/// while in cache. Measured (perf, `dedup` on the 48 MB corpus, one thread): the look
+/// over the whole buffer after reading it, about 0.4 % of the samples in `memchr`
+/// more than this.
+const CHECK_PIECE: usize = 1 << 20;
 
 /// All of the plain (not compressed) file `file` of `size` bytes, read in `threads`
 /// pieces at once by positional reads into a zeroed buffer (whose pages the kernel
 /// hands out zeroed on first touch, so zeroing costs nothing), and whether it holds
-/// no NUL byte (each thread looks in its piece). `None` when that does not apply (one
-/// thread, a small or compressed file) or the file turned out not to be `size` bytes
-/// long (changed meanwhile) or a read failed: then the caller reads it from the start
-/// as a stream, which reports the error.
+/// no NUL byte (each thread looks in what it read, a megabyte at a time, while it is
+/// in cache). `None` when that does not apply (a small or compressed file) or the file
+/// turned out not to be `size` bytes long (changed meanwhile) or a read failed: then
+/// the caller reads it from the start as a stream, which reports the error.
 fn load_pieces(file: &fs::File, size: u64, threads: usize) -> Option<(Vec<u8>, bool)> {
-    if threads < 2 || size < PIECES_FROM {
+    if size < PIECES_FROM {
         return None;
     }
     read_pieces(file, size, threads)
@@ -1175,8 +1182,17 @@ fn read_pieces(file: &fs::File, size: u64, threads: usize) -> Option<(Vec<u8>, b
     /// cache: the same look over the whole buffer afterwards took about 3 ms on one
     /// thread while the other waited (`dedup` on the 48 MB corpus, perf).
     fn fill(file: &fs::File, buf: &mut [u8], offset: u64) -> (bool, bool) {
-        let ok = file.read_exact_at(buf, offset).is_ok();
-        (ok, ok && memchr::memchr(0, buf).is_none())
+        let mut nul_free = true;
+        for (i, part) in buf.chunks_mut(CHECK_PIECE).enumerate() {
+            if file
+                .read_exact_at(part, offset + (i * CHECK_PIECE) as u64)
+                .is_err()
+            {
+                return (false, false);
+            }
+            nul_free = nul_free && memchr::memchr(0, part).is_none();
+        }
+        (true, nul_free)
     }
     let len = usize::try_from(size).ok()?;
     let mut head = [0u8; 4];
