@@ -94,7 +94,9 @@ const ALL_PAIRS_BUCKET: usize = 16;
 const SETS_PER_TASK: usize = 256;
 
 /// Rounds in which verification's shingle sets are made ([`Deduper::involved_sets`]).
-const SET_ROUNDS: usize = 4;
+/// Tried 4: the last round's copy still left a thread idle for about 12 ms of a
+/// two-thread `dedup` run on the 48 MB corpus under perf (about 3 ms without).
+const SET_ROUNDS: usize = 8;
 
 /// Paragraphs normalized per task in the exact-duplicate stage.
 const NORM_CHUNK: usize = 1024;
@@ -912,7 +914,7 @@ impl Deduper {
 
         // 3. Signatures of distinct texts: MinHash slots in one contiguous buffer, or
         //    one SimHash fingerprint each.
-        let sketches = match self.method {
+        let mut sketches = match self.method {
             Method::MinHash => {
                 let k = self.hasher.num_perm();
                 // Containment needs the size of each shingle set, so the hashes are
@@ -1106,9 +1108,21 @@ impl Deduper {
         enter(Stage::Verify, 0);
 
         // 5. Verification and 6. clusters.
+        // The band keys are not read past the candidates; freeing them (26 MB on the
+        // 48 MB corpus) at the end of the run took about 3 ms with one of two threads
+        // idle (perf): they go while the shingle sets are made.
+        let band_keys = match &mut sketches {
+            Sketches::MinHash { band_keys, .. } => std::mem::take(band_keys),
+            Sketches::SimHash { .. } => Vec::new(),
+        };
         let sets = match self.verification {
             Verification::Exact => Some(all_sets.unwrap_or_else(|| {
-                self.involved_sets(&edges, distinct, &canon, |p| text(&paragraphs[p as usize]))
+                let text = |p| text(&paragraphs[p as usize]);
+                rayon::join(
+                    || drop(band_keys),
+                    || self.involved_sets(&edges, distinct, &canon, text),
+                )
+                .1
             })),
             Verification::Signature => None,
         };
@@ -1315,7 +1329,7 @@ impl Deduper {
             }
         };
         // Copying into the arena runs on one thread (10–17 ms on the 48 MB corpus,
-        // mostly the arena's page faults): in four rounds, each round's sets are
+        // mostly the arena's page faults): in rounds ([`SET_ROUNDS`]), each round's sets are
         // copied while the next round's are made, so that only the last round's copy
         // leaves a second thread idle.
         let mut sets = SetArena::default();
