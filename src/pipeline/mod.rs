@@ -93,11 +93,6 @@ const ALL_PAIRS_BUCKET: usize = 16;
 /// Distinct texts whose shingle sets one task makes for verification.
 const SETS_PER_TASK: usize = 256;
 
-/// Rounds in which verification's shingle sets are made ([`Deduper::involved_sets`]).
-/// Tried 4: the last round's copy still left a thread idle for about 12 ms of a
-/// two-thread `dedup` run on the 48 MB corpus under perf (about 3 ms without).
-const SET_ROUNDS: usize = 8;
-
 /// Paragraphs normalized per task in the exact-duplicate stage.
 const NORM_CHUNK: usize = 1024;
 
@@ -1302,8 +1297,7 @@ impl Deduper {
         for (i, &c) in involved.iter().enumerate() {
             slot[c as usize] = i as u32;
         }
-        type Parts = Vec<(Vec<u64>, Vec<usize>)>;
-        let make = |cs: &[u32]| -> Parts {
+        let make = |cs: &[u32]| -> Vec<(Vec<u64>, Vec<usize>)> {
             cs.par_chunks(SETS_PER_TASK)
                 .map_init(
                     || (Scratch::default(), Vec::new()),
@@ -1319,26 +1313,11 @@ impl Deduper {
                 )
                 .collect()
         };
-        let put = |sets: &mut SetArena, parts: Parts| {
-            for (flat, lens) in parts {
-                let mut at = 0;
-                for len in lens {
-                    sets.push(&flat[at..at + len]);
-                    at += len;
-                }
-            }
-        };
-        // Copying into the arena runs on one thread (10–17 ms on the 48 MB corpus,
-        // mostly the arena's page faults): in rounds ([`SET_ROUNDS`]), each round's sets are
-        // copied while the next round's are made, so that only the last round's copy
-        // leaves a second thread idle.
-        let mut sets = SetArena::default();
-        let mut made = Vec::new();
-        for round in involved.chunks(involved.len().div_ceil(SET_ROUNDS).max(1)) {
-            let done = std::mem::take(&mut made);
-            made = rayon::join(|| put(&mut sets, done), || make(round)).1;
-        }
-        put(&mut sets, made);
+        // The arena adopts each task's buffer as it is: no copy. Copying into the arena
+        // ran on one thread (10–17 ms on the 48 MB corpus, mostly its page faults);
+        // overlapping the copy with making the next of 8 rounds of sets still left a
+        // thread idle for about 3 ms of a two-thread run (perf).
+        let sets = SetArena::from_parts(make(&involved));
         (slot, sets)
     }
 }
