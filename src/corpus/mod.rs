@@ -717,7 +717,7 @@ impl CorpusReader {
                 };
             }
             _ => {
-                let (text, map) = match String::from_utf8(bytes) {
+                let (text, map) = match crate::minhash::kernel::utf8_string(bytes, self.threads) {
                     Ok(text) => {
                         source.original = Original::Text;
                         (text, None)
