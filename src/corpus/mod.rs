@@ -594,12 +594,7 @@ impl CorpusReader {
     ) -> Result<Corpus, ReadError> {
         let on_event: &mut dyn FnMut(Event<'_>) = &mut on_event;
         let mut corpus = Corpus::default();
-        let (planned, total) = plan(inputs, &mut corpus, on_event)?;
-        let mut progress = ProgressCounter {
-            done: 0,
-            reported: 0,
-            total,
-        };
+        let (planned, mut progress) = plan(inputs, &mut corpus, on_event)?;
         for p in planned {
             let (name, path, relative, loaded) = match p {
                 Planned::File { path, relative } => {
@@ -985,12 +980,13 @@ fn is_jsonl_name(relative: &Path) -> bool {
 }
 
 /// Checks `inputs` (errors before anything is read), expands directories, and
-/// returns the files to read with their total size (unknown with standard input).
+/// returns the files to read and a progress counter over their total size (unknown
+/// with standard input).
 fn plan(
     inputs: &[Input],
     corpus: &mut Corpus,
     on_event: &mut dyn FnMut(Event<'_>),
-) -> Result<(Vec<Planned>, Option<u64>), ReadError> {
+) -> Result<(Vec<Planned>, ProgressCounter), ReadError> {
     let mut stdin_seen = false;
     for input in inputs {
         match input {
@@ -1035,7 +1031,12 @@ fn plan(
                 .sum(),
         )
     };
-    Ok((planned, total))
+    let progress = ProgressCounter {
+        done: 0,
+        reported: 0,
+        total,
+    };
+    Ok((planned, progress))
 }
 
 /// Expands a path given as input: a file, or a directory's files in sorted order.

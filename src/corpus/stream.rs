@@ -132,12 +132,7 @@ impl CorpusReader {
             documents: 0,
             spool: None,
         };
-        let (planned, total) = plan(inputs, &mut out.meta, on_event)?;
-        let mut progress = ProgressCounter {
-            done: 0,
-            reported: 0,
-            total,
-        };
+        let (planned, mut progress) = plan(inputs, &mut out.meta, on_event)?;
         for p in planned {
             let (name, path, relative, location) = match p {
                 Planned::File { path, relative } => {
@@ -530,19 +525,10 @@ impl StreamCorpus {
         mut f: impl FnMut(&RecordLine<'_>) -> Result<()>,
     ) -> Result<()> {
         let s = &self.meta.sources[source];
-        let r = self.open(source).map_err(|e| self.io_error(source, &e))?;
         let mut lines = JsonlLines::new(&self.reader, &s.name);
-        let mut r = BufReader::with_capacity(1 << 16, r);
-        let mut buf = Vec::new();
         let (mut pos, mut doc) = (0, s.documents.start);
-        loop {
-            buf.clear();
-            let n = r
-                .read_until(b'\n', &mut buf)
-                .map_err(|e| self.io_error(source, &e))?;
-            if n == 0 {
-                return Ok(());
-            }
+        self.read_lines(source, |buf| {
+            let n = buf.len();
             let newline = buf.last() == Some(&b'\n');
             let raw = &buf[..n - usize::from(newline)];
             let record = lines.line(raw, pos).map(|rec| {
@@ -558,6 +544,25 @@ impl StreamCorpus {
                 record,
             })?;
             pos += n;
+            Ok(())
+        })
+    }
+
+    /// Calls `f` on each line of source `source`, read again from its start (with its
+    /// line break, if it has one).
+    fn read_lines(&self, source: usize, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        let r = self.open(source).map_err(|e| self.io_error(source, &e))?;
+        let mut r = BufReader::with_capacity(1 << 16, r);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            let n = r
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| self.io_error(source, &e))?;
+            if n == 0 {
+                return Ok(());
+            }
+            f(&buf)?;
         }
     }
 
@@ -567,36 +572,27 @@ impl StreamCorpus {
         source: usize,
         mut f: impl FnMut(&LineView<'_>) -> Result<()>,
     ) -> Result<()> {
-        let r = self.open(source).map_err(|e| self.io_error(source, &e))?;
-        let mut r = BufReader::with_capacity(1 << 16, r);
-        let mut buf = Vec::new();
         let (mut start, mut dec) = (0, 0);
-        loop {
-            buf.clear();
-            let n = r
-                .read_until(b'\n', &mut buf)
-                .map_err(|e| self.io_error(source, &e))?;
-            if n == 0 {
-                return Ok(());
-            }
-            let (text, map) = match std::str::from_utf8(&buf) {
+        self.read_lines(source, |buf| {
+            let (text, map) = match std::str::from_utf8(buf) {
                 Ok(s) => (Cow::Borrowed(s), None),
                 Err(_) => {
-                    let (text, map, _, _) = decode_lossy(&buf);
+                    let (text, map, _, _) = decode_lossy(buf);
                     (Cow::Owned(text), Some(map))
                 }
             };
             let view = LineView {
-                raw: &buf,
+                raw: buf,
                 text: &text,
                 start,
                 dec,
                 map: map.as_ref(),
             };
             f(&view)?;
-            start += n;
+            start += buf.len();
             dec += text.len();
-        }
+            Ok(())
+        })
     }
 
     /// Reads again the sources that hold `paragraphs` (from a streamed run over this

@@ -427,6 +427,22 @@ mod x86 {
 
     /// # Safety
     /// The CPU must support AVX-512F, AVX-512DQ and AVX-512BW; `4 <= n <= 8`.
+    /// The mixing of xxh3_64_4to8 on eight lanes: `input` is the packed bytes xor the
+    /// seeded secret, `mul` the multiplier, `len` each lane's input length.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq")]
+    fn xxh3_4to8_mix(input: __m512i, mul: __m512i, len: __m512i) -> __m512i {
+        let mut h = _mm512_ternarylogic_epi64::<0x96>(
+            input,
+            _mm512_rol_epi64::<49>(input),
+            _mm512_rol_epi64::<24>(input),
+        );
+        h = _mm512_mullo_epi64(h, mul);
+        h = _mm512_xor_si512(h, _mm512_add_epi64(_mm512_srli_epi64::<35>(h), len));
+        h = _mm512_mullo_epi64(h, mul);
+        _mm512_xor_si512(h, _mm512_srli_epi64::<28>(h))
+    }
+
     #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
     pub(super) unsafe fn gram_hashes_avx512(
         bytes: &[u8],
@@ -466,16 +482,7 @@ mod x86 {
                 let raw = _mm_loadu_si128(src.add(8 * j) as *const __m128i);
                 let v = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(raw), index);
                 // xxh3_64_4to8, on eight lanes.
-                let mut h = _mm512_xor_si512(v, flip);
-                h = _mm512_ternarylogic_epi64::<0x96>(
-                    h,
-                    _mm512_rol_epi64::<49>(h),
-                    _mm512_rol_epi64::<24>(h),
-                );
-                h = _mm512_mullo_epi64(h, mul);
-                h = _mm512_xor_si512(h, _mm512_add_epi64(_mm512_srli_epi64::<35>(h), len));
-                h = _mm512_mullo_epi64(h, mul);
-                h = _mm512_xor_si512(h, _mm512_srli_epi64::<28>(h));
+                let h = xxh3_4to8_mix(_mm512_xor_si512(v, flip), mul, len);
                 _mm512_storeu_si512(dst.add(8 * j) as *mut _, h);
             }
             out.set_len(start + 8 * blocks);
@@ -597,16 +604,11 @@ mod x86 {
                     _mm512_slli_epi64::<3>(_mm512_sub_epi64(_mm512_max_epu64(n, four), four));
                 let last = _mm512_and_si512(_mm512_srlv_epi64(x, shift), low32);
                 let first = _mm512_slli_epi64::<32>(_mm512_and_si512(x, low32));
-                let mut h = _mm512_xor_si512(_mm512_add_epi64(last, first), flip_b);
-                h = _mm512_ternarylogic_epi64::<0x96>(
-                    h,
-                    _mm512_rol_epi64::<49>(h),
-                    _mm512_rol_epi64::<24>(h),
+                let h = xxh3_4to8_mix(
+                    _mm512_xor_si512(_mm512_add_epi64(last, first), flip_b),
+                    m3,
+                    n,
                 );
-                h = _mm512_mullo_epi64(h, m3);
-                h = _mm512_xor_si512(h, _mm512_add_epi64(_mm512_srli_epi64::<35>(h), n));
-                h = _mm512_mullo_epi64(h, m3);
-                h = _mm512_xor_si512(h, _mm512_srli_epi64::<28>(h));
                 let short = _mm512_cmple_epu64_mask(n, three);
                 let long = _mm512_cmpgt_epu64_mask(n, eight);
                 let out = _mm512_mask_blend_epi64(short, h, a);

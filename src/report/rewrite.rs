@@ -111,9 +111,7 @@ pub fn write_deduped(
     let mut cursor = 0;
     let mut rest = rems;
     for doc in src.documents() {
-        let n = rest.partition_point(|r| r.paragraph.doc as usize == doc);
-        let (mine, later) = rest.split_at(n);
-        rest = later;
+        let mine = take_doc(&mut rest, doc);
         if mine.is_empty() {
             continue;
         }
@@ -180,9 +178,7 @@ pub fn write_annotations(
     let src = &corpus.sources()[source];
     let mut rest = of_docs(removals, src.documents());
     for doc in src.documents() {
-        let n = rest.partition_point(|r| r.paragraph.doc as usize == doc);
-        let (mine, later) = rest.split_at(n);
-        rest = later;
+        let mine = take_doc(&mut rest, doc);
         let d = &corpus.documents()[doc];
         let line = annotation_line(corpus.name_of(doc), src.name(), d.record(), mine, |p| {
             super::reported_span(corpus, p)
@@ -373,6 +369,15 @@ fn write_to(
     }
 }
 
+/// The removals of document `doc` at the front of `rest` (sorted by paragraph), taken
+/// off it.
+fn take_doc<'a>(rest: &mut &'a [Removal], doc: usize) -> &'a [Removal] {
+    let n = rest.partition_point(|r| r.paragraph.doc as usize == doc);
+    let (mine, later) = rest.split_at(n);
+    *rest = later;
+    mine
+}
+
 /// [`write_deduped`] for a corpus that is not held ([`StreamCorpus`]): the source is
 /// read again, line by line, and written without the paragraphs in `removals` (sorted,
 /// as [`removals`] returns them, from a streamed run over `corpus`), by the same rules.
@@ -397,12 +402,7 @@ pub fn write_deduped_stream(
         let mut rest = rems;
         corpus.walk_records(source, |line| {
             let mine = match &line.record {
-                Some((doc, _)) => {
-                    let n = rest.partition_point(|r| r.paragraph.doc as usize == *doc);
-                    let (mine, later) = rest.split_at(n);
-                    rest = later;
-                    mine
-                }
+                Some((doc, _)) => take_doc(&mut rest, *doc),
                 None => &[],
             };
             let Some((_, rec)) = line.record.as_ref().filter(|_| !mine.is_empty()) else {
@@ -526,9 +526,7 @@ pub fn write_annotations_stream(
             let Some((doc, rec)) = &line.record else {
                 return Ok(());
             };
-            let n = rest.partition_point(|r| r.paragraph.doc as usize == *doc);
-            let (mine, later) = rest.split_at(n);
-            rest = later;
+            let mine = take_doc(&mut rest, *doc);
             let text = annotation_line(&rec.id, src.name(), Some(rec.record), mine, |p| {
                 (p.start, p.end)
             });

@@ -703,6 +703,21 @@ mod tests {
         .prop_map(|v| v.into_iter().collect())
     }
 
+    /// The reference for the gram hashes: xxh3 of each window of `n` bytes, or of the
+    /// whole when it is no longer than a window.
+    fn xxh3_grams(bytes: &[u8], n: usize, seed: u64) -> Vec<u64> {
+        if bytes.is_empty() {
+            Vec::new()
+        } else if bytes.len() <= n {
+            vec![xxh3_64_with_seed(bytes, seed)]
+        } else {
+            bytes
+                .windows(n)
+                .map(|w| xxh3_64_with_seed(w, seed))
+                .collect()
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -722,13 +737,7 @@ mod tests {
         ) {
             let mut got = Vec::new();
             ascii_gram_hashes(&bytes, n, seed, &mut got);
-            let want: Vec<u64> = if bytes.is_empty() {
-                Vec::new()
-            } else if bytes.len() <= n {
-                vec![xxh3_64_with_seed(&bytes, seed)]
-            } else {
-                bytes.windows(n).map(|w| xxh3_64_with_seed(w, seed)).collect()
-            };
+            let want = xxh3_grams(&bytes, n, seed);
             prop_assert_eq!(got, want);
         }
 
@@ -820,13 +829,7 @@ mod tests {
             n in 1usize..11,
             seed in any::<u64>(),
         ) {
-            let want: Vec<u64> = if bytes.is_empty() {
-                Vec::new()
-            } else if bytes.len() <= n {
-                vec![xxh3_64_with_seed(&bytes, seed)]
-            } else {
-                bytes.windows(n).map(|w| xxh3_64_with_seed(w, seed)).collect()
-            };
+            let want = xxh3_grams(&bytes, n, seed);
             let mut got = vec![7];
             ascii_gram_hashes(&bytes, n, seed, &mut got);
             prop_assert_eq!(&got[1..], &want[..]);

@@ -507,8 +507,9 @@ impl Sink for Replayer<'_, '_> {
                 }
             }
         }
+        let mut bytes = Vec::new();
         for set in replay_sets(self.deduper, &wanted)? {
-            let mut bytes = Vec::with_capacity(set.len() * 8);
+            bytes.clear();
             for v in &set {
                 bytes.extend_from_slice(&v.to_le_bytes());
             }
@@ -907,27 +908,12 @@ fn cluster(
         }
     }
     let member_start = by_window(&mut members.iter().map(|m| window(m.0)));
-    let mut members_by: Vec<(u32, Paragraph)> = vec![
-        (
-            0,
-            Paragraph {
-                doc: 0,
-                index: 0,
-                line: 0,
-                start: 0,
-                end: 0
-            }
-        );
-        members.len()
-    ];
-    {
-        let mut fill = member_start.clone();
-        for (t, _, p) in members {
-            let w = window(t);
-            members_by[fill[w]] = (local[t as usize], p);
-            fill[w] += 1;
-        }
-    }
+    // A stable sort keeps paragraph order within each window.
+    members.sort_by_key(|m| window(m.0));
+    let members_by: Vec<(u32, Paragraph)> = members
+        .into_iter()
+        .map(|(t, _, p)| (local[t as usize], p))
+        .collect();
     let edge_start = by_window(&mut verified.iter().map(|e| window(t_of(e.0))));
     let mut edges_by = vec![(0u32, 0u32); verified.len()];
     {
