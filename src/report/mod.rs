@@ -215,8 +215,10 @@ pub fn write_jsonl(
     clusters: &Clusters,
 ) -> io::Result<()> {
     let directed = clusters.similarity() == Similarity::Containment;
+    let mut line = String::new();
     for (i, c) in clusters.iter().enumerate() {
-        let mut line = format!("{{\"cluster\":{i},\"size\":{},\"members\":[", c.len());
+        line.clear();
+        let _ = write!(line, "{{\"cluster\":{i},\"size\":{},\"members\":[", c.len());
         for (j, m) in c.members().iter().enumerate() {
             let p = &m.paragraph;
             if j > 0 {
@@ -224,7 +226,8 @@ pub fn write_jsonl(
             }
             line.push('{');
             push_provenance(&mut line, corpus, p);
-            let _ = write!(line, ",\"similarity\":{}", json::number(m.similarity));
+            line.push_str(",\"similarity\":");
+            json::push_number(&mut line, m.similarity);
             if directed {
                 let _ = write!(line, ",\"direction\":\"{}\"", m.direction.as_str());
             }
