@@ -604,22 +604,22 @@ impl CorpusReader {
                         .and_then(|f| {
                             let size = f.metadata().map_or(0, |m| m.len());
                             match load_pieces(&f, size, self.threads) {
-                                Some((bytes, nul_free)) => {
-                                    progress.done += bytes.len() as u64;
+                                Some(content) => {
+                                    progress.done += size;
                                     progress.report(on_event, false);
-                                    Ok((bytes, Compression::None, nul_free))
+                                    Ok((content, Compression::None))
                                 }
                                 None => load(f, size, &mut progress, on_event)
-                                    .map(|(b, c)| (b, c, false)),
+                                    .map(|(b, c)| (Content::Bytes(b), c)),
                             }
                         });
                     (name, Some(path), relative, loaded)
                 }
                 Planned::Stdin => {
                     let loaded = load(io::stdin().lock(), 0, &mut progress, on_event)
-                        .map(|(b, c)| (b, c, false));
+                        .map(|(b, c)| (Content::Bytes(b), c));
                     let compression = match loaded {
-                        Ok((_, c, _)) => c,
+                        Ok((_, c)) => c,
                         Err(_) => Compression::None,
                     };
                     let relative = stdin_relative(self.format, compression);
@@ -630,7 +630,7 @@ impl CorpusReader {
                         .file_name()
                         .map_or_else(|| PathBuf::from("input"), PathBuf::from);
                     let loaded = load(&bytes[..], bytes.len() as u64, &mut progress, on_event)
-                        .map(|(b, c)| (b, c, false));
+                        .map(|(b, c)| (Content::Bytes(b), c));
                     (name, None, relative, loaded)
                 }
             };
@@ -645,7 +645,7 @@ impl CorpusReader {
                     },
                     on_event,
                 ),
-                Ok((bytes, compression, nul_free)) => {
+                Ok((content, compression)) => {
                     self.add_source(
                         &mut corpus,
                         Source {
@@ -657,8 +657,7 @@ impl CorpusReader {
                             documents: 0..0,
                             original: Original::Dropped,
                         },
-                        bytes,
-                        nul_free,
+                        content,
                         on_event,
                     );
                 }
@@ -669,17 +668,18 @@ impl CorpusReader {
         Ok(corpus)
     }
 
-    /// Adds one loaded source (or skips it as binary). `nul_free`: the bytes are known
-    /// to hold no NUL byte (checked by the threads that read them).
+    /// Adds one loaded source (or skips it as binary).
     fn add_source(
         &self,
         corpus: &mut Corpus,
         mut source: Source,
-        bytes: Vec<u8>,
-        nul_free: bool,
+        content: Content,
         on_event: &mut dyn FnMut(Event<'_>),
     ) {
-        if !nul_free && let Some(nul) = memchr::memchr(0, &bytes) {
+        let bytes = content.as_bytes();
+        if !content.nul_free()
+            && let Some(nul) = memchr::memchr(0, bytes)
+        {
             let line = 1 + bytes[..nul].iter().filter(|&&b| b == b'\n').count() as u64;
             corpus.report(
                 Problem {
@@ -704,6 +704,7 @@ impl CorpusReader {
         corpus.stats.bytes += bytes.len() as u64;
         match source.format {
             InputFormat::Jsonl => {
+                let bytes = content.into_bytes();
                 self.add_records(corpus, index, &source.name, &bytes, on_event);
                 source.original = if self.keep_original {
                     Original::Bytes(bytes)
@@ -712,7 +713,13 @@ impl CorpusReader {
                 };
             }
             _ => {
-                let (text, map) = match crate::minhash::kernel::utf8_string(bytes, self.threads) {
+                let checked = match content {
+                    Content::Checked(checked, _) => checked,
+                    Content::Bytes(bytes) => {
+                        crate::minhash::kernel::utf8_string(bytes, self.threads)
+                    }
+                };
+                let (text, map) = match checked {
                     Ok(text) => {
                         source.original = Original::Text;
                         (text, None)
@@ -1159,72 +1166,83 @@ const PIECES_FROM: u64 = 8 << 20;
 /// more than this.
 const CHECK_PIECE: usize = 1 << 20;
 
-/// All of the plain (not compressed) file `file` of `size` bytes, read in `threads`
-/// pieces at once by positional reads into a zeroed buffer (whose pages the kernel
-/// hands out zeroed on first touch, so zeroing costs nothing), and whether it holds
-/// no NUL byte (each thread looks in what it read, a megabyte at a time, while it is
-/// in cache). `None` when that does not apply (a small or compressed file) or the file
-/// turned out not to be `size` bytes long (changed meanwhile) or a read failed: then
-/// the caller reads it from the start as a stream, which reports the error.
-fn load_pieces(file: &fs::File, size: u64, threads: usize) -> Option<(Vec<u8>, bool)> {
+/// A source's content as loaded.
+enum Content {
+    /// Checked as UTF-8 by the threads that read it (the bytes are in the error if
+    /// not), and whether it holds no NUL byte.
+    Checked(Result<String, std::string::FromUtf8Error>, bool),
+    /// Bytes not looked at yet.
+    Bytes(Vec<u8>),
+}
+
+impl Content {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Content::Checked(Ok(text), _) => text.as_bytes(),
+            Content::Checked(Err(e), _) => e.as_bytes(),
+            Content::Bytes(bytes) => bytes,
+        }
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Content::Checked(Ok(text), _) => text.into_bytes(),
+            Content::Checked(Err(e), _) => e.into_bytes(),
+            Content::Bytes(bytes) => bytes,
+        }
+    }
+
+    /// Whether the content is known to hold no NUL byte.
+    fn nul_free(&self) -> bool {
+        matches!(self, Content::Checked(_, true))
+    }
+}
+
+/// All of the plain (not compressed) file `file` of `size` bytes, read by positional
+/// reads on `threads` threads, a megabyte at a time, into a zeroed buffer (whose pages
+/// the kernel hands out zeroed on first touch, so zeroing costs nothing). Each thread
+/// looks for NUL bytes and checks UTF-8 in what it read while it is in cache
+/// ([`kernel::fill_utf8`](crate::minhash::kernel::fill_utf8)). `None` when that does not
+/// apply (a small or compressed file) or the file turned out not to be `size` bytes
+/// long (changed meanwhile) or a read failed: then the caller reads it from the start
+/// as a stream, which reports the error.
+fn load_pieces(file: &fs::File, size: u64, threads: usize) -> Option<Content> {
     if size < PIECES_FROM {
         return None;
     }
-    read_pieces(file, size, threads)
+    read_pieces(file, size, threads, CHECK_PIECE)
 }
 
-/// [`load_pieces`] at any size: `file` read in `threads` pieces at once, `None` if it
-/// is compressed, not `size` bytes long, or a read failed.
+/// [`load_pieces`] at any size, `piece` bytes at a time: `None` if the file is
+/// compressed, not `size` bytes long, or a read failed.
 #[cfg(unix)]
-fn read_pieces(file: &fs::File, size: u64, threads: usize) -> Option<(Vec<u8>, bool)> {
+fn read_pieces(file: &fs::File, size: u64, threads: usize, piece: usize) -> Option<Content> {
     use std::os::unix::fs::FileExt;
-    /// Fills `buf` from `offset` on: (false at an early end or an error, whether
-    /// `buf` holds no NUL byte). Looking right after the read finds the bytes in the
-    /// cache: the same look over the whole buffer afterwards took about 3 ms on one
-    /// thread while the other waited (`dedup` on the 48 MB corpus, perf).
-    fn fill(file: &fs::File, buf: &mut [u8], offset: u64) -> (bool, bool) {
-        let mut nul_free = true;
-        for (i, part) in buf.chunks_mut(CHECK_PIECE).enumerate() {
-            if file
-                .read_exact_at(part, offset + (i * CHECK_PIECE) as u64)
-                .is_err()
-            {
-                return (false, false);
-            }
-            nul_free = nul_free && memchr::memchr(0, part).is_none();
-        }
-        (true, nul_free)
-    }
+    use std::sync::atomic::{AtomicBool, Ordering};
     let len = usize::try_from(size).ok()?;
     let mut head = [0u8; 4];
-    if !fill(file, &mut head, 0).0 || compression_of(&head) != Ok(Compression::None) {
+    if file.read_exact_at(&mut head, 0).is_err() || compression_of(&head) != Ok(Compression::None) {
         return None;
     }
-    let mut buf = vec![0u8; len];
-    let piece = len.div_ceil(threads.max(1)).max(1);
-    let (all_read, nul_free) = std::thread::scope(|s| {
-        let mut parts = buf.chunks_mut(piece).enumerate();
-        let Some((_, first)) = parts.next() else {
-            return (true, true);
-        };
-        let others: Vec<_> = parts
-            .map(|(i, part)| s.spawn(move || fill(file, part, (i * piece) as u64)))
-            .collect();
-        let (mut ok, mut clean) = fill(file, first, 0);
-        for h in others {
-            let (o, c) = h.join().unwrap_or((false, false));
-            (ok, clean) = (ok && o, clean && c);
+    // Looking right after the read finds the bytes in the cache: the same look over
+    // the whole buffer afterwards took about 3 ms on one thread while the other waited
+    // (`dedup` on the 48 MB corpus, perf).
+    let nul_free = AtomicBool::new(true);
+    let checked = crate::minhash::kernel::fill_utf8(len, piece, threads, |at, part| {
+        let read = file.read_exact_at(part, at as u64).is_ok();
+        if read && memchr::memchr(0, part).is_some() {
+            nul_free.store(false, Ordering::Relaxed);
         }
-        (ok, clean)
-    });
+        read
+    })?;
     // Nothing past the end: the file did not grow meanwhile.
     let at_end = matches!(file.read_at(&mut [0u8; 1], size), Ok(0));
-    (all_read && at_end).then_some((buf, nul_free))
+    at_end.then(|| Content::Checked(checked, nul_free.into_inner()))
 }
 
 /// Without positional reads (not Unix), files are read as streams.
 #[cfg(not(unix))]
-fn read_pieces(_: &fs::File, _: u64, _: usize) -> Option<(Vec<u8>, bool)> {
+fn read_pieces(_: &fs::File, _: u64, _: usize, _: usize) -> Option<Content> {
     None
 }
 
@@ -1496,22 +1514,34 @@ mod tests {
         /// Read in pieces, a file is what `fs::read` gives, or nothing when compressed.
         #[test]
         fn pieces_equal_whole_read(
-            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..5000),
+            bytes in proptest::prop_oneof![
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..5000),
+                proptest::prelude::Strategy::prop_map("[a-zé€😀 \n\u{0}]{0,600}", String::into_bytes),
+            ],
             threads in 1usize..6,
+            piece in proptest::prop_oneof![1usize..16, proptest::prelude::Just(CHECK_PIECE)],
         ) {
             let file = TempFile::new(&format!("pieces-{threads}"), &bytes);
             let f = fs::File::open(&file.0).unwrap();
-            let got = read_pieces(&f, bytes.len() as u64, threads);
+            let got = read_pieces(&f, bytes.len() as u64, threads, piece);
             if bytes.len() >= 2 && bytes[..2] == [0x1f, 0x8b] {
                 proptest::prop_assert!(got.is_none());
             } else if bytes.len() >= 4 {
-                let nul_free = !bytes.contains(&0);
-                proptest::prop_assert_eq!(got, Some((fs::read(&file.0).unwrap(), nul_free)));
+                let Some(Content::Checked(checked, nul_free)) = got else {
+                    panic!("read in pieces");
+                };
+                proptest::prop_assert_eq!(nul_free, !bytes.contains(&0));
+                let whole = fs::read(&file.0).unwrap();
+                proptest::prop_assert_eq!(
+                    checked.as_ref().map(String::as_str).map_err(|e| e.utf8_error()),
+                    std::str::from_utf8(&whole)
+                );
+                proptest::prop_assert_eq!(Content::Checked(checked, nul_free).into_bytes(), whole);
             }
             // Told the wrong size (the file changed), it declines.
             if bytes.len() >= 4 {
-                proptest::prop_assert!(read_pieces(&f, bytes.len() as u64 - 1, threads).is_none());
-                proptest::prop_assert!(read_pieces(&f, bytes.len() as u64 + 1, threads).is_none());
+                proptest::prop_assert!(read_pieces(&f, bytes.len() as u64 - 1, threads, piece).is_none());
+                proptest::prop_assert!(read_pieces(&f, bytes.len() as u64 + 1, threads, piece).is_none());
             }
         }
     }
@@ -1541,5 +1571,21 @@ mod tests {
         assert!(one.documents().is_empty() && three.documents().is_empty());
         assert_eq!(three.problems(), one.problems());
         assert_eq!(one.problems()[0].offset, Some(at as u64));
+
+        // A bad byte inside a multi-byte character in the middle: the same lossy text
+        // and the same report on any thread count.
+        bytes[at] = b' ';
+        let mid = bytes.len() / 2;
+        let mid = mid + bytes[mid..].iter().position(|&b| b >= 0xC0).unwrap() + 1;
+        bytes[mid] = 0xFF;
+        let file = TempFile::new("large-bad", &bytes);
+        let input = [Input::Path(file.0.clone())];
+        let one = CorpusReader::new().read(&input, |_| {}).unwrap();
+        let three = CorpusReader::new().threads(3).read(&input, |_| {}).unwrap();
+        assert_eq!(one.stats().invalid_utf8, 1);
+        assert_eq!(three.stats().invalid_utf8, 1);
+        assert_eq!(three.documents()[0].text(), one.documents()[0].text());
+        assert_eq!(three.problems(), one.problems());
+        assert_eq!(one.documents()[0].text(), String::from_utf8_lossy(&bytes));
     }
 }
