@@ -1197,6 +1197,8 @@ impl Deduper {
         // Each piece's paragraphs with piece-relative index and line, and its lines.
         let split: Vec<(Vec<Paragraph>, u64)> = pieces
             .par_iter()
+            // One piece per task (see the exact stage's chunks).
+            .with_max_len(1)
             .map(|&(d, mode, (lo, hi))| {
                 let text = &documents[d as usize].as_ref()[lo..hi];
                 let mut paras: Vec<Paragraph> =
