@@ -45,6 +45,7 @@
 //! the full tables are in the [`simhash`](crate::simhash) module docs.
 
 mod assemble;
+mod exact;
 pub mod stream;
 
 use crate::cluster::{Clusters, StageTimings};
@@ -63,7 +64,6 @@ use crate::text::normalize::Normalizer;
 use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler};
 use assemble::{Evidence, Found, SetArena};
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// Default Jaccard threshold. See the crate docs ("Choosing the defaults").
@@ -139,7 +139,7 @@ fn band_key_at(keys: &[u64], len: usize, bands: usize, band: usize, i: usize) ->
 /// One task's output of the exact-duplicate stage: (exact key, paragraph id) per
 /// paragraph, and either the normalized texts end to end and where each ends, or
 /// (when the band keys are made in that stage) whether each paragraph has shingles.
-type NormalizedChunk = (Vec<(u128, u32)>, String, Vec<u32>, Vec<bool>);
+type NormalizedChunk = (Vec<u128>, String, Vec<u32>, Vec<bool>);
 
 /// Which sketch of each paragraph finds the candidate pairs.
 ///
@@ -804,12 +804,11 @@ impl Deduper {
             let scratch = (MinHashScratch::default(), vec![0u64; bands]);
             (String::new(), Tally::default(), scratch)
         };
-        // Normalizes paragraphs `chunk` (the `ci`-th chunk) and keys them; with
+        // Normalizes paragraphs `chunk` and keys them; with
         // `block`, their band keys go there ([`store_band_keys`]) instead of their
         // normalized texts into the chunk.
         type State = (String, Tally, (MinHashScratch, Vec<u64>));
         let normalize = |(buf, tally, (scratch, row)): &mut State,
-                         ci: usize,
                          chunk: &[Paragraph],
                          mut block: Option<&mut [u64]>| {
             let mut keys = Vec::with_capacity(chunk.len());
@@ -826,8 +825,7 @@ impl Deduper {
                 let raw = text(p);
                 self.normalizer.normalize_into(raw, buf);
                 tally.tick(progress);
-                let id = (ci * NORM_CHUNK + j) as u32;
-                keys.push((crate::index::exact_key(buf, raw, seed), id));
+                keys.push(crate::index::exact_key(buf, raw, seed));
                 match block.as_deref_mut() {
                     Some(block) => {
                         let lsh = Some(self.lsh);
@@ -847,7 +845,6 @@ impl Deduper {
             paragraphs
                 .par_chunks(NORM_CHUNK)
                 .zip(para_keys.par_chunks_mut((bands * KEY_BLOCK).max(1)))
-                .enumerate()
                 // One chunk per task. Rayon's own splitting left runs of about 40
                 // chunks as one task (a quarter of the stage), and at the end of the
                 // stage one thread idled while the other finished its run: 20–50 ms
@@ -855,25 +852,19 @@ impl Deduper {
                 // samples over time). Exact stage, best of 20 runs alternating with
                 // the build before: 0.135 → 0.127 s.
                 .with_max_len(1)
-                .map_init(init, |s, (ci, (chunk, block))| {
-                    normalize(s, ci, chunk, Some(block))
-                })
+                .map_init(init, |s, (chunk, block)| normalize(s, chunk, Some(block)))
                 .collect()
         } else {
             paragraphs
                 .par_chunks(NORM_CHUNK)
-                .enumerate()
                 .with_max_len(1)
-                .map_init(init, |s, (ci, chunk)| normalize(s, ci, chunk, None))
+                .map_init(init, |s, chunk| normalize(s, chunk, None))
                 .collect()
         };
-        // Gathered, and below numbered, in parallel: on one thread, the gather (its
-        // page faults) and the numbering loop left the second thread idle for about
-        // 15 ms of a two-thread `dedup` run on the 48 MB corpus (perf).
-        let mut keyed: Vec<(u128, u32)> = (0..n)
-            .into_par_iter()
-            .map(|id| chunks[id / NORM_CHUNK].0[id % NORM_CHUNK])
-            .collect();
+        let (canon_of, canon) = {
+            let parts: Vec<&[u128]> = chunks.iter().map(|c| c.0.as_slice()).collect();
+            exact::number_texts(&parts)
+        };
         for (keys, _, _, _) in &mut chunks {
             *keys = Vec::new();
         }
@@ -884,33 +875,6 @@ impl Deduper {
             let lo = if j == 0 { 0 } else { ends[j - 1] as usize };
             &arena[lo..ends[j] as usize]
         };
-        keyed.par_sort_unstable();
-        // canon_of[p] = index into `canon` of the first paragraph with p's text.
-        let (canon_of, canon): (Vec<u32>, Vec<u32>) = {
-            let mut i = 0;
-            let mut firsts: Vec<(u32, usize, usize)> = Vec::new();
-            while i < keyed.len() {
-                let mut j = i + 1;
-                while j < keyed.len() && keyed[j].0 == keyed[i].0 {
-                    j += 1;
-                }
-                firsts.push((keyed[i].1, i, j));
-                i = j;
-            }
-            // Number the distinct texts in document order of their first occurrence.
-            firsts.par_sort_unstable();
-            let of: Vec<AtomicU32> = (0..n).into_par_iter().map(|_| AtomicU32::new(0)).collect();
-            firsts.par_iter().enumerate().for_each(|(c, &(_, lo, hi))| {
-                for &(_, id) in &keyed[lo..hi] {
-                    of[id as usize].store(c as u32, Ordering::Relaxed);
-                }
-            });
-            (
-                of.into_par_iter().map(AtomicU32::into_inner).collect(),
-                firsts.par_iter().map(|&(first, _, _)| first).collect(),
-            )
-        };
-        drop(keyed);
         let distinct = canon.len();
         timings.exact = lap(&mut clock);
         enter(Stage::Signatures, distinct);
