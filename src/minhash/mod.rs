@@ -125,6 +125,30 @@ impl MinHasher {
         kernel::update(&self.a, &self.b, shingles, out);
     }
 
+    /// Writes the first `out.len()` slots of the signature of `shingles` into `out`:
+    /// what [`signature_into`](Self::signature_into) writes there, without computing
+    /// the rest. Banded LSH reads only the first `bands × rows` slots.
+    ///
+    /// ```
+    /// let hasher = paradup::MinHasher::try_new(128, 7).unwrap();
+    /// let shingles = [3u64, 1 << 40, 99];
+    /// let mut prefix = [0u32; 48];
+    /// hasher.signature_prefix_into(&shingles, &mut prefix);
+    /// assert_eq!(prefix[..], hasher.signature(&shingles).slots()[..48]);
+    /// ```
+    ///
+    /// # Panics
+    /// If `out.len() > self.num_perm()`.
+    pub fn signature_prefix_into(&self, shingles: &[u64], out: &mut [u32]) {
+        let n = out.len();
+        assert!(
+            n <= self.num_perm(),
+            "signature prefix longer than the signature"
+        );
+        out.fill(u32::MAX);
+        kernel::update(&self.a[..n], &self.b[..n], shingles, out);
+    }
+
     /// The signature of `shingles`, as a new [`Signature`].
     pub fn signature(&self, shingles: &[u64]) -> Signature {
         let mut slots = vec![0; self.num_perm()];
