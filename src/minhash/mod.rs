@@ -200,6 +200,25 @@ pub fn estimate_jaccard(a: &[u32], b: &[u32]) -> f64 {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// A prefix is the full signature's first slots, at any length and any number
+        /// of permutations (whole kernel blocks and a scalar remainder).
+        #[test]
+        fn signature_prefix_is_the_signature_start(
+            shingles in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..200),
+            num_perm in 1usize..300,
+            cut in proptest::prelude::any::<proptest::sample::Index>(),
+            seed in proptest::prelude::any::<u64>(),
+        ) {
+            let hasher = MinHasher::try_new(num_perm, seed).unwrap();
+            let full = hasher.signature(&shingles);
+            let n = cut.index(num_perm + 1);
+            let mut prefix = vec![0u32; n];
+            hasher.signature_prefix_into(&shingles, &mut prefix);
+            proptest::prop_assert_eq!(&prefix[..], &full.slots()[..n]);
+        }
+    }
+
     #[test]
     fn splitmix_reference_values() {
         // Reference values of SplitMix64 seeded with 0 (from the paper's C code).
