@@ -113,6 +113,7 @@ pub(super) fn number_texts(parts: &[&[u128]]) -> (Vec<u32>, Vec<u32>) {
     let firsts: Vec<Vec<u32>> = canon_of
         .par_chunks_mut(NUMBER_PER_TASK)
         .enumerate()
+        .with_max_len(1)
         .map(|(t, out)| {
             let lo = (t * NUMBER_PER_TASK) as u32;
             let mut r = repeats.partition_point(|&(q, _)| q < lo);

@@ -1206,6 +1206,8 @@ impl Deduper {
         // `dedup` run on the 48 MB corpus (perf).
         (0..total)
             .into_par_iter()
+            // Tasks of at most 4096 paragraphs (see the exact stage's chunks).
+            .with_max_len(1 << 12)
             .map(|k| {
                 let i = starts.partition_point(|&(first, _, _)| first <= k) - 1;
                 let (first, index, line) = starts[i];
