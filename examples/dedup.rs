@@ -390,16 +390,17 @@ fn build_deduper(args: &Args) -> Result<Deduper, Fatal> {
             max_hamming: args.max_hamming,
         },
     });
-    if args.threads == Some(0) {
-        // The deduper's own message for it.
-        b.threads(0);
-    }
     b.build().map_err(|e| Fatal(e.to_string()))
 }
 
 /// Runs everything; returns the exit status (0 or 1).
 fn run(args: &Args) -> Result<u8, Fatal> {
     let start = Instant::now();
+    if args.threads == Some(0) {
+        return Err(Fatal(
+            paradup::Error::from(paradup::ErrorKind::ZeroThreads).to_string(),
+        ));
+    }
     let deduper = build_deduper(args)?;
     // Everything parallel (reading included) runs on the global pool, and this thread
     // is its first worker: it works instead of waiting for the pool. With a pool of its

@@ -34,17 +34,17 @@ fn bucket(key: u128) -> usize {
 /// texts numbered in order of first occurrence. The same answer as sorting every
 /// `(key, paragraph)` pair ([`number_reference`] in the tests).
 pub(super) fn number_texts(parts: &[&[u128]]) -> (Vec<u32>, Vec<u32>) {
-    // Where each task's parts begin.
-    let mut firsts = Vec::with_capacity(parts.len().div_ceil(PARTS_PER_TASK));
+    // The first paragraph of each task's parts.
+    let mut starts = Vec::with_capacity(parts.len().div_ceil(PARTS_PER_TASK));
     let mut n = 0;
     for group in parts.chunks(PARTS_PER_TASK) {
-        firsts.push(n as u32);
+        starts.push(n as u32);
         n += group.iter().map(|p| p.len()).sum::<usize>();
     }
     // Each task's pairs by bucket, paragraphs ascending within one.
     let partitioned: Vec<Partition> = parts
         .par_chunks(PARTS_PER_TASK)
-        .zip(firsts)
+        .zip(starts)
         .with_max_len(1)
         .map(|(group, first)| {
             let mut start = vec![0u32; (1 << BUCKET_BITS) + 1];

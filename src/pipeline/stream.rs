@@ -1011,6 +1011,39 @@ fn replay_sets(d: &Deduper, wanted: &[(u32, &str, u128)]) -> Result<Vec<Vec<u64>
         .collect()
 }
 
+/// One batch of the second pass, for the in-memory and the disk replayer alike. The
+/// batch's paragraphs are numbered from `next` on; `look(pid, p)` checks paragraph
+/// `pid` against the first pass and says whether its text is wanted (the text id and
+/// the exact key the first pass found); the sets of the wanted texts go to `keep` in
+/// order; the progress counts the paragraphs.
+fn replay_batch(
+    d: &Deduper,
+    progress: Option<&Progress>,
+    next: &mut usize,
+    pieces: &[Piece],
+    split: &[Vec<Paragraph>],
+    mut look: impl FnMut(usize, &Paragraph) -> Result<Option<(u32, u128)>>,
+    mut keep: impl FnMut(u32, Vec<u64>) -> Result<()>,
+) -> Result<()> {
+    let mut wanted: Vec<(u32, &str, u128)> = Vec::new();
+    for (pc, paras) in pieces.iter().zip(split) {
+        for p in paras {
+            let pid = *next;
+            *next += 1;
+            if let Some((c, key)) = look(pid, p)? {
+                wanted.push((c, pc.text_of(p), key));
+            }
+        }
+    }
+    for (&(c, _, _), set) in wanted.iter().zip(replay_sets(d, &wanted)?) {
+        keep(c, set)?;
+    }
+    if let Some(pr) = progress {
+        pr.add(split.iter().map(Vec::len).sum::<usize>() as u64);
+    }
+    Ok(())
+}
+
 /// The second pass (exact verification): shingle sets of the involved texts.
 struct Replayer<'d, 'c> {
     deduper: &'d Deduper,
@@ -1039,33 +1072,34 @@ impl Sink for Replayer<'_, '_> {
         split_time: Duration,
     ) -> Result<()> {
         let _ = split_time; // counted in the verification stage, which this pass is
-        let d = self.deduper;
         let col = self.collected;
-        let mut wanted: Vec<(u32, &str, u128)> = Vec::new();
-        for (pc, paras) in pieces.iter().zip(&split) {
-            for p in paras {
-                let pid = self.next;
-                self.next += 1;
-                check_paragraph(pid, col.paragraphs.get(pid), p)?;
-                let c = col.canon_of[pid];
-                let slot = self.slot[c as usize];
-                if col.canon[c as usize] as usize == pid && slot != u32::MAX {
-                    wanted.push((c, pc.text_of(p), self.keys[slot as usize]));
-                }
-            }
-        }
-        for ((c, _, _), set) in wanted.iter().zip(replay_sets(d, &wanted)?) {
+        let (slot, keys) = (self.slot, self.keys);
+        let sets = &mut self.sets;
+        let look = |pid: usize, p: &Paragraph| {
+            check_paragraph(pid, col.paragraphs.get(pid), p)?;
+            let c = col.canon_of[pid];
+            let at = slot[c as usize];
+            let first = col.canon[c as usize] as usize == pid;
+            Ok((first && at != u32::MAX).then(|| (c, keys[at as usize])))
+        };
+        let keep = |c: u32, set: Vec<u64>| {
             assert_eq!(
-                self.sets.len(),
-                self.slot[*c as usize] as usize,
+                sets.len(),
+                slot[c as usize] as usize,
                 "involved texts come in slot order"
             );
-            self.sets.push(&set);
-        }
-        if let Some(pr) = self.progress {
-            pr.add(split.iter().map(Vec::len).sum::<usize>() as u64);
-        }
-        Ok(())
+            sets.push(&set);
+            Ok(())
+        };
+        replay_batch(
+            self.deduper,
+            self.progress,
+            &mut self.next,
+            pieces,
+            &split,
+            look,
+            keep,
+        )
     }
 }
 

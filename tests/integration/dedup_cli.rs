@@ -46,6 +46,16 @@ struct Run {
     stderr: String,
 }
 
+impl Run {
+    /// The lines of standard error that are the deduper's own messages.
+    fn messages(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("dedup: "))
+            .collect()
+    }
+}
+
 /// The dedup example next to this test binary, built once per test run: `cargo test`
 /// builds examples first, but a filtered run such as `cargo test --test integration`
 /// does not, and would otherwise test a stale binary (cargo's no-op check when it is
@@ -543,11 +553,7 @@ fn unreadable_files_are_reported_skipped_and_counted() {
         r.stdout, CORPUS_JSONL,
         "the readable files are still deduplicated"
     );
-    let warnings: Vec<&str> = r
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("dedup:"))
-        .collect();
+    let warnings = r.messages();
     assert_eq!(
         warnings,
         [
@@ -632,11 +638,7 @@ fn malformed_jsonl_lines_are_reported_skipped_and_kept() {
     ]);
     assert_eq!(r.code, 1);
     assert_eq!(r.stdout, "ok1:1\tok2:1\t0.8260869565217391\n");
-    let warnings: Vec<&str> = r
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("dedup:"))
-        .collect();
+    let warnings = r.messages();
     assert_eq!(
         warnings,
         [
@@ -812,11 +814,7 @@ fn adversarial_random_and_nul_files_are_skipped_or_read_lossily() {
         }
         let r = dedup(&args);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        let notes: Vec<&str> = r
-            .stderr
-            .lines()
-            .filter(|l| l.starts_with("dedup: "))
-            .collect();
+        let notes = r.messages();
         assert!(
             notes
                 .iter()

@@ -32,7 +32,7 @@
 
 use super::{
     Batcher, Collector, Feed, KeyMap, Piece, Sink, StreamConfig, check_paragraph, io_at,
-    merge_band, replay_sets,
+    merge_band, replay_batch,
 };
 use crate::cluster::{Cluster, Clusters, Pair, StageTimings, UnionFind};
 use crate::error::{ErrorKind, Result};
@@ -489,38 +489,46 @@ impl Sink for Replayer<'_, '_> {
         split_time: Duration,
     ) -> Result<()> {
         let _ = split_time; // counted in the verification stage, which this pass is
-        let mut wanted: Vec<(u32, &str, u128)> = Vec::new();
-        for (pc, paras) in pieces.iter().zip(&split) {
-            for p in paras {
-                let pid = self.next;
-                self.next += 1;
-                let first = self.provenance.next()?.map(|b| decode_paragraph(&b));
-                check_paragraph(pid, first.as_ref(), p)?;
-                let c = u32_at(&self.canon_of.next()?.expect("one per paragraph"));
-                if c == self.next_text {
-                    self.next_text += 1;
-                    let key = u128::from_be_bytes(self.keys.next()?.expect("one per text"));
-                    if self.involved.get(self.found) == Some(&c) {
-                        wanted.push((c, pc.text_of(p), key));
-                        self.found += 1;
-                    }
-                }
+        let Replayer {
+            deduper,
+            progress,
+            provenance,
+            canon_of,
+            keys,
+            next,
+            next_text,
+            involved,
+            found,
+            out,
+            offsets,
+        } = self;
+        let look = |pid: usize, p: &Paragraph| {
+            let first = provenance.next()?.map(|b| decode_paragraph(&b));
+            check_paragraph(pid, first.as_ref(), p)?;
+            let c = u32_at(&canon_of.next()?.expect("one per paragraph"));
+            if c != *next_text {
+                return Ok(None);
             }
-        }
+            *next_text += 1;
+            let key = u128::from_be_bytes(keys.next()?.expect("one per text"));
+            if involved.get(*found) != Some(&c) {
+                return Ok(None);
+            }
+            *found += 1;
+            Ok(Some((c, key)))
+        };
         let mut bytes = Vec::new();
-        for set in replay_sets(self.deduper, &wanted)? {
+        let keep = |_: u32, set: Vec<u64>| {
             bytes.clear();
             for v in &set {
                 bytes.extend_from_slice(&v.to_le_bytes());
             }
-            self.out.put(&bytes)?;
-            let last = *self.offsets.last().expect("starts at 0");
-            self.offsets.push(last + set.len() as u64);
-        }
-        if let Some(pr) = self.progress {
-            pr.add(split.iter().map(Vec::len).sum::<usize>() as u64);
-        }
-        Ok(())
+            out.put(&bytes)?;
+            let last = *offsets.last().expect("starts at 0");
+            offsets.push(last + set.len() as u64);
+            Ok(())
+        };
+        replay_batch(deduper, *progress, next, pieces, &split, look, keep)
     }
 }
 
