@@ -33,11 +33,13 @@
 //! paragraph's text at hand and are refused.
 
 use clap::{Parser, ValueEnum};
-use paradup::corpus::{Corpus, CorpusReader, Event, Input, InputFormat};
+use paradup::corpus::{Corpus, CorpusReader, Event, Input, InputFormat, OUTPUTS_LIST};
+use paradup::fsio::{AtomicFile, FileId, StagedFile};
 use paradup::index::exact_key;
 use paradup::pipeline::DEFAULT_THRESHOLD;
 use paradup::report::diff::DiffStyle;
 use paradup::report::matches::{self, Hit, Names};
+use paradup::report::outputs::OutputGuard;
 use paradup::report::rewrite::{self, Keep, Output, Removal};
 use paradup::report::{self, IndexSummary, PairIds, Summary, TextStyle};
 use paradup::{
@@ -140,8 +142,9 @@ struct Args {
 
     /// With --method simhash: fingerprints that differ in at most K of their 64 bits
     /// are candidates.
-    #[arg(long, value_name = "K", default_value_t = paradup::pipeline::DEFAULT_MAX_HAMMING)]
-    max_hamming: u32,
+    /// [default: 3]
+    #[arg(long, value_name = "K")]
+    max_hamming: Option<u32>,
 
     /// What to print on standard output: clusters with word diffs (text), one JSON
     /// object per cluster (jsonl), or one verified pair per line, tab-separated:
@@ -261,8 +264,9 @@ struct Args {
           conflicts_with_all = ["against", "save_index", "first_wins"])]
     memory_limit: Option<usize>,
 
-    /// With --stream (implied): the directory for spill files and for the copy of
-    /// standard input [default: the system's temporary directory].
+    /// With --stream (implied): the directory, which must exist, for spill files (in a
+    /// private directory removed at the end, also on Ctrl-C) and for the unnamed copy
+    /// of standard input [default: the system's temporary directory].
     #[arg(long, value_name = "DIR", conflicts_with_all = ["against", "save_index", "first_wins"])]
     temp_dir: Option<PathBuf>,
 }
@@ -348,6 +352,21 @@ struct Fatal(String);
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // Destructors do not run on a signal: remove the temporary files (outputs not yet
+    // renamed into place, spill directories) before exiting.
+    let _ = ctrlc::set_handler(|| {
+        // Other threads go on meanwhile: try again for what they add.
+        for _ in 0..10 {
+            if paradup::fsio::remove_temp_files() == 0 {
+                std::thread::sleep(Duration::from_millis(20));
+                if paradup::fsio::remove_temp_files() == 0 {
+                    break;
+                }
+            }
+        }
+        eprintln!("\ndedup: interrupted; temporary files removed, no output renamed into place");
+        std::process::exit(130);
+    });
     match run(&args) {
         Ok(status) => ExitCode::from(status),
         Err(Fatal(message)) => {
@@ -376,6 +395,18 @@ fn build_deduper(args: &Args) -> Result<Deduper, Fatal> {
                 .to_string(),
         ));
     }
+    if let Some(k) = args.max_hamming {
+        if args.method != MethodArg::Simhash {
+            return Err(Fatal(
+                "--max-hamming applies to --method simhash only".to_string(),
+            ));
+        }
+        if k > 64 {
+            return Err(Fatal(format!(
+                "--max-hamming {k}: fingerprints have 64 bits, so K is at most 64"
+            )));
+        }
+    }
     let mut b = Deduper::builder();
     b.threshold(args.threshold)
         .paragraphs(paragraph_mode(args))
@@ -387,7 +418,9 @@ fn build_deduper(args: &Args) -> Result<Deduper, Fatal> {
     b.method(match args.method {
         MethodArg::Minhash => Method::MinHash,
         MethodArg::Simhash => Method::SimHash {
-            max_hamming: args.max_hamming,
+            max_hamming: args
+                .max_hamming
+                .unwrap_or(paradup::pipeline::DEFAULT_MAX_HAMMING),
         },
     });
     b.build().map_err(|e| Fatal(e.to_string()))
@@ -402,6 +435,17 @@ fn run(args: &Args) -> Result<u8, Fatal> {
         ));
     }
     let deduper = build_deduper(args)?;
+    let threads = args.threads.map(cap_threads);
+    if let Some(dir) = &args.temp_dir
+        && !dir.is_dir()
+    {
+        return Err(Fatal(format!(
+            "--temp-dir {}: no such directory (it is not created)",
+            dir.display()
+        )));
+    }
+    let inputs = inputs(args);
+    let guard = check_outputs(args, &inputs)?;
     // Everything parallel (reading included) runs on the global pool, and this thread
     // is its first worker: it works instead of waiting for the pool. With a pool of its
     // own, the deduper woke both its workers at once while this thread still held a
@@ -410,12 +454,12 @@ fn run(args: &Args) -> Result<u8, Fatal> {
     // 20 runs alternating with the build before, two threads: median 0.192 → 0.182 s
     // and 0.199 → 0.191 s.
     let mut pool = rayon::ThreadPoolBuilder::new().use_current_thread();
-    if let Some(n) = args.threads {
+    if let Some(n) = threads {
         pool = pool.num_threads(n);
     }
     let _ = pool.build_global();
     if args.stream || args.memory_limit.is_some() || args.temp_dir.is_some() {
-        return run_streamed(args, &deduper, start);
+        return run_streamed(args, &deduper, &inputs, &guard, start);
     }
     let mut status = 0;
 
@@ -429,7 +473,6 @@ fn run(args: &Args) -> Result<u8, Fatal> {
 
     // Read.
     let read_start = Instant::now();
-    let inputs = inputs(args);
     let mut reader = corpus_reader(args);
     reader.keep_original(args.write_deduped.is_some());
     let mut bar = Progress::new(!args.quiet && io::stderr().is_terminal());
@@ -442,13 +485,9 @@ fn run(args: &Args) -> Result<u8, Fatal> {
         status = 1;
     }
 
-    // Check the outputs before the work, so that a bad one costs nothing.
+    // Checked again with what was read (standard input's output name, say).
     for (dir, what) in outputs(args) {
         rewrite::plan_outputs(&corpus, dir, what).map_err(|e| Fatal(e.to_string()))?;
-    }
-    if let Some(path) = &args.save_index {
-        check_not_input(&corpus, path)?;
-        check_not_input(&corpus, &matches::names_path(path))?;
     }
 
     // Find.
@@ -491,15 +530,34 @@ fn run(args: &Args) -> Result<u8, Fatal> {
         index_summary.matched = Some(hits.len());
     }
 
-    // Write: files first, then the report (which a closed pipe may cut short).
+    // Write: files first, each complete before any is renamed into place, then the
+    // report (which a closed pipe may cut short).
     let write_start = Instant::now();
+    let mut staged = Vec::new();
     for (dir, what) in outputs(args) {
-        rewrite::write_tree(&corpus, &removed, dir, what, |path, e| {
-            eprintln!("dedup: warning: {}: cannot write: {e}", path.display());
-            status = 1;
-        })
-        .map_err(|e| Fatal(e.to_string()))?;
+        staged.extend(
+            rewrite::stage_tree(&corpus, &removed, dir, what, |path, e| {
+                eprintln!("dedup: warning: {}: cannot write: {e}", path.display());
+                status = 1;
+            })
+            .map_err(|e| Fatal(e.to_string()))?,
+        );
     }
+    if let (Some(path), Some((index, names))) = (&args.save_index, &index_used) {
+        let save_start = Instant::now();
+        match stage_index(path, index, names) {
+            Ok(files) => {
+                staged.extend(files);
+                index_summary.saved = Some(index.len());
+            }
+            Err(e) => {
+                eprintln!("dedup: warning: {e}");
+                status = 1;
+            }
+        }
+        index_summary.save_time += save_start.elapsed();
+    }
+    status |= commit(staged, &guard);
     let names = index_used.as_ref().map(|(_, names)| names);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -523,18 +581,6 @@ fn run(args: &Args) -> Result<u8, Fatal> {
     drop(out);
     status |= report_status(written);
 
-    // Save the index.
-    if let (Some(path), Some((index, names))) = (&args.save_index, &index_used) {
-        let save_start = Instant::now();
-        match save_index(path, index, names) {
-            Ok(()) => index_summary.saved = Some(index.len()),
-            Err(e) => {
-                eprintln!("dedup: warning: {e}");
-                status = 1;
-            }
-        }
-        index_summary.save_time += save_start.elapsed();
-    }
     let write_time = write_start.elapsed();
 
     // Summarize.
@@ -552,7 +598,7 @@ fn run(args: &Args) -> Result<u8, Fatal> {
     }
     summary.read_time = read_time;
     summary.write_time = write_time;
-    status |= summarize(args, summary, start);
+    status |= summarize(args, summary, &guard, start);
     // The process exits next: freeing an index's bucket vectors one by one took
     // seconds (3 s after a run on 48 MB that took 8), for memory the exit returns.
     std::mem::forget(index_used);
@@ -600,19 +646,114 @@ fn report_status(written: io::Result<()>) -> u8 {
 /// Prints the summary (unless --quiet) and writes --stats-json, after filling in the
 /// threads and the total time; the exit status this adds (1 when the JSON could not
 /// be written).
-fn summarize(args: &Args, mut summary: Summary, start: Instant) -> u8 {
-    summary.threads = args.threads.unwrap_or_else(rayon::current_num_threads);
+fn summarize(args: &Args, mut summary: Summary, guard: &OutputGuard, start: Instant) -> u8 {
+    summary.threads = rayon::current_num_threads();
     summary.total_time = start.elapsed();
     if !args.quiet {
         eprintln!("{summary}");
     }
-    if let Some(path) = &args.stats_json
-        && let Err(e) = std::fs::write(path, summary.to_json() + "\n")
-    {
+    let Some(path) = &args.stats_json else {
+        return 0;
+    };
+    let written = AtomicFile::create(path).and_then(|mut f| {
+        f.write_all((summary.to_json() + "\n").as_bytes())?;
+        f.commit()
+    });
+    if let Err(e) = written.and_then(|()| guard.record(std::slice::from_ref(path))) {
         eprintln!("dedup: warning: {}: cannot write: {e}", path.display());
         return 1;
     }
     0
+}
+
+/// `--threads` beyond this many per core is capped: each thread costs memory and
+/// setup while none adds speed past the cores.
+const MAX_THREADS_PER_CORE: usize = 4;
+
+/// `--threads N`, at most [`MAX_THREADS_PER_CORE`] per core (with a warning).
+fn cap_threads(n: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let max = cores.saturating_mul(MAX_THREADS_PER_CORE);
+    if n > max {
+        eprintln!(
+            "dedup: warning: --threads {n} is more than {MAX_THREADS_PER_CORE} per core \
+             ({cores} cores); using {max}"
+        );
+        return max;
+    }
+    n
+}
+
+/// Checks every output against every input and every other output before anything
+/// is read: an output may not be an input (by device and inode: a hard or symbolic
+/// link to an input is one), nor be written twice, nor be a directory (or, for
+/// --write-deduped and --annotate, a file).
+fn check_outputs(args: &Args, inputs: &[Input]) -> Result<OutputGuard, Fatal> {
+    let fatal = |e: &dyn std::fmt::Display| Fatal(e.to_string());
+    let files = paradup::corpus::plan_files(inputs).map_err(|e| fatal(&e))?;
+    let mut guard = OutputGuard::new();
+    guard.input_files(&files);
+    for p in &args.paths {
+        guard.input_path(p);
+    }
+    if let Some(path) = &args.against {
+        // --save-index may replace the index it loads (read before anything is written).
+        let replaced = args.save_index.as_ref().is_some_and(|s| {
+            FileId::of_path(path).is_some() && FileId::of_path(path) == FileId::of_path(s)
+        });
+        if !replaced {
+            guard.input_path(path);
+            guard.input_path(&matches::names_path(path));
+        }
+    }
+    for (dir, what) in outputs(args) {
+        let option = match what {
+            Output::Deduped => "--write-deduped",
+            _ => "--annotate",
+        };
+        guard
+            .tree(dir, what, option, &files)
+            .map_err(|e| fatal(&e))?;
+    }
+    if let Some(path) = &args.save_index {
+        guard.file(path, "--save-index").map_err(|e| fatal(&e))?;
+        let names = matches::names_path(path);
+        guard.file(&names, "--save-index").map_err(|e| fatal(&e))?;
+    }
+    if let Some(path) = &args.stats_json {
+        guard.file(path, "--stats-json").map_err(|e| fatal(&e))?;
+    }
+    for dir in guard.input_dirs_with_outputs() {
+        if !args.quiet {
+            eprintln!(
+                "dedup: note: writing inside the input directory {dir}: the files written \
+                 there are listed in {OUTPUTS_LIST} beside them, which later runs leave out"
+            );
+        }
+    }
+    Ok(guard)
+}
+
+/// Renames every staged output into place (a file that cannot be renamed is a warning)
+/// and lists those inside input directories; the exit status this adds.
+fn commit(staged: Vec<StagedFile>, guard: &OutputGuard) -> u8 {
+    let mut status = 0;
+    let mut written = Vec::with_capacity(staged.len());
+    for file in staged {
+        let path = file.path().to_path_buf();
+        match file.commit() {
+            Ok(()) => written.push(path),
+            Err(e) => {
+                eprintln!("dedup: warning: {}: cannot write: {e}", path.display());
+                status = 1;
+            }
+        }
+    }
+    if let Err(e) = guard.record(&written) {
+        eprintln!("dedup: warning: cannot list the outputs written inside an input directory: {e}");
+        status = 1;
+    }
+    status
 }
 
 /// The inputs: the paths given, or the built-in sample.
@@ -657,7 +798,13 @@ fn on_read_event(bar: &mut Progress, event: Event<'_>) {
 
 /// `--stream`: the same run, reports and outputs, with the corpus read again for each
 /// pass instead of held ([`paradup::corpus::StreamCorpus`]). Returns the exit status (0 or 1).
-fn run_streamed(args: &Args, deduper: &Deduper, start: Instant) -> Result<u8, Fatal> {
+fn run_streamed(
+    args: &Args,
+    deduper: &Deduper,
+    inputs: &[Input],
+    guard: &OutputGuard,
+    start: Instant,
+) -> Result<u8, Fatal> {
     if args.similarity == SimilarityArg::Containment && args.memory_limit.is_some() {
         return Err(Fatal(
             "--similarity containment keeps every signature in memory: it cannot run under \
@@ -675,7 +822,7 @@ fn run_streamed(args: &Args, deduper: &Deduper, start: Instant) -> Result<u8, Fa
     }
     let mut bar = Progress::new(!args.quiet && io::stderr().is_terminal());
     let corpus = reader
-        .scan(&inputs(args), |event| on_read_event(&mut bar, event))
+        .scan(inputs, |event| on_read_event(&mut bar, event))
         .map_err(|e| Fatal(e.to_string()))?;
     bar.clear();
     let read_time = read_start.elapsed();
@@ -710,14 +857,19 @@ fn run_streamed(args: &Args, deduper: &Deduper, start: Instant) -> Result<u8, Fa
     };
     let removed = rewrite::removals(&clusters, keep);
 
-    // Write: files first, then the report (which a closed pipe may cut short).
+    // Write: files first, each complete before any is renamed into place (an input
+    // that changed meanwhile abandons them all), then the report (which a closed pipe
+    // may cut short).
     let write_start = Instant::now();
+    let mut staged = Vec::new();
     for (dir, what) in outputs(args) {
-        rewrite::write_tree_stream(&corpus, &removed, dir, what, |path, e| {
-            eprintln!("dedup: warning: {}: cannot write: {e}", path.display());
-            status = 1;
-        })
-        .map_err(|e| Fatal(e.to_string()))?;
+        staged.extend(
+            rewrite::stage_tree_stream(&corpus, &removed, dir, what, |path, e| {
+                eprintln!("dedup: warning: {}: cannot write: {e}", path.display());
+                status = 1;
+            })
+            .map_err(|e| Fatal(e.to_string()))?,
+        );
     }
     // One more pass for what the report shows: every member's name and span, and the
     // texts of the members the text report lists.
@@ -746,6 +898,7 @@ fn run_streamed(args: &Args, deduper: &Deduper, start: Instant) -> Result<u8, Fa
         .gather(&members, &texts)
         .map_err(|e| Fatal(e.to_string()))?;
     drop(members);
+    status |= commit(staged, guard);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let written = match args.format {
@@ -762,7 +915,7 @@ fn run_streamed(args: &Args, deduper: &Deduper, start: Instant) -> Result<u8, Fa
     let mut summary = Summary::from_read(corpus.stats(), &clusters, &removed);
     summary.read_time = read_time;
     summary.write_time = write_time;
-    status |= summarize(args, summary, start);
+    status |= summarize(args, summary, guard, start);
     Ok(status)
 }
 
@@ -806,25 +959,6 @@ fn load_index(path: &Path, deduper: &Deduper) -> Result<(Index, Names), Fatal> {
     let names = Names::read_from(io::BufReader::new(file), &index, sum)
         .map_err(|e| Fatal(format!("{}: {e}", names_path.display())))?;
     Ok((index, names))
-}
-
-/// Refuses an output path that is one of the input files.
-fn check_not_input(corpus: &Corpus, path: &Path) -> Result<(), Fatal> {
-    let Ok(target) = std::fs::canonicalize(path) else {
-        return Ok(());
-    };
-    let is_input = corpus
-        .sources()
-        .iter()
-        .filter_map(|s| std::fs::canonicalize(s.path()?).ok())
-        .any(|p| p == target);
-    if is_input {
-        return Err(Fatal(format!(
-            "refusing to write {}: it is an input file",
-            path.display()
-        )));
-    }
-    Ok(())
 }
 
 /// Every paragraph of the corpus, in input order (document ids as the deduper gives
@@ -1070,39 +1204,30 @@ fn first_wins(
     })
 }
 
-/// Writes the index to `path` and its names beside it, each through a temporary
-/// file renamed into place, so that an old index (perhaps the one just loaded)
-/// is replaced only by a complete new one.
-fn save_index(path: &Path, index: &Index, names: &Names) -> Result<(), String> {
+/// Writes the index to a temporary file beside `path` and its names to one beside
+/// theirs, for renaming into place with the other outputs: names first, so that a
+/// failure between the two renames leaves a pair that --against refuses (the names
+/// carry the index's checksum), never a half-written file.
+fn stage_index(path: &Path, index: &Index, names: &Names) -> Result<Vec<StagedFile>, String> {
     let names_path = matches::names_path(path);
-    let tmp = |p: &Path| {
-        let mut s = p.as_os_str().to_os_string();
-        s.push(format!(".{}.tmp", std::process::id()));
-        PathBuf::from(s)
+    let at = |p: &Path| {
+        let p = p.display().to_string();
+        move |e: io::Error| format!("{p}: cannot write: {e}")
     };
-    let (tmp_index, tmp_names) = (tmp(path), tmp(&names_path));
-    let result = (|| {
-        index
-            .save(&tmp_index)
-            .map_err(|e| format!("{}: cannot write the index ({e})", path.display()))?;
-        let sum = matches::file_checksum(&tmp_index)
-            .map_err(|e| format!("{}: {e}", tmp_index.display()))?;
-        let io_err = |e: io::Error| format!("{}: cannot write: {e}", names_path.display());
-        let file = std::fs::File::create(&tmp_names).map_err(io_err)?;
-        let mut w = io::BufWriter::new(file);
-        names
-            .write_to(&mut w, sum)
-            .and_then(|()| w.flush())
-            .map_err(io_err)?;
-        std::fs::rename(&tmp_index, path)
-            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-        std::fs::rename(&tmp_names, &names_path).map_err(io_err)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp_index);
-        let _ = std::fs::remove_file(&tmp_names);
-    }
-    result
+    let bytes = index.to_bytes();
+    let tail: [u8; 8] = bytes[bytes.len().saturating_sub(8)..]
+        .try_into()
+        .map_err(|_| format!("{}: the index is too short", path.display()))?;
+    let mut file = AtomicFile::create(path).map_err(at(path))?;
+    file.write_all(&bytes).map_err(at(path))?;
+    drop(bytes);
+    let staged_index = file.finish().map_err(at(path))?;
+    let mut file = AtomicFile::create(&names_path).map_err(at(&names_path))?;
+    names
+        .write_to(&mut file, u64::from_le_bytes(tail))
+        .map_err(at(&names_path))?;
+    let staged_names = file.finish().map_err(at(&names_path))?;
+    Ok(vec![staged_names, staged_index])
 }
 
 /// The output directories asked for.

@@ -147,6 +147,7 @@
 pub mod cluster;
 pub mod corpus;
 pub mod error;
+pub mod fsio;
 pub mod index;
 pub mod lsh;
 pub mod minhash;

@@ -31,18 +31,27 @@
 //! it happens, kept in [`Corpus::problems`] and counted in [`ReadStats`]:
 //! - a file or directory that cannot be read, or a corrupt gzip stream: the file is
 //!   skipped ([`ProblemKind::Unreadable`], an error);
-//! - a file with a NUL byte: skipped as binary ([`ProblemKind::Binary`], a note);
+//! - a file with a NUL byte: skipped as binary ([`ProblemKind::Binary`], an error:
+//!   its paragraphs go unread; reading it stops at the first NUL, so `/dev/zero`
+//!   ends at once). [`Corpus::skipped`] lists such files, so that a rewritten tree
+//!   can copy them unchanged;
 //! - invalid UTF-8: decoded lossily (U+FFFD) for hashing and kept as it was for
 //!   writing back ([`ProblemKind::InvalidUtf8`], a note, one per file);
 //! - a JSONL line that is not an object with a string text field: skipped and left as
 //!   it is in rewritten output ([`ProblemKind::Malformed`], an error; the first
 //!   [`MAX_REPORTED_LINES`] of a file are reported one by one, then one line with the
-//!   rest of the count).
+//!   rest of the count);
+//! - a file reached twice (two paths, a link, a file inside a directory also given)
+//!   is read once, anything but a regular file inside a directory (a FIFO, a device)
+//!   is left out, and so are files that paradup wrote (temporary outputs ending in
+//!   [`TEMP_SUFFIX`](crate::fsio::TEMP_SUFFIX), files listed in a directory's
+//!   [`OUTPUTS_LIST`]): [`ProblemKind::Skipped`], a note.
 
 mod json;
 mod offsets;
 pub mod stream;
 
+use crate::fsio::FileId;
 use offsets::{OffsetMap, decode_lossy};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -157,6 +166,15 @@ pub enum ProblemKind {
     InvalidUtf8,
     /// A JSONL line that is not an object with a string text field; skipped. An error.
     Malformed,
+    /// A text file with carriage returns not followed by a line feed (old Mac line
+    /// ends), which are not line breaks: such a file reads as one line. A note.
+    LoneCarriageReturn,
+    /// A file left out on purpose: the same file as an input before it (a second path,
+    /// a link, a file inside a directory also given), something other than a regular
+    /// file inside a directory (a FIFO, a device, a socket), or a file that paradup
+    /// wrote (a temporary output, or one listed in the directory's
+    /// [`OUTPUTS_LIST`]). A note.
+    Skipped,
 }
 
 /// Something wrong with one input, and where.
@@ -175,10 +193,13 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// Whether data was skipped because of an error (unreadable file, malformed line),
-    /// as opposed to a note (binary file skipped on purpose, lossy decoding).
+    /// Whether data went unread (an unreadable or binary file, a malformed line), as
+    /// opposed to a note (lossy decoding, a file left out on purpose).
     pub fn is_error(&self) -> bool {
-        matches!(self.kind, ProblemKind::Unreadable | ProblemKind::Malformed)
+        matches!(
+            self.kind,
+            ProblemKind::Unreadable | ProblemKind::Binary | ProblemKind::Malformed
+        )
     }
 }
 
@@ -234,9 +255,10 @@ pub struct ReadStats {
 }
 
 impl ReadStats {
-    /// Data skipped because of errors: unreadable files plus malformed lines.
+    /// Data skipped because of errors: unreadable and binary files plus malformed
+    /// lines.
     pub fn errors(&self) -> usize {
-        self.unreadable + self.malformed
+        self.unreadable + self.binary + self.malformed
     }
 }
 
@@ -250,6 +272,22 @@ pub struct Source {
     compression: Compression,
     documents: Range<usize>,
     original: Original,
+    id: Option<FileId>,
+}
+
+/// An input skipped as binary, for outputs that copy it unchanged
+/// ([`Corpus::skipped`]).
+#[derive(Clone, Debug)]
+pub struct SkippedFile {
+    /// The name used in reports.
+    pub name: String,
+    /// Its path under an output directory (as [`Source::relative`]).
+    pub relative: PathBuf,
+    /// Where to copy it from: its path, and its identity when it was read (a file
+    /// that is no longer that file is not copied).
+    pub path: Option<(PathBuf, Option<FileId>)>,
+    /// Its bytes, for an in-memory input ([`Input::Bytes`]).
+    pub bytes: Option<Vec<u8>>,
 }
 
 /// The bytes a source was read from, after decompression.
@@ -294,6 +332,11 @@ impl Source {
     /// Its documents: indices into [`Corpus::documents`].
     pub fn documents(&self) -> Range<usize> {
         self.documents.clone()
+    }
+
+    /// The identity (device and inode) of the file it was read from, if a file.
+    pub fn file_id(&self) -> Option<&FileId> {
+        self.id.as_ref()
     }
 }
 
@@ -404,6 +447,7 @@ impl Locator<'_> {
 #[derive(Clone, Debug, Default)]
 pub struct Corpus {
     sources: Vec<Source>,
+    skipped: Vec<SkippedFile>,
     documents: Vec<Document>,
     problems: Vec<Problem>,
     stats: ReadStats,
@@ -418,6 +462,11 @@ impl Corpus {
     /// The sources read, in input order (skipped files are not among them).
     pub fn sources(&self) -> &[Source] {
         &self.sources
+    }
+
+    /// The files skipped as binary, in input order.
+    pub fn skipped(&self) -> &[SkippedFile] {
+        &self.skipped
     }
 
     /// The source of document `doc`.
@@ -482,11 +531,41 @@ impl Corpus {
         }
     }
 
+    /// Skips a source as binary: its first NUL byte is at `offset`, on `line`.
+    fn skip_binary(
+        &mut self,
+        source: Source,
+        raw: Option<Vec<u8>>,
+        offset: u64,
+        line: u64,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) {
+        self.report(
+            Problem {
+                kind: ProblemKind::Binary,
+                source: source.name.clone(),
+                line: Some(line),
+                offset: Some(offset),
+                message: "binary file (NUL byte), skipped".to_string(),
+            },
+            on_event,
+        );
+        self.skipped.push(SkippedFile {
+            name: source.name,
+            relative: source.relative,
+            path: source.path.map(|p| (p, source.id)),
+            bytes: raw,
+        });
+    }
+
     fn report(&mut self, problem: Problem, on_event: &mut dyn FnMut(Event<'_>)) {
         match problem.kind {
             ProblemKind::Unreadable => self.stats.unreadable += 1,
             ProblemKind::Binary => self.stats.binary += 1,
-            ProblemKind::InvalidUtf8 | ProblemKind::Malformed => {}
+            ProblemKind::InvalidUtf8
+            | ProblemKind::Malformed
+            | ProblemKind::Skipped
+            | ProblemKind::LoneCarriageReturn => {}
         }
         on_event(Event::Problem(&problem));
         self.problems.push(problem);
@@ -535,9 +614,19 @@ impl Default for CorpusReader {
 
 /// A file found, not read yet.
 enum Planned {
-    File { path: PathBuf, relative: PathBuf },
+    File {
+        path: PathBuf,
+        relative: PathBuf,
+        /// A regular file (else a FIFO, a device: read once, like standard input).
+        regular: bool,
+        /// Its size when planned (0 if not regular).
+        size: u64,
+    },
     Stdin,
-    Bytes { name: String, bytes: Vec<u8> },
+    Bytes {
+        name: String,
+        bytes: Vec<u8>,
+    },
 }
 
 impl CorpusReader {
@@ -598,13 +687,16 @@ impl CorpusReader {
         let mut corpus = Corpus::default();
         let (planned, mut progress) = plan(inputs, &mut corpus, on_event)?;
         for p in planned {
-            let (name, path, relative, loaded) = match p {
-                Planned::File { path, relative } => {
-                    let name = path.display().to_string();
+            let (name, path, relative, loaded, id, bytes) = match p {
+                Planned::File { path, relative, .. } => {
+                    let name = path_name(&path);
+                    let mut id = None;
                     let loaded = fs::File::open(&path)
                         .map_err(|e| e.to_string())
                         .and_then(|f| {
-                            let size = f.metadata().map_or(0, |m| m.len());
+                            let meta = f.metadata().ok();
+                            id = meta.as_ref().and_then(|m| FileId::from_metadata(&path, m));
+                            let size = meta.filter(fs::Metadata::is_file).map_or(0, |m| m.len());
                             match load_pieces(&f, size, self.threads) {
                                 Some(content) => {
                                     progress.done += size;
@@ -615,7 +707,7 @@ impl CorpusReader {
                                     .map(|(b, c)| (Content::Bytes(b), c)),
                             }
                         });
-                    (name, Some(path), relative, loaded)
+                    (name, Some(path), relative, loaded, id, None)
                 }
                 Planned::Stdin => {
                     let loaded = load(io::stdin().lock(), 0, &mut progress, on_event)
@@ -625,7 +717,7 @@ impl CorpusReader {
                         Err(_) => Compression::None,
                     };
                     let relative = stdin_relative(self.format, compression);
-                    ("-".to_string(), None, relative, loaded)
+                    ("-".to_string(), None, relative, loaded, None, None)
                 }
                 Planned::Bytes { name, bytes } => {
                     let relative = Path::new(&name)
@@ -633,7 +725,7 @@ impl CorpusReader {
                         .map_or_else(|| PathBuf::from("input"), PathBuf::from);
                     let loaded = load(&bytes[..], bytes.len() as u64, &mut progress, on_event)
                         .map(|(b, c)| (Content::Bytes(b), c));
-                    (name, None, relative, loaded)
+                    (name, None, relative, loaded, None, Some(bytes))
                 }
             };
             match loaded {
@@ -648,20 +740,17 @@ impl CorpusReader {
                     on_event,
                 ),
                 Ok((content, compression)) => {
-                    self.add_source(
-                        &mut corpus,
-                        Source {
-                            name,
-                            path,
-                            relative,
-                            format: InputFormat::Auto,
-                            compression,
-                            documents: 0..0,
-                            original: Original::Dropped,
-                        },
-                        content,
-                        on_event,
-                    );
+                    let source = Source {
+                        name,
+                        path,
+                        relative,
+                        format: InputFormat::Auto,
+                        compression,
+                        documents: 0..0,
+                        original: Original::Dropped,
+                        id,
+                    };
+                    self.add_source(&mut corpus, source, content, bytes, on_event);
                 }
             }
         }
@@ -670,12 +759,14 @@ impl CorpusReader {
         Ok(corpus)
     }
 
-    /// Adds one loaded source (or skips it as binary).
+    /// Adds one loaded source (or skips it as binary; `raw`: an in-memory input's
+    /// bytes, kept if it is skipped).
     fn add_source(
         &self,
         corpus: &mut Corpus,
         mut source: Source,
         content: Content,
+        raw: Option<Vec<u8>>,
         on_event: &mut dyn FnMut(Event<'_>),
     ) {
         let bytes = content.as_bytes();
@@ -683,16 +774,7 @@ impl CorpusReader {
             && let Some(nul) = memchr::memchr(0, bytes)
         {
             let line = 1 + bytes[..nul].iter().filter(|&&b| b == b'\n').count() as u64;
-            corpus.report(
-                Problem {
-                    kind: ProblemKind::Binary,
-                    source: source.name,
-                    line: Some(line),
-                    offset: Some(nul as u64),
-                    message: "binary file (NUL byte), skipped".to_string(),
-                },
-                on_event,
-            );
+            corpus.skip_binary(source, raw, nul as u64, line, on_event);
             return;
         }
         source.format = match self.format {
@@ -715,6 +797,10 @@ impl CorpusReader {
                 };
             }
             _ => {
+                let crs = lone_crs(bytes).map(|(count, first)| {
+                    let line = 1 + memchr::memchr_iter(b'\n', &bytes[..first]).count() as u64;
+                    lone_cr_note(&source.name, line, count, first)
+                });
                 let checked = match content {
                     Content::Checked(checked, _) => checked,
                     Content::Bytes(bytes) => {
@@ -742,6 +828,9 @@ impl CorpusReader {
                         (text, Some(map))
                     }
                 };
+                if let Some(note) = crs {
+                    corpus.report(note, on_event);
+                }
                 corpus.documents.push(Document {
                     source: index,
                     record: None,
@@ -981,6 +1070,31 @@ fn invalid_utf8_at(name: &str, line: u64, count: usize, first: usize) -> Problem
     }
 }
 
+/// The carriage returns of `bytes` not followed by a line feed: how many, and the
+/// first one's offset.
+fn lone_crs(bytes: &[u8]) -> Option<(usize, usize)> {
+    let mut found = memchr::memchr_iter(b'\r', bytes).filter(|&i| bytes.get(i + 1) != Some(&b'\n'));
+    let first = found.next()?;
+    Some((1 + found.count(), first))
+}
+
+/// The note for a text source with `count` lone carriage returns, the first at byte
+/// `first` on line `line`.
+fn lone_cr_note(name: &str, line: u64, count: usize, first: usize) -> Problem {
+    Problem {
+        kind: ProblemKind::LoneCarriageReturn,
+        source: name.to_string(),
+        line: Some(line),
+        offset: Some(first as u64),
+        message: format!(
+            "{count} carriage return{} without a line feed (old Mac line ends?): not line \
+             breaks, so the lines around {} read as one",
+            plural(count),
+            if count == 1 { "it" } else { "them" }
+        ),
+    }
+}
+
 /// Whether the name says JSONL: `.jsonl` or `.ndjson`, before an optional `.gz`.
 fn is_jsonl_name(relative: &Path) -> bool {
     let name = relative.to_string_lossy().to_ascii_lowercase();
@@ -988,9 +1102,30 @@ fn is_jsonl_name(relative: &Path) -> bool {
     name.ends_with(".jsonl") || name.ends_with(".ndjson")
 }
 
+/// The name of a path in reports: the path as given, with each byte that is not
+/// UTF-8 written `\xNN`, so that two names that differ only there stay different.
+pub(crate) fn path_name(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        if std::str::from_utf8(bytes).is_err() {
+            let mut name = String::with_capacity(bytes.len() + 8);
+            for chunk in bytes.utf8_chunks() {
+                name.push_str(chunk.valid());
+                for b in chunk.invalid() {
+                    name.push_str(&format!("\\x{b:02x}"));
+                }
+            }
+            return name;
+        }
+    }
+    path.display().to_string()
+}
+
 /// Checks `inputs` (errors before anything is read), expands directories, and
 /// returns the files to read and a progress counter over their total size (unknown
-/// with standard input).
+/// with standard input). A file reached twice is planned once.
 fn plan(
     inputs: &[Input],
     corpus: &mut Corpus,
@@ -1015,17 +1150,23 @@ fn plan(
             Input::Bytes { .. } => {}
         }
     }
-    let mut planned = Vec::new();
+    let mut planner = Planner {
+        planned: Vec::new(),
+        seen: HashMap::new(),
+        corpus,
+        on_event,
+    };
     for input in inputs {
         match input {
-            Input::Path(p) => plan_path(p, &mut planned, corpus, on_event),
-            Input::Stdin => planned.push(Planned::Stdin),
-            Input::Bytes { name, bytes } => planned.push(Planned::Bytes {
+            Input::Path(p) => planner.path(p),
+            Input::Stdin => planner.planned.push(Planned::Stdin),
+            Input::Bytes { name, bytes } => planner.planned.push(Planned::Bytes {
                 name: name.clone(),
                 bytes: bytes.clone(),
             }),
         }
     }
+    let planned = planner.planned;
     let total = if stdin_seen {
         None
     } else {
@@ -1033,7 +1174,7 @@ fn plan(
             planned
                 .iter()
                 .map(|p| match p {
-                    Planned::File { path, .. } => fs::metadata(path).map_or(0, |m| m.len()),
+                    Planned::File { size, .. } => *size,
                     Planned::Bytes { bytes, .. } => bytes.len() as u64,
                     Planned::Stdin => 0,
                 })
@@ -1048,77 +1189,196 @@ fn plan(
     Ok((planned, progress))
 }
 
-/// Expands a path given as input: a file, or a directory's files in sorted order.
-fn plan_path(
-    path: &Path,
-    planned: &mut Vec<Planned>,
-    corpus: &mut Corpus,
-    on_event: &mut dyn FnMut(Event<'_>),
-) {
-    let unreadable = |p: &Path, e: &dyn fmt::Display| Problem {
-        kind: ProblemKind::Unreadable,
-        source: p.display().to_string(),
-        line: None,
-        offset: None,
-        message: format!("cannot read: {e}; skipped"),
-    };
-    match fs::metadata(path) {
-        Err(e) => corpus.report(unreadable(path, &e), on_event),
-        Ok(m) if m.is_dir() => {
-            let mut files = Vec::new();
-            let mut seen = HashSet::new();
-            walk(path, &mut files, &mut seen, &mut |p, e| {
-                corpus.report(unreadable(p, e), on_event)
-            });
-            files.sort();
-            for f in files {
-                let relative = f.strip_prefix(path).unwrap_or(&f).to_path_buf();
-                planned.push(Planned::File { path: f, relative });
-            }
-        }
-        Ok(_) => {
-            let relative = path
-                .file_name()
-                .map_or_else(|| path.to_path_buf(), PathBuf::from);
-            planned.push(Planned::File {
-                path: path.to_path_buf(),
-                relative,
-            });
-        }
-    }
+/// A file that reading some inputs reads ([`plan_files`]).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PlannedFile {
+    /// Its name in reports.
+    pub name: String,
+    /// Its path.
+    pub path: PathBuf,
+    /// Its path under an output directory (see [`Source::relative`]).
+    pub relative: PathBuf,
+    /// Its identity, if it can be known.
+    pub id: Option<FileId>,
 }
 
-/// Collects the files under `dir`, following links, visiting each directory once.
-fn walk(
-    dir: &Path,
-    files: &mut Vec<PathBuf>,
-    seen: &mut HashSet<PathBuf>,
-    problem: &mut dyn FnMut(&Path, &dyn fmt::Display),
-) {
-    match fs::canonicalize(dir) {
-        Ok(c) => {
-            if !seen.insert(c) {
-                return;
+/// The files that [`CorpusReader::read`] or [`CorpusReader::scan`] would read for
+/// `inputs` (directories expanded, files reached twice once; standard input and
+/// in-memory inputs are not files), without reading them: for checking outputs before
+/// anything is read.
+///
+/// Errors: as [`CorpusReader::read`].
+pub fn plan_files(inputs: &[Input]) -> Result<Vec<PlannedFile>, ReadError> {
+    let mut corpus = Corpus::default();
+    let (planned, _) = plan(inputs, &mut corpus, &mut |_| {})?;
+    Ok(planned
+        .into_iter()
+        .filter_map(|p| match p {
+            Planned::File { path, relative, .. } => Some(PlannedFile {
+                name: path_name(&path),
+                id: FileId::of_path(&path),
+                path,
+                relative,
+            }),
+            _ => None,
+        })
+        .collect())
+}
+
+/// The list of files that paradup wrote into a directory, kept in that directory
+/// when it is inside an input directory; directory walks skip the files it names.
+pub const OUTPUTS_LIST: &str = ".paradup-outputs";
+
+/// The most bytes of an [`OUTPUTS_LIST`] that are read (a longer one is read that far).
+const OUTPUTS_LIST_MAX: u64 = 1 << 20;
+
+/// The names listed in `dir`'s [`OUTPUTS_LIST`], if it has one.
+pub(crate) fn listed_outputs(dir: &Path) -> HashSet<std::ffi::OsString> {
+    let mut text = String::new();
+    let list = fs::File::open(dir.join(OUTPUTS_LIST))
+        .and_then(|f| f.take(OUTPUTS_LIST_MAX).read_to_string(&mut text));
+    if list.is_err() {
+        return HashSet::new();
+    }
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(std::ffi::OsString::from)
+        .collect()
+}
+
+/// Expands the paths given as inputs into the files to read.
+struct Planner<'a> {
+    planned: Vec<Planned>,
+    /// Each file planned, by identity, with its name: for files reached twice.
+    seen: HashMap<FileId, String>,
+    corpus: &'a mut Corpus,
+    on_event: &'a mut dyn FnMut(Event<'_>),
+}
+
+impl Planner<'_> {
+    fn note(&mut self, path: &Path, message: String) {
+        let problem = Problem {
+            kind: ProblemKind::Skipped,
+            source: path_name(path),
+            line: None,
+            offset: None,
+            message,
+        };
+        self.corpus.report(problem, self.on_event);
+    }
+
+    fn unreadable(&mut self, path: &Path, e: &dyn fmt::Display) {
+        let problem = Problem {
+            kind: ProblemKind::Unreadable,
+            source: path_name(path),
+            line: None,
+            offset: None,
+            message: format!("cannot read: {e}; skipped"),
+        };
+        self.corpus.report(problem, self.on_event);
+    }
+
+    /// A path given as input: a file (of any kind: a FIFO or `/dev/stdin` given by
+    /// name is read like standard input), or a directory's files in sorted order.
+    fn path(&mut self, path: &Path) {
+        match fs::metadata(path) {
+            Err(e) => self.unreadable(path, &e),
+            Ok(m) if m.is_dir() => {
+                let mut files = Vec::new();
+                let mut dirs = HashSet::new();
+                self.walk(path, &mut files, &mut dirs);
+                files.sort_by(|a, b| a.0.cmp(&b.0));
+                for (f, m) in files {
+                    let relative = f.strip_prefix(path).unwrap_or(&f).to_path_buf();
+                    self.file(f, relative, &m);
+                }
+            }
+            Ok(m) => {
+                let relative = path
+                    .file_name()
+                    .map_or_else(|| path.to_path_buf(), PathBuf::from);
+                self.file(path.to_path_buf(), relative, &m);
             }
         }
-        Err(e) => return problem(dir, &e),
     }
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => return problem(dir, &e),
-    };
-    for entry in entries {
-        let path = match entry {
-            Ok(entry) => entry.path(),
-            Err(e) => {
-                problem(dir, &e);
+
+    /// Plans one file, unless the same file was planned before.
+    fn file(&mut self, path: PathBuf, relative: PathBuf, meta: &fs::Metadata) {
+        let id = FileId::from_metadata(&path, meta);
+        if let Some(id) = &id {
+            if let Some(first) = self.seen.get(id) {
+                let message = format!("the same file as {first}; read once");
+                return self.note(&path, message);
+            }
+            self.seen.insert(id.clone(), path_name(&path));
+        }
+        let size = if meta.is_file() { meta.len() } else { 0 };
+        self.planned.push(Planned::File {
+            path,
+            relative,
+            regular: meta.is_file(),
+            size,
+        });
+    }
+
+    /// Collects the regular files under `dir`, following links, visiting each
+    /// directory once, leaving out what paradup wrote.
+    fn walk(
+        &mut self,
+        dir: &Path,
+        files: &mut Vec<(PathBuf, fs::Metadata)>,
+        dirs: &mut HashSet<PathBuf>,
+    ) {
+        match fs::canonicalize(dir) {
+            Ok(c) => {
+                if !dirs.insert(c) {
+                    return;
+                }
+            }
+            Err(e) => return self.unreadable(dir, &e),
+        }
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => return self.unreadable(dir, &e),
+        };
+        let outputs = listed_outputs(dir);
+        let mut own = 0;
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    self.unreadable(dir, &e);
+                    continue;
+                }
+            };
+            let (path, name) = (entry.path(), entry.file_name());
+            if name == OUTPUTS_LIST
+                || outputs.contains(&name)
+                || name.to_string_lossy().ends_with(crate::fsio::TEMP_SUFFIX)
+            {
+                own += 1;
                 continue;
             }
-        };
-        match fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(&path, files, seen, problem),
-            Ok(_) => files.push(path),
-            Err(e) => problem(&path, &e),
+            match fs::metadata(&path) {
+                Ok(m) if m.is_dir() => self.walk(&path, files, dirs),
+                Ok(m) if m.is_file() => files.push((path, m)),
+                Ok(_) => self.note(
+                    &path,
+                    "not a regular file (a FIFO, a device or a socket) inside a directory; \
+                     skipped (name it as an input to read it)"
+                        .to_string(),
+                ),
+                Err(e) => self.unreadable(&path, &e),
+            }
+        }
+        if own > 0 {
+            let message = format!(
+                "{own} file{} that paradup wrote (temporary outputs, {OUTPUTS_LIST} and \
+                 the files it lists) left out",
+                plural(own)
+            );
+            self.note(dir, message);
         }
     }
 }
@@ -1272,11 +1532,21 @@ fn load<R: Read>(
     match compression {
         Compression::Gzip => {
             let mut d = flate2::read::MultiGzDecoder::new(io::Cursor::new(head).chain(r));
-            if let Err(e) = d.read_to_end(&mut out) {
-                return Err(format!(
-                    "corrupt gzip stream after {} decompressed bytes ({e})",
-                    out.len()
-                ));
+            loop {
+                let before = out.len();
+                let n = (&mut d)
+                    .take(READ_PIECE)
+                    .read_to_end(&mut out)
+                    .map_err(|e| {
+                        format!(
+                            "corrupt gzip stream after {} decompressed bytes ({e})",
+                            out.len()
+                        )
+                    })?;
+                // A binary file is skipped at its first NUL: no need to read on.
+                if n < READ_PIECE as usize || memchr::memchr(0, &out[before..]).is_some() {
+                    break;
+                }
             }
         }
         Compression::None => {
@@ -1288,14 +1558,19 @@ fn load<R: Read>(
             // for a file. Zeroing the 48 MB buffer took 6 % of the samples of a
             // one-thread `dedup` run (`perf`, the page faults of the buffer included,
             // which the copy now takes instead).
+            if memchr::memchr(0, &head).is_some() {
+                return Ok((out, compression));
+            }
             loop {
+                let before = out.len();
                 let n = (&mut r.inner)
                     .take(READ_PIECE)
                     .read_to_end(&mut out)
                     .map_err(|e| format!("cannot read after {} bytes: {e}", out.len()))?;
                 r.progress.done += n as u64;
                 r.progress.report(r.on_event, false);
-                if n < READ_PIECE as usize {
+                // A binary file is skipped at its first NUL (so `/dev/zero` ends).
+                if n < READ_PIECE as usize || memchr::memchr(0, &out[before..]).is_some() {
                     break;
                 }
             }

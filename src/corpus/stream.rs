@@ -15,9 +15,16 @@
 //!   (names, byte spans in the original bytes, texts) into a [`MemberTexts`], reading
 //!   only the sources that hold them.
 //!
-//! Standard input cannot be read twice: it is copied to a file in
-//! [`CorpusReader::spool_dir`] while scanning, and that file is read instead (and
-//! removed when the [`StreamCorpus`] is dropped).
+//! Standard input, and any input that is not a regular file (a FIFO, `<(cmd)`,
+//! `/dev/stdin` on a pipe), cannot be read twice: while scanning, it is copied to an
+//! unnamed file in [`CorpusReader::spool_dir`] (created with `O_TMPFILE` where the
+//! system has it: no name to attack, nothing left behind however the process ends),
+//! and that copy is read instead.
+//!
+//! A file must not change between the passes: each pass checks its device, inode,
+//! size and modification time when it opens it, and the xxh3 hash of all its bytes
+//! when it reaches the end, against what the scan saw. A difference is an
+//! [`ErrorKind::ReplayMismatch`], and every output of the run is abandoned.
 //!
 //! Every pass reads text sources line by line (a line is held whole) and decodes
 //! invalid UTF-8 line by line, which gives the same text and offsets as decoding the
@@ -30,6 +37,8 @@ use super::{
     is_jsonl_name, plan,
 };
 use crate::error::{ErrorKind, Result};
+pub(crate) use crate::fsio::is_changed;
+use crate::fsio::{InputChanged, Stamp};
 use crate::paragraph::Paragraph;
 use crate::pipeline::stream::Feed;
 use std::borrow::Cow;
@@ -52,21 +61,112 @@ pub struct StreamCorpus {
     /// Where to read each source again.
     locations: Vec<Location>,
     documents: usize,
-    /// Standard input's copy, removed on drop.
-    spool: Option<PathBuf>,
 }
 
 #[derive(Debug)]
 enum Location {
-    File(PathBuf),
+    /// A regular file, as the scan saw it: its stamp and the xxh3 hash of its bytes.
+    File {
+        path: PathBuf,
+        stamp: Stamp,
+        hash: u64,
+    },
+    /// A copy of an input that can be read once (standard input, a FIFO), unnamed.
+    Spooled(fs::File),
     Bytes(Vec<u8>),
 }
 
-impl Drop for StreamCorpus {
-    fn drop(&mut self) {
-        if let Some(p) = &self.spool {
-            let _ = fs::remove_file(p);
+fn changed_io(name: &str) -> io::Error {
+    io::Error::other(InputChanged(format!(
+        "{name} changed while it was being read"
+    )))
+}
+
+/// A pass's error as an [`io::Error`], keeping [`ErrorKind::ReplayMismatch`] apart.
+pub(crate) fn to_io(e: crate::Error) -> io::Error {
+    match e.kind() {
+        ErrorKind::Io(m) => io::Error::other(m.clone()),
+        ErrorKind::ReplayMismatch(m) => io::Error::other(InputChanged(m.clone())),
+        _ => io::Error::other(e.to_string()),
+    }
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: xxhash_rust::xxh3::Xxh3,
+    len: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+}
+
+/// A file read again: fails at its end unless its bytes were the scan's (length and
+/// hash), and as soon as it runs past the scan's length.
+struct Verified<'a> {
+    inner: Hashing<fs::File>,
+    len: u64,
+    hash: u64,
+    name: &'a str,
+}
+
+impl Read for Verified<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let at_end = n == 0 && !buf.is_empty();
+        if self.inner.len > self.len
+            || (at_end && (self.inner.len != self.len || self.inner.hasher.digest() != self.hash))
+        {
+            return Err(changed_io(self.name));
         }
+        Ok(n)
+    }
+}
+
+/// A reader that copies what passes through it to `copy`.
+struct Tee<'a, R> {
+    inner: R,
+    copy: &'a mut fs::File,
+}
+
+impl<R: Read> Read for Tee<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.copy.write_all(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+/// Reads an unnamed copy from its start by positional reads, so that its file
+/// offset is no shared state.
+struct Spooled<'a> {
+    file: &'a fs::File,
+    pos: u64,
+}
+
+impl Read for Spooled<'_> {
+    #[cfg(unix)]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+
+    #[cfg(not(unix))]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::io::{Seek, SeekFrom};
+        let mut f = self.file;
+        f.seek(SeekFrom::Start(self.pos))?;
+        let n = f.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
     }
 }
 
@@ -130,42 +230,51 @@ impl CorpusReader {
             meta: Corpus::default(),
             locations: Vec::new(),
             documents: 0,
-            spool: None,
         };
         let (planned, mut progress) = plan(inputs, &mut out.meta, on_event)?;
         for p in planned {
-            let (name, path, relative, location) = match p {
-                Planned::File { path, relative } => {
-                    let name = path.display().to_string();
-                    (
-                        name,
-                        Some(path.clone()),
-                        Some(relative),
-                        Ok(Location::File(path)),
-                    )
+            let (name, path, scanned) = match p {
+                Planned::File {
+                    path,
+                    relative,
+                    regular,
+                    ..
+                } => {
+                    let name = super::path_name(&path);
+                    let scanned = fs::File::open(&path)
+                        .map_err(|e| format!("cannot read: {e}"))
+                        .and_then(|f| {
+                            if regular {
+                                let r = (name.as_str(), relative, &mut progress);
+                                self.scan_file(f, &path, r, on_event)
+                            } else {
+                                let r = (name.as_str(), Some(relative), &mut progress);
+                                self.scan_spooled(f, r, on_event)
+                            }
+                        });
+                    (name, Some(path), scanned)
                 }
                 Planned::Stdin => {
-                    let location = self.spool_stdin().map(|p| {
-                        out.spool = Some(p.clone());
-                        Location::File(p)
-                    });
-                    ("-".to_string(), None, None, location)
+                    let name = "-".to_string();
+                    let stdin = io::stdin().lock();
+                    let r = (name.as_str(), None, &mut progress);
+                    let scanned = self.scan_spooled(stdin, r, on_event);
+                    (name, None, scanned)
                 }
                 Planned::Bytes { name, bytes } => {
                     let relative = Path::new(&name)
                         .file_name()
                         .map_or_else(|| PathBuf::from("input"), PathBuf::from);
-                    (name, None, Some(relative), Ok(Location::Bytes(bytes)))
+                    let scanned = self.scan_one(
+                        Box::new(&bytes[..]),
+                        &name,
+                        Some(relative),
+                        &mut progress,
+                        on_event,
+                    );
+                    (name, None, scanned.map(|s| (s, Location::Bytes(bytes))))
                 }
             };
-            let scanned = location.and_then(|loc| {
-                let inner: Box<dyn Read + '_> = match &loc {
-                    Location::File(p) => Box::new(fs::File::open(p).map_err(|e| e.to_string())?),
-                    Location::Bytes(b) => Box::new(&b[..]),
-                };
-                let r = self.scan_one(inner, &name, relative, &mut progress, on_event);
-                r.map(|s| (s, loc))
-            });
             match scanned {
                 Err(message) => out.meta.report(
                     Problem {
@@ -185,29 +294,61 @@ impl CorpusReader {
         Ok(out)
     }
 
-    /// Copies standard input to a new file in the spool directory.
-    fn spool_stdin(&self) -> std::result::Result<PathBuf, String> {
-        let dir = self.spool_dir.clone().unwrap_or_else(std::env::temp_dir);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let path = dir.join(format!("paradup-stdin-{}-{nanos}", std::process::id()));
-        let copy = || -> io::Result<()> {
-            let mut f = fs::File::options()
-                .write(true)
-                .create_new(true)
-                .open(&path)?;
-            io::copy(&mut io::stdin().lock(), &mut f)?;
-            f.flush()
+    /// Scans a regular file, keeping its stamp and the hash of its bytes for the
+    /// passes that read it again.
+    fn scan_file(
+        &self,
+        file: fs::File,
+        path: &Path,
+        (name, relative, progress): (&str, PathBuf, &mut ProgressCounter),
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> std::result::Result<(Scanned, Location), String> {
+        let cannot = |e: io::Error| format!("cannot read: {e}");
+        let before = Stamp::of(&file, path).map_err(cannot)?;
+        let mut hashing = Hashing {
+            inner: &file,
+            hasher: xxhash_rust::xxh3::Xxh3::new(),
+            len: 0,
         };
-        copy().map_err(|e| {
-            let _ = fs::remove_file(&path);
-            format!(
-                "cannot copy standard input to {} to read it again: {e}",
-                path.display()
-            )
-        })?;
-        Ok(path)
+        let s = self.scan_one(
+            Box::new(&mut hashing),
+            name,
+            Some(relative),
+            progress,
+            on_event,
+        )?;
+        let after = Stamp::of(&file, path).map_err(cannot)?;
+        // A binary file's scan stops at its first NUL, and it is not read again.
+        if s.nul.is_none() && (before != after || hashing.len != after.len()) {
+            return Err("changed while it was being read".to_string());
+        }
+        let location = Location::File {
+            path: path.to_path_buf(),
+            stamp: after,
+            hash: hashing.hasher.digest(),
+        };
+        Ok((s, location))
+    }
+
+    /// Scans an input that can be read only once, copying it to an unnamed file in
+    /// the spool directory for the passes that read it again.
+    fn scan_spooled(
+        &self,
+        input: impl Read,
+        (name, relative, progress): (&str, Option<PathBuf>, &mut ProgressCounter),
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> std::result::Result<(Scanned, Location), String> {
+        let dir = self.spool_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let cannot =
+            |e: io::Error| format!("cannot copy it to {} to read it again: {e}", dir.display());
+        let mut copy = tempfile::tempfile_in(&dir).map_err(cannot)?;
+        let tee = Tee {
+            inner: input,
+            copy: &mut copy,
+        };
+        let s = self.scan_one(Box::new(tee), name, relative, progress, on_event)?;
+        copy.flush().map_err(cannot)?;
+        Ok((s, Location::Spooled(copy)))
     }
 
     /// Reads one source through, as [`load`](super::load) and `add_source` would.
@@ -245,6 +386,7 @@ impl CorpusReader {
             bytes: 0,
             nul: None,
             lossy: None,
+            lone_crs: None,
             records: 0,
             jsonl: None,
         };
@@ -252,6 +394,7 @@ impl CorpusReader {
         let mut newlines = 0u64;
         let mut buf: Vec<u8> = Vec::with_capacity(BLOCK);
         loop {
+            let searched = buf.len();
             let want = buf.len() + BLOCK;
             let eof = match fill(&mut decoded, &mut buf, want) {
                 Ok(eof) => eof,
@@ -268,17 +411,30 @@ impl CorpusReader {
                     ));
                 }
             };
+            // A binary file is skipped at its first NUL, even inside a line that
+            // never ends (`/dev/zero`).
+            if s.nul.is_none()
+                && let Some(i) = memchr::memchr(0, &buf[searched..])
+            {
+                let at = searched + i;
+                let line = newlines + count_newlines(&buf[..at]) + 1;
+                s.nul = Some((s.bytes + at as u64, line));
+                break;
+            }
             let upto = if eof {
                 buf.len()
             } else {
-                match buf.iter().rposition(|&b| b == b'\n') {
-                    Some(i) => i + 1,
+                // Only the bytes just read: the rest holds no line break (a line of
+                // n blocks would otherwise cost n² searches).
+                match memchr::memrchr(b'\n', &buf[searched..]) {
+                    Some(i) => searched + i + 1,
                     None => continue,
                 }
             };
             s.block(&buf[..upto], &mut newlines, &mut lines);
             buf.drain(..upto);
-            if eof {
+            // A binary file is skipped at its first NUL: no need to read on.
+            if eof || s.nul.is_some() {
                 break;
             }
         }
@@ -299,6 +455,9 @@ struct Scanned {
     nul: Option<(u64, u64)>,
     /// Invalid UTF-8 in a text source: (sequences, first offset, its line).
     lossy: Option<(usize, u64, u64)>,
+    /// Carriage returns without a line feed in a text source: (count, first offset,
+    /// its line).
+    lone_crs: Option<(usize, u64, u64)>,
     records: usize,
     jsonl: Option<super::JsonlDone>,
 }
@@ -330,6 +489,14 @@ impl Scanned {
                     }
                 }
                 _ => {
+                    // A block ends after a line feed or at the end: no CR pair is cut.
+                    if let Some((count, first)) = super::lone_crs(block) {
+                        let l = self.lone_crs.get_or_insert_with(|| {
+                            let line = *newlines + count_newlines(&block[..first]) + 1;
+                            (0, base + first as u64, line)
+                        });
+                        l.0 += count;
+                    }
                     let mut pos = 0;
                     for chunk in block.utf8_chunks() {
                         pos += chunk.valid().len();
@@ -367,9 +534,13 @@ struct Named<'a, R> {
 
 impl<R: Read> Read for Named<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner
-            .read(buf)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.name)))
+        self.inner.read(buf).map_err(|e| {
+            if is_changed(&e) {
+                e
+            } else {
+                io::Error::new(e.kind(), format!("{}: {e}", self.name))
+            }
+        })
     }
 }
 
@@ -387,17 +558,26 @@ impl StreamCorpus {
         location: Location,
         on_event: &mut dyn FnMut(Event<'_>),
     ) {
+        let id = match &location {
+            Location::File { stamp, .. } => stamp.id().cloned(),
+            _ => None,
+        };
+        let source = Source {
+            name,
+            path,
+            relative: s.relative,
+            format: s.format,
+            compression: s.compression,
+            documents: 0..0,
+            original: Original::Dropped,
+            id,
+        };
         if let Some((offset, line)) = s.nul {
-            self.meta.report(
-                Problem {
-                    kind: ProblemKind::Binary,
-                    source: name,
-                    line: Some(line),
-                    offset: Some(offset),
-                    message: "binary file (NUL byte), skipped".to_string(),
-                },
-                on_event,
-            );
+            let raw = match location {
+                Location::Bytes(b) => Some(b),
+                _ => None,
+            };
+            self.meta.skip_binary(source, raw, offset, line, on_event);
             return;
         }
         let first = self.documents;
@@ -417,20 +597,19 @@ impl StreamCorpus {
                 if let Some((count, offset, line)) = s.lossy {
                     self.meta.stats.invalid_utf8 += 1;
                     self.meta.report(
-                        invalid_utf8_at(&name, line, count, offset as usize),
+                        invalid_utf8_at(&source.name, line, count, offset as usize),
                         on_event,
                     );
+                }
+                if let Some((count, offset, line)) = s.lone_crs {
+                    let note = super::lone_cr_note(&source.name, line, count, offset as usize);
+                    self.meta.report(note, on_event);
                 }
             }
         }
         self.meta.sources.push(Source {
-            name,
-            path,
-            relative: s.relative,
-            format: s.format,
-            compression: s.compression,
             documents: first..self.documents,
-            original: Original::Dropped,
+            ..source
         });
         self.locations.push(location);
     }
@@ -439,6 +618,11 @@ impl StreamCorpus {
     /// document ranges number documents as [`Corpus::documents`] would.
     pub fn sources(&self) -> &[Source] {
         &self.meta.sources
+    }
+
+    /// The files skipped as binary, in input order.
+    pub fn skipped(&self) -> &[super::SkippedFile] {
+        self.meta.skipped()
     }
 
     /// Every problem met while scanning, in order.
@@ -465,11 +649,30 @@ impl StreamCorpus {
 
     /// Source `source`'s decompressed bytes, read again.
     fn open(&self, source: usize) -> io::Result<Box<dyn Read + '_>> {
+        let name = self.meta.sources[source].name.as_str();
         let raw: Box<dyn Read + '_> = match &self.locations[source] {
-            Location::File(p) => Box::new(BufReader::with_capacity(1 << 16, fs::File::open(p)?)),
+            Location::File { path, stamp, hash } => {
+                let file = fs::File::open(path)?;
+                if Stamp::of(&file, path)? != *stamp {
+                    return Err(changed_io(name));
+                }
+                let verified = Verified {
+                    inner: Hashing {
+                        inner: file,
+                        hasher: xxhash_rust::xxh3::Xxh3::new(),
+                        len: 0,
+                    },
+                    len: stamp.len(),
+                    hash: *hash,
+                    name,
+                };
+                Box::new(BufReader::with_capacity(1 << 16, verified))
+            }
+            Location::Spooled(file) => {
+                Box::new(BufReader::with_capacity(1 << 16, Spooled { file, pos: 0 }))
+            }
             Location::Bytes(b) => Box::new(&b[..]),
         };
-        let name = self.meta.sources[source].name.as_str();
         Ok(match self.meta.sources[source].compression {
             Compression::Gzip => Box::new(Named {
                 inner: flate2::read::MultiGzDecoder::new(raw),
@@ -481,6 +684,12 @@ impl StreamCorpus {
 
     fn io_error(&self, source: usize, e: &io::Error) -> crate::Error {
         let name = &self.meta.sources[source].name;
+        if is_changed(e) {
+            let message = e
+                .get_ref()
+                .map_or_else(|| e.to_string(), ToString::to_string);
+            return ErrorKind::ReplayMismatch(message).into();
+        }
         let msg = e.to_string();
         if msg.starts_with(name.as_str()) {
             ErrorKind::Io(msg).into()

@@ -107,11 +107,10 @@ use crate::similarity::Similarity;
 use crate::{CandidateSearch, Method, Verification};
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::fs::{self, File};
+use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Default [`StreamConfig::batch_bytes`]: 4 MiB. On the 48 MB corpus (2 threads) the
@@ -258,7 +257,7 @@ impl Feed<'_> {
     pub fn push_reader(&mut self, mut reader: impl Read) -> Result<()> {
         let doc = self.batcher.next_doc()?;
         let piece_bytes = self.batcher.piece_bytes;
-        let io = |e: io::Error| ErrorKind::Io(e.to_string());
+        let io = crate::fsio::pass_error;
         let mut buf: Vec<u8> = Vec::new();
         let mut eof = false;
         // Resolve the mode from the first window of the document.
@@ -678,39 +677,26 @@ struct Spill {
     /// What the work in progress may take besides the counted state.
     reserve: usize,
     base: PathBuf,
-    dir: Option<SpillDir>,
+    dir: Option<crate::fsio::TempDir>,
     /// Per run, per band: (file, records).
     runs: Vec<Vec<(PathBuf, u64)>>,
 }
 
-/// A private temporary directory, removed on drop.
-struct SpillDir(PathBuf);
-
-impl Drop for SpillDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-static SPILL_SEQ: AtomicU64 = AtomicU64::new(0);
-
 impl Spill {
+    /// The spill directory, made on first use: private (mode 0700, an unpredictable
+    /// name, never one that already existed), so no other user can plant a file or a
+    /// link in it.
     fn dir(&mut self) -> Result<&Path> {
         if self.dir.is_none() {
-            let path = self.base.join(format!(
-                "paradup-spill-{}-{}",
-                std::process::id(),
-                SPILL_SEQ.fetch_add(1, Ordering::Relaxed)
-            ));
-            fs::create_dir_all(&path).map_err(|e| {
+            let dir = crate::fsio::TempDir::new_in(&self.base, "paradup-spill-").map_err(|e| {
                 ErrorKind::Io(format!(
-                    "cannot create spill directory {}: {e}",
-                    path.display()
+                    "cannot create a spill directory in {}: {e}",
+                    self.base.display()
                 ))
             })?;
-            self.dir = Some(SpillDir(path));
+            self.dir = Some(dir);
         }
-        Ok(&self.dir.as_ref().expect("just made").0)
+        Ok(self.dir.as_ref().expect("just made").path())
     }
 }
 

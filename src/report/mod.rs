@@ -15,6 +15,7 @@
 pub mod diff;
 pub mod json;
 pub mod matches;
+pub mod outputs;
 pub mod rewrite;
 
 use crate::cluster::{Clusters, RunStats};

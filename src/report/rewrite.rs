@@ -8,15 +8,21 @@
 //! is made inside the text field's string literal, leaving every other byte of the line
 //! (other fields, escapes) as it was; a record with no paragraph left is dropped whole,
 //! line terminator included. Lines that were not records (blank, malformed) are copied
-//! unchanged. A gzip source is written gzip-compressed.
+//! unchanged. A gzip source is written gzip-compressed. A file skipped as binary is
+//! copied unchanged into a deduplicated tree.
+//!
+//! Every output file is written to a temporary file beside it and renamed into place
+//! once complete ([`crate::fsio::AtomicFile`]); [`stage_tree`] makes a whole tree
+//! without renaming anything, so that a run can give up on all of it at once.
 
 use crate::cluster::Clusters;
-use crate::corpus::{Compression, Corpus, Locator, Source, StreamCorpus};
+use crate::corpus::{Compression, Corpus, Locator, SkippedFile, Source, StreamCorpus};
+use crate::fsio::{AtomicFile, FileId, StagedFile};
 use crate::paragraph::Paragraph;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::fs;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -235,7 +241,12 @@ pub enum Output {
 
 /// The path of `source`'s output, relative to the output directory.
 pub fn output_path(source: &Source, what: Output) -> PathBuf {
-    let rel = source.relative();
+    output_relative(source.relative(), what)
+}
+
+/// The path of the output of a source at `rel` ([`Source::relative`]), relative to the
+/// output directory.
+pub fn output_relative(rel: &Path, what: Output) -> PathBuf {
     match what {
         Output::Deduped => rel.to_path_buf(),
         Output::Annotations => {
@@ -264,8 +275,15 @@ impl fmt::Display for OutputError {
 
 impl std::error::Error for OutputError {}
 
+impl OutputError {
+    pub(crate) fn new(message: String) -> OutputError {
+        OutputError { message }
+    }
+}
+
 /// The output path of every source under `dir`, checked: two sources may not share
-/// one, and none may be an input file.
+/// one, and none may be an input file (by identity: a hard link or a symbolic link to
+/// an input is one).
 pub fn plan_outputs(
     corpus: &Corpus,
     dir: &Path,
@@ -280,37 +298,72 @@ pub fn plan_output_paths(
     dir: &Path,
     what: Output,
 ) -> Result<Vec<PathBuf>, OutputError> {
-    let inputs: HashSet<PathBuf> = sources
-        .iter()
-        .filter_map(|s| fs::canonicalize(s.path()?).ok())
-        .collect();
-    let mut seen: HashMap<PathBuf, &str> = HashMap::new();
-    let mut paths = Vec::with_capacity(sources.len());
+    let (paths, _) = plan_tree(sources, &[], dir, what)?;
+    Ok(paths)
+}
+
+/// The output paths of `sources`, then of the `skipped` files (copied unchanged into
+/// a deduplicated tree, not annotated), checked as [`plan_outputs`] says.
+fn plan_tree<'a>(
+    sources: &'a [Source],
+    skipped: &'a [SkippedFile],
+    dir: &Path,
+    what: Output,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), OutputError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(OutputError {
+            message: format!("{} is not a directory", dir.display()),
+        });
+    }
+    let mut inputs: HashMap<FileId, &str> = HashMap::new();
     for s in sources {
-        let path = dir.join(output_path(s, what));
-        if let Some(other) = seen.insert(path.clone(), s.name()) {
+        if let Some(id) = s.file_id() {
+            inputs.insert(id.clone(), s.name());
+        }
+    }
+    for s in skipped {
+        if let Some((_, Some(id))) = &s.path {
+            inputs.insert(id.clone(), &s.name);
+        }
+    }
+    let mut seen: HashMap<PathBuf, &str> = HashMap::new();
+    let mut check = |path: PathBuf, owner: &'a str| -> Result<PathBuf, OutputError> {
+        if let Some(other) = seen.insert(path.clone(), owner) {
             return Err(OutputError {
                 message: format!(
-                    "{} and {} would both be written to {}",
-                    other,
-                    s.name(),
+                    "{other} and {owner} would both be written to {}",
                     path.display()
                 ),
             });
         }
-        if fs::canonicalize(&path).is_ok_and(|c| inputs.contains(&c)) {
+        if let Some(input) = FileId::of_path(&path).and_then(|id| inputs.get(&id)) {
             return Err(OutputError {
-                message: format!("refusing to write {}: it is an input file", path.display()),
+                message: format!(
+                    "refusing to write {}: it is the input file {input}",
+                    path.display()
+                ),
             });
         }
-        paths.push(path);
-    }
-    Ok(paths)
+        Ok(path)
+    };
+    let paths = sources
+        .iter()
+        .map(|s| check(dir.join(output_path(s, what)), s.name()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let copies = match what {
+        Output::Deduped => skipped
+            .iter()
+            .map(|s| check(dir.join(&s.relative), &s.name))
+            .collect::<Result<Vec<_>, _>>()?,
+        Output::Annotations => Vec::new(),
+    };
+    Ok((paths, copies))
 }
 
-/// Writes every source's output under `dir` (see [`Output`]), creating directories.
-/// A file that cannot be written is passed to `on_error` and the others are still
-/// written. Returns the number of files written.
+/// Writes every source's output under `dir` (see [`Output`]), creating directories,
+/// and renames each into place: [`stage_tree`], then every file committed. A file that
+/// cannot be written is passed to `on_error` and the others are still written.
+/// Returns the number of files written.
 ///
 /// Errors, before anything is written: those of [`plan_outputs`].
 pub fn write_tree(
@@ -320,53 +373,121 @@ pub fn write_tree(
     what: Output,
     mut on_error: impl FnMut(&Path, &io::Error),
 ) -> Result<usize, OutputError> {
-    let paths = plan_outputs(corpus, dir, what)?;
-    let mut written = 0;
+    let staged = stage_tree(corpus, removals, dir, what, &mut on_error)?;
+    Ok(commit(staged, on_error))
+}
+
+/// Renames every staged file into place; one that cannot be renamed is passed to
+/// `on_error` (and removed). Returns the number renamed.
+pub fn commit(staged: Vec<StagedFile>, mut on_error: impl FnMut(&Path, &io::Error)) -> usize {
+    let mut done = 0;
+    for file in staged {
+        let path = file.path().to_path_buf();
+        match file.commit() {
+            Ok(()) => done += 1,
+            Err(e) => on_error(&path, &e),
+        }
+    }
+    done
+}
+
+/// Writes every source's output under `dir` (see [`Output`]) to a temporary file
+/// beside its final path, and returns them complete for [`commit`] (dropped, they are
+/// removed). Files skipped as binary are copied unchanged into a deduplicated tree. A
+/// file that cannot be written is passed to `on_error` and left out.
+///
+/// Errors, before anything is written: those of [`plan_outputs`].
+pub fn stage_tree(
+    corpus: &Corpus,
+    removals: &[Removal],
+    dir: &Path,
+    what: Output,
+    mut on_error: impl FnMut(&Path, &io::Error),
+) -> Result<Vec<StagedFile>, OutputError> {
+    let (paths, copies) = plan_tree(corpus.sources(), corpus.skipped(), dir, what)?;
+    let mut staged = Vec::with_capacity(paths.len() + copies.len());
     for (i, path) in paths.iter().enumerate() {
         let gzip =
             what == Output::Deduped && corpus.sources()[i].compression() == Compression::Gzip;
-        match write_one(corpus, i, removals, path, what, gzip) {
-            Ok(()) => written += 1,
+        let result = write_to(path, gzip, |out| match what {
+            Output::Deduped => write_deduped(corpus, i, removals, out),
+            Output::Annotations => write_annotations(corpus, i, removals, out),
+        });
+        match result {
+            Ok(file) => staged.push(file),
             Err(e) => on_error(path, &e),
         }
     }
-    Ok(written)
+    stage_copies(corpus.skipped(), &copies, &mut staged, on_error);
+    Ok(staged)
 }
 
-fn write_one(
-    corpus: &Corpus,
-    source: usize,
-    removals: &[Removal],
-    path: &Path,
-    what: Output,
-    gzip: bool,
-) -> io::Result<()> {
-    write_to(path, gzip, |out| match what {
-        Output::Deduped => write_deduped(corpus, source, removals, out),
-        Output::Annotations => write_annotations(corpus, source, removals, out),
-    })
+/// Copies each skipped file unchanged to its path in `paths`.
+fn stage_copies(
+    skipped: &[SkippedFile],
+    paths: &[PathBuf],
+    staged: &mut Vec<StagedFile>,
+    mut on_error: impl FnMut(&Path, &io::Error),
+) {
+    for (s, path) in skipped.iter().zip(paths) {
+        let result = write_to(path, false, |out| copy_skipped(s, out));
+        match result {
+            Ok(file) => staged.push(file),
+            Err(e) => on_error(path, &e),
+        }
+    }
 }
 
-/// Creates `path` (and its directories) and writes it with `write`, gzip-compressed
-/// when `gzip`.
+/// Writes the bytes of a file skipped as binary: the file read again (if it is still
+/// the file that was read), or the bytes of an in-memory input.
+fn copy_skipped(s: &SkippedFile, out: &mut dyn Write) -> io::Result<()> {
+    if let Some(bytes) = &s.bytes {
+        return out.write_all(bytes);
+    }
+    let Some((path, id)) = &s.path else {
+        return Err(io::Error::other(format!(
+            "{} was skipped as binary and is not kept: it cannot be copied",
+            s.name
+        )));
+    };
+    // Not opened unless it is a regular file: opening a FIFO waits for a writer.
+    let regular = fs::metadata(path).is_ok_and(|m| m.is_file());
+    let file = if regular {
+        Some(fs::File::open(path)?)
+    } else {
+        None
+    };
+    match file {
+        Some(mut f) if id.is_some() && FileId::of_file(&f, path) == *id => {
+            io::copy(&mut f, out).map(|_| ())
+        }
+        _ => Err(io::Error::other(format!(
+            "{} was skipped as binary and is no longer the file that was read \
+             (or not a regular file): it cannot be copied",
+            s.name
+        ))),
+    }
+}
+
+/// Writes `path` (creating its directories) with `write` to a temporary file beside
+/// it, gzip-compressed when `gzip`, and returns it complete, not yet renamed.
 fn write_to(
     path: &Path,
     gzip: bool,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
+) -> io::Result<StagedFile> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)?;
     }
-    let file = BufWriter::new(fs::File::create(path)?);
+    let mut file = AtomicFile::create(path)?;
     if gzip {
-        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+        let mut gz = flate2::write::GzEncoder::new(&mut file, flate2::Compression::default());
         write(&mut gz)?;
-        gz.finish()?.flush()
+        gz.finish()?;
     } else {
-        let mut file = file;
         write(&mut file)?;
-        file.flush()
     }
+    file.finish()
 }
 
 /// The removals of document `doc` at the front of `rest` (sorted by paragraph), taken
@@ -494,10 +615,7 @@ pub fn write_deduped_stream(
                 .map_err(w)
         })
     };
-    result.map_err(|e| match e.kind() {
-        crate::ErrorKind::Io(m) => io::Error::other(m.clone()),
-        _ => io::Error::other(e.to_string()),
-    })
+    result.map_err(crate::corpus::stream::to_io)
 }
 
 /// [`write_annotations`] for a corpus that is not held ([`StreamCorpus`]): the spans of
@@ -532,14 +650,13 @@ pub fn write_annotations_stream(
             });
             out.write_all(text.as_bytes()).map_err(w)
         })
-        .map_err(|e| io::Error::other(e.to_string()))
+        .map_err(crate::corpus::stream::to_io)
 }
 
-/// [`write_tree`] for a corpus that is not held: [`write_deduped_stream`] or
-/// [`write_annotations_stream`] for every source.
+/// [`write_tree`] for a corpus that is not held: [`stage_tree_stream`], then every
+/// file committed.
 ///
-/// Errors, before anything is written: those of [`plan_outputs`]; and a source whose
-/// removed paragraphs cannot be found again (annotations).
+/// Errors: those of [`stage_tree_stream`]; nothing is written then.
 pub fn write_tree_stream(
     corpus: &StreamCorpus,
     removals: &[Removal],
@@ -547,7 +664,24 @@ pub fn write_tree_stream(
     what: Output,
     mut on_error: impl FnMut(&Path, &io::Error),
 ) -> Result<usize, OutputError> {
-    let paths = plan_output_paths(corpus.sources(), dir, what)?;
+    let staged = stage_tree_stream(corpus, removals, dir, what, &mut on_error)?;
+    Ok(commit(staged, on_error))
+}
+
+/// [`stage_tree`] for a corpus that is not held: [`write_deduped_stream`] or
+/// [`write_annotations_stream`] for every source, to temporary files.
+///
+/// Errors, with every temporary file removed: those of [`plan_outputs`]; a source
+/// whose removed paragraphs cannot be found again (annotations); and a source that
+/// changed since it was scanned.
+pub fn stage_tree_stream(
+    corpus: &StreamCorpus,
+    removals: &[Removal],
+    dir: &Path,
+    what: Output,
+    mut on_error: impl FnMut(&Path, &io::Error),
+) -> Result<Vec<StagedFile>, OutputError> {
+    let (paths, copies) = plan_tree(corpus.sources(), corpus.skipped(), dir, what)?;
     let spans = if what == Output::Annotations {
         let ps: Vec<Paragraph> = removals.iter().map(|r| r.paragraph).collect();
         corpus.gather(&ps, &[]).map_err(|e| OutputError {
@@ -556,7 +690,7 @@ pub fn write_tree_stream(
     } else {
         crate::corpus::MemberTexts::default()
     };
-    let mut written = 0;
+    let mut staged = Vec::with_capacity(paths.len() + copies.len());
     for (i, path) in paths.iter().enumerate() {
         let gzip =
             what == Output::Deduped && corpus.sources()[i].compression() == Compression::Gzip;
@@ -565,11 +699,17 @@ pub fn write_tree_stream(
             Output::Annotations => write_annotations_stream(corpus, &spans, i, removals, out),
         });
         match result {
-            Ok(()) => written += 1,
+            Ok(file) => staged.push(file),
+            Err(e) if crate::corpus::stream::is_changed(&e) => {
+                return Err(OutputError {
+                    message: e.to_string(),
+                });
+            }
             Err(e) => on_error(path, &e),
         }
     }
-    Ok(written)
+    stage_copies(corpus.skipped(), &copies, &mut staged, on_error);
+    Ok(staged)
 }
 
 #[cfg(test)]

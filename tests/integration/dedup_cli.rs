@@ -19,6 +19,7 @@
 
 mod accuracy_cli;
 mod index_cli;
+mod safety_cli;
 mod stream_cli;
 
 use std::fs;
@@ -601,7 +602,7 @@ fn invalid_utf8_is_hashed_lossily_and_written_back_unchanged() {
 }
 
 #[test]
-fn binary_files_are_skipped_with_a_note() {
+fn binary_files_are_skipped_with_a_warning() {
     let dir = TempDir::new("binary");
     let stats = dir.path("s.json");
     let r = dedup(&[
@@ -611,13 +612,10 @@ fn binary_files_are_skipped_with_a_note() {
         "--stats-json",
         stats.to_str().unwrap(),
     ]);
-    assert_eq!(
-        r.code, 0,
-        "a binary file is skipped on purpose, not an error"
-    );
+    assert_eq!(r.code, 1, "a binary file's paragraphs go unread");
     assert_eq!(
         r.stderr,
-        "dedup: note: tests/data/dedup/bad/binary.dat:1: binary file (NUL byte), skipped (byte 5)\n"
+        "dedup: warning: tests/data/dedup/bad/binary.dat:1: binary file (NUL byte), skipped (byte 5)\n"
     );
     let v = stats_json(&stats);
     assert_eq!(
@@ -721,7 +719,8 @@ fn outputs_never_overwrite_inputs() {
     assert_eq!(
         r.stderr,
         format!(
-            "dedup: error: refusing to write {}: it is an input file\n",
+            "dedup: error: refusing to write {} (--write-deduped): it is the input {}\n",
+            input.display(),
             input.display()
         )
     );
@@ -797,7 +796,7 @@ fn random_bytes(seed: u64, n: usize, nul: bool) -> Vec<u8> {
 }
 
 /// Random bytes, a file of NUL bytes and random bytes without NUL (mostly invalid
-/// UTF-8), next to a real text file: the binary ones are skipped with a note, the
+/// UTF-8), next to a real text file: the binary ones are skipped with a warning, the
 /// other is read lossily, nothing panics, and the stream gives the same output.
 #[test]
 fn adversarial_random_and_nul_files_are_skipped_or_read_lossily() {
@@ -813,7 +812,7 @@ fn adversarial_random_and_nul_files_are_skipped_or_read_lossily() {
             args.push("--stream");
         }
         let r = dedup(&args);
-        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(r.code, 1, "binary files go unread: {}", r.stderr);
         let notes = r.messages();
         assert!(
             notes

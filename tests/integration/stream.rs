@@ -531,3 +531,75 @@ fn run_splits_a_large_document_in_pieces_exactly() {
         assert_eq!(seen, want, "{mode:?}");
     }
 }
+
+/// A file scanned for `--stream`, then changed in a way that keeps its size (and, with
+/// `keep_mtime`, its modification time): every later pass refuses it, and a staged
+/// output tree is abandoned whole.
+#[test]
+fn a_file_changed_after_the_scan_is_refused_by_every_pass() {
+    use paradup::corpus::{CorpusReader, Input};
+    use paradup::report::rewrite::{self, Output, Removal};
+    use std::fs;
+    let dir = tempfile::tempdir().unwrap();
+    let para = |w: &str| {
+        format!(
+            "the council met on tuesday to review the annual budget and agreed to fund the {w} library wing\n\n"
+        )
+    };
+    let original = format!("{}{}{}", para("new"), para("old"), para("big"));
+    let edits: Vec<(&str, String, bool)> = vec![
+        (
+            "same size, same mtime",
+            original.replace("old", "odd"),
+            true,
+        ),
+        (
+            "swapped paragraphs",
+            format!("{}{}{}", para("old"), para("new"), para("big")),
+            true,
+        ),
+        ("appended", format!("{original}more\n"), false),
+    ];
+    for (what, edited, keep_mtime) in edits {
+        let path = dir.path().join("a.txt");
+        fs::write(&path, &original).unwrap();
+        let corpus = CorpusReader::new()
+            .scan(&[Input::Path(path.clone())], |_| {})
+            .unwrap();
+        let mtime = fs::metadata(&path).unwrap().modified().unwrap();
+        fs::write(&path, &edited).unwrap();
+        if keep_mtime {
+            let f = fs::File::options().write(true).open(&path).unwrap();
+            f.set_modified(mtime).unwrap();
+        }
+        let deduper = Deduper::new();
+        let err = deduper
+            .run_stream(&paradup::StreamConfig::new(), |feed| corpus.feed(feed))
+            .expect_err(what);
+        assert!(
+            matches!(err.kind(), paradup::ErrorKind::ReplayMismatch(_)),
+            "{what}: {err}"
+        );
+        let p = paradup::Paragraph {
+            doc: 0,
+            index: 1,
+            line: 3,
+            start: 104,
+            end: 206,
+        };
+        assert!(corpus.gather(&[p], &[p]).is_err(), "{what}");
+        let removals = [Removal {
+            paragraph: p,
+            cluster: 0,
+            similarity: 1.0,
+        }];
+        let out = dir.path().join("out");
+        fs::create_dir_all(&out).unwrap();
+        let staged =
+            rewrite::stage_tree_stream(&corpus, &removals, &out, Output::Deduped, |p, e| {
+                panic!("{what}: {}: {e}", p.display())
+            });
+        assert!(staged.is_err(), "{what}");
+        assert_eq!(file_names(&out), Vec::<String>::new(), "{what}");
+    }
+}
