@@ -14,12 +14,27 @@
 //! verification is by the signature estimate (standard error `sqrt(J(1−J)/num_perm)`,
 //! 0.044 at J = 0.5 with 128 permutations); the batch deduper verifies exactly.
 //!
+//! # How many matches
+//!
+//! A query returns at most k matches, the best ones: exact matches first, then higher
+//! similarity, then the smaller key. k is [`DEFAULT_MAX_MATCHES`] (16) unless set with
+//! [`Index::set_max_matches`]; [`Index::query_top_k`] asks for another k once.
+//!
+//! The work per query is bounded too, for band buckets that hold thousands of
+//! near-identical paragraphs. A query looks at the exact copies of its text first and,
+//! when those alone fill k, at nothing else. It then scans the bands in order, each
+//! bucket in slot order (insertion order, or key order after a load), and stops after
+//! looking at [`SCAN_LIMIT`] bucket entries or verifying [`CANDIDATE_LIMIT`] distinct
+//! paragraphs (or 8 and 2 times k, when larger). Below those limits, which ordinary
+//! buckets never reach, the answer is the exact best k; past them it is the best k of
+//! the paragraphs verified, and the same on every run and thread count.
+//!
 //! # Cost
 //!
 //! | operation | cost |
 //! |---|---|
 //! | [`insert`](Index::insert) | normalize + shingle + MinHash, then `bands` hash-map pushes |
-//! | [`query`](Index::query) | the same signature work, `bands` lookups, one estimate per candidate |
+//! | [`query`](Index::query) | the same signature work, `bands` lookups, one estimate per candidate (at most [`CANDIDATE_LIMIT`]) |
 //! | [`remove`](Index::remove) | `bands` bucket scans (buckets are short unless texts repeat) |
 //! | [`save`](Index::save) / [`load`](Index::load) | linear; load rebuilds bucket tables from the stored signatures without touching text |
 //!
@@ -80,8 +95,9 @@ use crate::lsh::banded::band_key;
 use crate::minhash::{MinHasher, estimate_jaccard};
 use crate::text::normalize::Normalizer;
 use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler};
-use ahash::{HashMap, HashMapExt};
+use ahash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::io::{Read, Write};
+use std::num::NonZeroUsize;
 use std::path::Path;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_128_with_seed};
 
@@ -301,7 +317,16 @@ pub struct Index {
     by_key: HashMap<u64, u32>,
     by_exact: HashMap<u128, Vec<u32>>,
     tables: Vec<BandTable>,
+    max_matches: usize,
 }
+
+/// The most matches a query returns unless [`Index::set_max_matches`] says otherwise.
+pub const DEFAULT_MAX_MATCHES: usize = 16;
+/// The most bucket entries (exact copies included) a query looks at, unless 8·k is
+/// more; see [how many matches](self#how-many-matches).
+pub const SCAN_LIMIT: usize = 1 << 14;
+/// The most distinct stored paragraphs a query verifies, unless 2·k is more.
+pub const CANDIDATE_LIMIT: usize = 1 << 11;
 
 /// One band's buckets: a sorted run of `(bucket key, slot)` built in bulk, plus a hash
 /// map of recent inserts that is merged into the run once it outgrows a quarter of it.
@@ -336,18 +361,27 @@ impl BandTable {
         self.recent_len += 1;
     }
 
-    /// Calls `f` with every slot in bucket `key` (removed ones included).
-    fn for_each(&self, key: u64, mut f: impl FnMut(u32)) {
+    /// Calls `f` with every slot in bucket `key` (removed ones included), in slot
+    /// order, until `f` returns false; returns false if it did.
+    fn for_each(&self, key: u64, mut f: impl FnMut(u32) -> bool) -> bool {
         let lo = self.keys.partition_point(|&k| k < key);
         for (&k, &slot) in self.keys[lo..].iter().zip(&self.slots[lo..]) {
             if k != key {
                 break;
             }
-            f(slot);
+            if !f(slot) {
+                return false;
+            }
         }
+        // Recent slots are all newer (larger) than the run's, so slot order holds.
         if let Some(v) = self.recent.get(&key) {
-            v.iter().for_each(|&s| f(s));
+            for &s in v {
+                if !f(s) {
+                    return false;
+                }
+            }
         }
+        true
     }
 
     /// Merges the recent inserts into the run when they outgrow a quarter of it,
@@ -391,7 +425,20 @@ impl Index {
             tables: (0..params.lsh.bands)
                 .map(|_| BandTable::default())
                 .collect(),
+            max_matches: DEFAULT_MAX_MATCHES,
         })
+    }
+
+    /// The most matches [`query`](Self::query), [`query_sketch`](Self::query_sketch)
+    /// and [`insert_if_new`](Self::insert_if_new) return.
+    pub fn max_matches(&self) -> usize {
+        self.max_matches
+    }
+
+    /// Sets the most matches a query returns (default [`DEFAULT_MAX_MATCHES`]). Not
+    /// saved with the index: a loaded index starts at the default.
+    pub fn set_max_matches(&mut self, k: NonZeroUsize) {
+        self.max_matches = k.get();
     }
 
     /// The parameters.
@@ -508,66 +555,102 @@ impl Index {
         true
     }
 
-    /// The stored paragraphs that match `text`, best first.
+    /// The stored paragraphs that match `text`: the best
+    /// [`max_matches`](Self::max_matches) of them, best first (see
+    /// [how many matches](self#how-many-matches)).
     pub fn query(&self, text: &str) -> Matches {
         self.query_sketch(&self.sketcher.sketch(text))
     }
 
-    /// The stored paragraphs that match a precomputed sketch, best first.
+    /// The best `k` stored paragraphs that match `text`, best first (none when `k` is 0).
+    pub fn query_top_k(&self, text: &str, k: usize) -> Matches {
+        self.query_sketch_top_k(&self.sketcher.sketch(text), k)
+    }
+
+    /// [`query`](Self::query) with a precomputed sketch.
     ///
     /// # Panics
     /// If the signature's length is not `num_perm`.
     pub fn query_sketch(&self, sketch: &Sketch) -> Matches {
-        let k = self.params.num_perm;
-        assert_eq!(sketch.signature.len(), k, "signature has the wrong length");
-        let mut found: Vec<Match> = Vec::new();
-        let exact = self.by_exact.get(&sketch.exact);
-        if let Some(slots) = exact {
-            found.extend(slots.iter().map(|&s| Match {
-                key: self.keys[s as usize],
-                similarity: 1.0,
-                exact: true,
-            }));
+        self.query_sketch_top_k(sketch, self.max_matches)
+    }
+
+    /// [`query_top_k`](Self::query_top_k) with a precomputed sketch.
+    ///
+    /// # Panics
+    /// If the signature's length is not `num_perm`.
+    pub fn query_sketch_top_k(&self, sketch: &Sketch, k: usize) -> Matches {
+        let np = self.params.num_perm;
+        assert_eq!(sketch.signature.len(), np, "signature has the wrong length");
+        if k == 0 {
+            return Matches::default();
         }
-        if sketch.has_shingles {
-            let mut cands = Vec::new();
+        let scan_limit = SCAN_LIMIT.max(k.saturating_mul(8));
+        let candidate_limit = CANDIDATE_LIMIT.max(k.saturating_mul(2));
+        let mut scanned = 0usize;
+        // Only asked whether it holds a slot, so its order never shows.
+        let mut seen: HashSet<u32> = HashSet::new();
+        let mut found: Vec<Match> = Vec::new();
+        if let Some(slots) = self.by_exact.get(&sketch.exact) {
+            for &s in slots.iter().take(scan_limit) {
+                seen.insert(s);
+                found.push(Match {
+                    key: self.keys[s as usize],
+                    similarity: 1.0,
+                    exact: true,
+                });
+            }
+            scanned = found.len();
+        }
+        // k exact matches beat anything the bands could add.
+        if sketch.has_shingles && found.len() < k {
+            let mut verified = 0usize;
             let mut buf = Vec::new();
             for (band, table) in self.tables.iter().enumerate() {
                 let key = band_key(self.params.lsh, band, &sketch.signature, &mut buf);
-                table.for_each(key, |slot| {
-                    if self.alive[slot as usize] {
-                        cands.push(slot);
+                let more = table.for_each(key, |slot| {
+                    if scanned >= scan_limit || verified >= candidate_limit {
+                        return false;
                     }
+                    scanned += 1;
+                    if !self.alive[slot as usize] || !seen.insert(slot) {
+                        return true;
+                    }
+                    verified += 1;
+                    let sig = &self.sigs[slot as usize * np..(slot as usize + 1) * np];
+                    let sim = estimate_jaccard(sig, &sketch.signature);
+                    if sim >= self.params.threshold {
+                        found.push(Match {
+                            key: self.keys[slot as usize],
+                            similarity: sim,
+                            exact: false,
+                        });
+                    }
+                    true
                 });
-            }
-            cands.sort_unstable();
-            cands.dedup();
-            for s in cands {
-                if exact.is_some_and(|e| e.contains(&s)) {
-                    continue;
-                }
-                let sig = &self.sigs[s as usize * k..(s as usize + 1) * k];
-                let sim = estimate_jaccard(sig, &sketch.signature);
-                if sim >= self.params.threshold {
-                    found.push(Match {
-                        key: self.keys[s as usize],
-                        similarity: sim,
-                        exact: false,
-                    });
+                if !more {
+                    break;
                 }
             }
         }
-        found.sort_by(|a, b| {
+        // Keys are unique, so this order is total.
+        let order = |a: &Match, b: &Match| {
             b.exact
                 .cmp(&a.exact)
                 .then(b.similarity.total_cmp(&a.similarity))
                 .then(a.key.cmp(&b.key))
-        });
+        };
+        if found.len() > k {
+            found.select_nth_unstable_by(k - 1, order);
+            found.truncate(k);
+        }
+        found.sort_unstable_by(order);
         Matches(found)
     }
 
     /// Streaming first-wins: inserts `text` under `key` only if it matches nothing
-    /// stored, and returns what it matched (empty when it was inserted). Feeding a stream
+    /// stored, and returns what it matched (empty when it was inserted), at most
+    /// [`max_matches`](Self::max_matches) of them. Feeding a stream
     /// through this keeps the first paragraph of every near-duplicate group, with memory
     /// bounded by the index.
     pub fn insert_if_new(&mut self, key: u64, text: &str) -> Matches {

@@ -1,9 +1,10 @@
-//! The index against hostile files: crafted headers, truncated and endless inputs,
-//! paths that are not files.
+//! The index against hostile files and huge buckets: crafted headers, truncated and
+//! endless inputs, paths that are not files, and the top-k cap on matches.
 
-use paradup::index::MAX_NUM_PERM;
-use paradup::{Deduper, ErrorKind, Index};
+use paradup::index::{CANDIDATE_LIMIT, DEFAULT_MAX_MATCHES, MAX_NUM_PERM};
+use paradup::{Deduper, ErrorKind, Index, Match, Sketch, SplitMix64};
 use std::io::Read;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -298,4 +299,167 @@ fn dev_zero_a_directory_and_a_fifo_are_refused_without_reading() {
         let err = quickly(move || Index::load_any(&fifo).unwrap_err());
         assert!(err.to_string().contains("not a regular file"), "{err}");
     }
+}
+
+// ---- top-k ----
+
+/// A random base signature of the default 128 permutations.
+fn base_signature(seed: u64) -> Vec<u32> {
+    let mut g = SplitMix64::new(seed);
+    (0..128).map(|_| g.next_u64() as u32).collect()
+}
+
+/// `base` with `d` slots (spread by `salt`) replaced by values no other entry has.
+fn edited(base: &[u32], d: usize, salt: u64) -> Vec<u32> {
+    let mut sig = base.to_vec();
+    let mut g = SplitMix64::new(salt ^ 0xed17);
+    let mut changed = 0;
+    while changed < d {
+        let at = (g.next_u64() % 128) as usize;
+        if sig[at] == base[at] {
+            sig[at] = base[at] ^ (g.next_u64() as u32 | 1);
+            changed += 1;
+        }
+    }
+    sig
+}
+
+fn sketch(exact: u128, signature: Vec<u32>) -> Sketch {
+    Sketch {
+        exact,
+        signature,
+        has_shingles: true,
+    }
+}
+
+fn summary(m: &[Match]) -> Vec<(u64, bool, f64)> {
+    m.iter().map(|m| (m.key, m.exact, m.similarity)).collect()
+}
+
+#[test]
+fn a_bucket_of_20000_near_identical_paragraphs_yields_the_best_k() {
+    let d = Deduper::new();
+    let mut index = Index::new(&d);
+    let base = base_signature(1);
+    // Entry i differs from the base in i % 40 slots (all still match at 0.6); keys in
+    // insertion order, so a reloaded index numbers its slots the same way.
+    for i in 0..20_000u64 {
+        index.insert_sketch(i, &sketch(i as u128, edited(&base, (i % 40) as usize, i)));
+    }
+    // Three exact copies of the query's text, stored last.
+    const COPY: u128 = u128::MAX - 1;
+    for key in [20_002, 20_000, 20_001] {
+        index.insert_sketch(key, &sketch(COPY, edited(&base, 5, key)));
+    }
+    let query = sketch(COPY, base.clone());
+    let got = index.query_sketch(&query);
+    assert_eq!(got.len(), DEFAULT_MAX_MATCHES);
+    assert_eq!(DEFAULT_MAX_MATCHES, 16);
+    // Exact copies first by key, then the base's identical signatures (every 40th key).
+    let mut want: Vec<(u64, bool, f64)> = (20_000..20_003).map(|k| (k, true, 1.0)).collect();
+    want.extend((0..13).map(|j| (40 * j, false, 1.0)));
+    assert_eq!(summary(got.as_slice()), want);
+    // Deterministic: again, on a clone, and after a save and load.
+    assert_eq!(index.query_sketch(&query), got);
+    assert_eq!(index.clone().query_sketch(&query), got);
+    let reloaded = Index::from_bytes(&index.to_bytes()).unwrap();
+    assert_eq!(reloaded.query_sketch(&query), got);
+
+    // Without exact copies: the identical signatures, by key (each is among the first
+    // CANDIDATE_LIMIT slots of band 0's bucket, since its key is below 2,048).
+    let near = sketch(u128::MAX - 5, base.clone());
+    assert!(index.query_sketch_top_k(&near, 0).is_empty());
+    let got = index.query_sketch_top_k(&near, 40);
+    let want_near: Vec<(u64, bool, f64)> = (0..40).map(|j| (40 * j, false, 1.0)).collect();
+    assert!(40 * 39 < CANDIDATE_LIMIT as u64);
+    assert_eq!(summary(got.as_slice()), want_near);
+
+    // The cap can be set, and first-wins reports at most that many.
+    index.set_max_matches(NonZeroUsize::new(3).unwrap());
+    assert_eq!(index.max_matches(), 3);
+    assert_eq!(summary(index.query_sketch(&query).as_slice()), want[..3]);
+    let m = index.insert_sketch_if_new(99_999, &sketch(5, edited(&base, 2, 5)));
+    assert_eq!(m.len(), 3);
+    assert!(!index.contains(99_999));
+}
+
+/// The matches of `q` worked out over every stored sketch: exact copies, and sketches
+/// that share a band and reach the threshold; best first, the first `k`.
+fn naive(
+    stored: &std::collections::BTreeMap<u64, Sketch>,
+    q: &Sketch,
+    index: &Index,
+    k: usize,
+) -> Vec<(u64, bool, f64)> {
+    let p = index.params();
+    let (bands, rows) = (p.lsh.bands, p.lsh.rows);
+    let mut all: Vec<(u64, bool, f64)> = Vec::new();
+    for (&key, s) in stored {
+        if s.exact == q.exact {
+            all.push((key, true, 1.0));
+            continue;
+        }
+        let share = (0..bands).any(|b| {
+            s.signature[b * rows..(b + 1) * rows] == q.signature[b * rows..(b + 1) * rows]
+        });
+        let equal = s
+            .signature
+            .iter()
+            .zip(&q.signature)
+            .filter(|(a, b)| a == b)
+            .count();
+        let sim = equal as f64 / s.signature.len() as f64;
+        if share && sim >= p.threshold {
+            all.push((key, false, sim));
+        }
+    }
+    all.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.total_cmp(&a.2)).then(a.0.cmp(&b.0)));
+    all.truncate(k);
+    all
+}
+
+#[test]
+fn top_k_equals_a_naive_reference_below_the_limits() {
+    let d = Deduper::new();
+    let mut index = Index::new(&d);
+    let mut stored = std::collections::BTreeMap::new();
+    let bases = [base_signature(11), base_signature(12), base_signature(13)];
+    for i in 0..600u64 {
+        // 0 to 89 slots edited: some near, some below the threshold, some in no band.
+        let sig = edited(&bases[(i % 3) as usize], ((i * 37) % 90) as usize, i);
+        let exact = if i % 50 == 7 { 7777 } else { i as u128 };
+        let s = sketch(exact, sig);
+        index.insert_sketch(i, &s);
+        stored.insert(i, s);
+    }
+    for key in (0..600u64).step_by(11) {
+        assert!(index.remove(key));
+        stored.remove(&key);
+    }
+    let mut queries: Vec<Sketch> = bases.iter().map(|b| sketch(1, b.clone())).collect();
+    queries.push(sketch(7777, edited(&bases[1], 3, 1)));
+    queries.extend((0..600u64).step_by(37).map(|k| {
+        let s = stored.get(&k).unwrap_or_else(|| &stored[&(k + 1)]);
+        sketch(s.exact, s.signature.clone())
+    }));
+    let mut total = 0;
+    for q in &queries {
+        for k in [1, 3, DEFAULT_MAX_MATCHES, 1000] {
+            let got = index.query_sketch_top_k(q, k);
+            let want = naive(&stored, q, &index, k);
+            assert_eq!(summary(got.as_slice()), want, "k {k}");
+            total += want.len();
+        }
+        assert_eq!(
+            summary(index.query_sketch(q).as_slice()),
+            naive(&stored, q, &index, DEFAULT_MAX_MATCHES)
+        );
+    }
+    // The reference is not trivially empty, and the cap bit somewhere.
+    assert!(total > 1000, "{total}");
+    assert!(
+        queries
+            .iter()
+            .any(|q| naive(&stored, q, &index, 1000).len() > DEFAULT_MAX_MATCHES)
+    );
 }
