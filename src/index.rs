@@ -255,7 +255,8 @@ pub struct Match {
     pub exact: bool,
 }
 
-/// The matches of one query: best first (exact, then higher similarity, then smaller key).
+/// The matches of one query, at most k of them: best first (exact, then higher
+/// similarity, then smaller key).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Matches(Vec<Match>);
 
@@ -652,7 +653,9 @@ impl Index {
     /// stored, and returns what it matched (empty when it was inserted), at most
     /// [`max_matches`](Self::max_matches) of them. Feeding a stream
     /// through this keeps the first paragraph of every near-duplicate group, with memory
-    /// bounded by the index.
+    /// bounded by the index. Past the [scan limits](self#how-many-matches) a match
+    /// outside the paragraphs verified goes unseen, so a text can be kept that a full
+    /// scan would have dropped.
     pub fn insert_if_new(&mut self, key: u64, text: &str) -> Matches {
         let sketch = self.sketcher.sketch(text);
         self.insert_sketch_if_new(key, &sketch)
