@@ -14,12 +14,27 @@
 //! verification is by the signature estimate (standard error `sqrt(J(1−J)/num_perm)`,
 //! 0.044 at J = 0.5 with 128 permutations); the batch deduper verifies exactly.
 //!
+//! # How many matches
+//!
+//! A query returns at most k matches, the best ones: exact matches first, then higher
+//! similarity, then the smaller key. k is [`DEFAULT_MAX_MATCHES`] (16) unless set with
+//! [`Index::set_max_matches`]; [`Index::query_top_k`] asks for another k once.
+//!
+//! The work per query is bounded too, for band buckets that hold thousands of
+//! near-identical paragraphs. A query looks at the exact copies of its text first and,
+//! when those alone fill k, at nothing else. It then scans the bands in order, each
+//! bucket in slot order (insertion order, or key order after a load), and stops after
+//! looking at [`SCAN_LIMIT`] bucket entries or verifying [`CANDIDATE_LIMIT`] distinct
+//! paragraphs (or 8 and 2 times k, when larger). Below those limits, which ordinary
+//! buckets never reach, the answer is the exact best k; past them it is the best k of
+//! the paragraphs verified, and the same on every run and thread count.
+//!
 //! # Cost
 //!
 //! | operation | cost |
 //! |---|---|
 //! | [`insert`](Index::insert) | normalize + shingle + MinHash, then `bands` hash-map pushes |
-//! | [`query`](Index::query) | the same signature work, `bands` lookups, one estimate per candidate |
+//! | [`query`](Index::query) | the same signature work, `bands` lookups, one estimate per candidate (at most [`CANDIDATE_LIMIT`]) |
 //! | [`remove`](Index::remove) | `bands` bucket scans (buckets are short unless texts repeat) |
 //! | [`save`](Index::save) / [`load`](Index::load) | linear; load rebuilds bucket tables from the stored signatures without touching text |
 //!
@@ -54,6 +69,25 @@
 //!
 //! Any change to this layout bumps the version; a golden test pins the encoding of a
 //! fixed index.
+//!
+//! # Bounds
+//!
+//! The checksum guards against accidents, not forgery, so a reader checks every
+//! header field before it allocates anything sized by the file:
+//!
+//! | field | bound |
+//! |---|---|
+//! | normalizer flags | at most 7 |
+//! | shingle kind, zero bytes | 0 or 1; both zero |
+//! | shingle size n | 1 to [`MAX_SHINGLE_SIZE`] (65,536) |
+//! | num_perm | 1 to [`MAX_NUM_PERM`] (65,536) |
+//! | LSH bands, rows | at least 1 each, bands × rows ≤ num_perm |
+//! | threshold | in (0, 1] (not NaN) |
+//! | entry count | at most [`MAX_ENTRIES`] (`u32::MAX`), and the file's length must be exactly `56 + count × (24 + 4·num_perm) + 8` |
+//!
+//! [`Index::load`] reads only regular files and never more than their size;
+//! [`Index::read_from`] reads a stream of unknown length in 1 MiB chunks, so what it
+//! allocates follows the bytes received rather than the header's claims.
 
 use crate::error::{ErrorKind, Result};
 use crate::lsh::LshParams;
@@ -61,8 +95,9 @@ use crate::lsh::banded::band_key;
 use crate::minhash::{MinHasher, estimate_jaccard};
 use crate::text::normalize::Normalizer;
 use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler};
-use ahash::{HashMap, HashMapExt};
+use ahash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::io::{Read, Write};
+use std::num::NonZeroUsize;
 use std::path::Path;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_128_with_seed};
 
@@ -220,7 +255,8 @@ pub struct Match {
     pub exact: bool,
 }
 
-/// The matches of one query: best first (exact, then higher similarity, then smaller key).
+/// The matches of one query, at most k of them: best first (exact, then higher
+/// similarity, then smaller key).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Matches(Vec<Match>);
 
@@ -282,7 +318,16 @@ pub struct Index {
     by_key: HashMap<u64, u32>,
     by_exact: HashMap<u128, Vec<u32>>,
     tables: Vec<BandTable>,
+    max_matches: usize,
 }
+
+/// The most matches a query returns unless [`Index::set_max_matches`] says otherwise.
+pub const DEFAULT_MAX_MATCHES: usize = 16;
+/// The most bucket entries (exact copies included) a query looks at, unless 8·k is
+/// more; see [how many matches](self#how-many-matches).
+pub const SCAN_LIMIT: usize = 1 << 14;
+/// The most distinct stored paragraphs a query verifies, unless 2·k is more.
+pub const CANDIDATE_LIMIT: usize = 1 << 11;
 
 /// One band's buckets: a sorted run of `(bucket key, slot)` built in bulk, plus a hash
 /// map of recent inserts that is merged into the run once it outgrows a quarter of it.
@@ -317,18 +362,27 @@ impl BandTable {
         self.recent_len += 1;
     }
 
-    /// Calls `f` with every slot in bucket `key` (removed ones included).
-    fn for_each(&self, key: u64, mut f: impl FnMut(u32)) {
+    /// Calls `f` with every slot in bucket `key` (removed ones included), in slot
+    /// order, until `f` returns false; returns false if it did.
+    fn for_each(&self, key: u64, mut f: impl FnMut(u32) -> bool) -> bool {
         let lo = self.keys.partition_point(|&k| k < key);
         for (&k, &slot) in self.keys[lo..].iter().zip(&self.slots[lo..]) {
             if k != key {
                 break;
             }
-            f(slot);
+            if !f(slot) {
+                return false;
+            }
         }
+        // Recent slots are all newer (larger) than the run's, so slot order holds.
         if let Some(v) = self.recent.get(&key) {
-            v.iter().for_each(|&s| f(s));
+            for &s in v {
+                if !f(s) {
+                    return false;
+                }
+            }
         }
+        true
     }
 
     /// Merges the recent inserts into the run when they outgrow a quarter of it,
@@ -372,7 +426,20 @@ impl Index {
             tables: (0..params.lsh.bands)
                 .map(|_| BandTable::default())
                 .collect(),
+            max_matches: DEFAULT_MAX_MATCHES,
         })
+    }
+
+    /// The most matches [`query`](Self::query), [`query_sketch`](Self::query_sketch)
+    /// and [`insert_if_new`](Self::insert_if_new) return.
+    pub fn max_matches(&self) -> usize {
+        self.max_matches
+    }
+
+    /// Sets the most matches a query returns (default [`DEFAULT_MAX_MATCHES`]). Not
+    /// saved with the index: a loaded index starts at the default.
+    pub fn set_max_matches(&mut self, k: NonZeroUsize) {
+        self.max_matches = k.get();
     }
 
     /// The parameters.
@@ -489,68 +556,106 @@ impl Index {
         true
     }
 
-    /// The stored paragraphs that match `text`, best first.
+    /// The stored paragraphs that match `text`: the best
+    /// [`max_matches`](Self::max_matches) of them, best first (see
+    /// [how many matches](self#how-many-matches)).
     pub fn query(&self, text: &str) -> Matches {
         self.query_sketch(&self.sketcher.sketch(text))
     }
 
-    /// The stored paragraphs that match a precomputed sketch, best first.
+    /// The best `k` stored paragraphs that match `text`, best first (none when `k` is 0).
+    pub fn query_top_k(&self, text: &str, k: usize) -> Matches {
+        self.query_sketch_top_k(&self.sketcher.sketch(text), k)
+    }
+
+    /// [`query`](Self::query) with a precomputed sketch.
     ///
     /// # Panics
     /// If the signature's length is not `num_perm`.
     pub fn query_sketch(&self, sketch: &Sketch) -> Matches {
-        let k = self.params.num_perm;
-        assert_eq!(sketch.signature.len(), k, "signature has the wrong length");
-        let mut found: Vec<Match> = Vec::new();
-        let exact = self.by_exact.get(&sketch.exact);
-        if let Some(slots) = exact {
-            found.extend(slots.iter().map(|&s| Match {
-                key: self.keys[s as usize],
-                similarity: 1.0,
-                exact: true,
-            }));
+        self.query_sketch_top_k(sketch, self.max_matches)
+    }
+
+    /// [`query_top_k`](Self::query_top_k) with a precomputed sketch.
+    ///
+    /// # Panics
+    /// If the signature's length is not `num_perm`.
+    pub fn query_sketch_top_k(&self, sketch: &Sketch, k: usize) -> Matches {
+        let np = self.params.num_perm;
+        assert_eq!(sketch.signature.len(), np, "signature has the wrong length");
+        if k == 0 {
+            return Matches::default();
         }
-        if sketch.has_shingles {
-            let mut cands = Vec::new();
+        let scan_limit = SCAN_LIMIT.max(k.saturating_mul(8));
+        let candidate_limit = CANDIDATE_LIMIT.max(k.saturating_mul(2));
+        let mut scanned = 0usize;
+        // Only asked whether it holds a slot, so its order never shows.
+        let mut seen: HashSet<u32> = HashSet::new();
+        let mut found: Vec<Match> = Vec::new();
+        if let Some(slots) = self.by_exact.get(&sketch.exact) {
+            for &s in slots.iter().take(scan_limit) {
+                seen.insert(s);
+                found.push(Match {
+                    key: self.keys[s as usize],
+                    similarity: 1.0,
+                    exact: true,
+                });
+            }
+            scanned = found.len();
+        }
+        // k exact matches beat anything the bands could add.
+        if sketch.has_shingles && found.len() < k {
+            let mut verified = 0usize;
             let mut buf = Vec::new();
             for (band, table) in self.tables.iter().enumerate() {
                 let key = band_key(self.params.lsh, band, &sketch.signature, &mut buf);
-                table.for_each(key, |slot| {
-                    if self.alive[slot as usize] {
-                        cands.push(slot);
+                let more = table.for_each(key, |slot| {
+                    if scanned >= scan_limit || verified >= candidate_limit {
+                        return false;
                     }
+                    scanned += 1;
+                    if !self.alive[slot as usize] || !seen.insert(slot) {
+                        return true;
+                    }
+                    verified += 1;
+                    let sig = &self.sigs[slot as usize * np..(slot as usize + 1) * np];
+                    let sim = estimate_jaccard(sig, &sketch.signature);
+                    if sim >= self.params.threshold {
+                        found.push(Match {
+                            key: self.keys[slot as usize],
+                            similarity: sim,
+                            exact: false,
+                        });
+                    }
+                    true
                 });
-            }
-            cands.sort_unstable();
-            cands.dedup();
-            for s in cands {
-                if exact.is_some_and(|e| e.contains(&s)) {
-                    continue;
-                }
-                let sig = &self.sigs[s as usize * k..(s as usize + 1) * k];
-                let sim = estimate_jaccard(sig, &sketch.signature);
-                if sim >= self.params.threshold {
-                    found.push(Match {
-                        key: self.keys[s as usize],
-                        similarity: sim,
-                        exact: false,
-                    });
+                if !more {
+                    break;
                 }
             }
         }
-        found.sort_by(|a, b| {
+        // Keys are unique, so this order is total.
+        let order = |a: &Match, b: &Match| {
             b.exact
                 .cmp(&a.exact)
                 .then(b.similarity.total_cmp(&a.similarity))
                 .then(a.key.cmp(&b.key))
-        });
+        };
+        if found.len() > k {
+            found.select_nth_unstable_by(k - 1, order);
+            found.truncate(k);
+        }
+        found.sort_unstable_by(order);
         Matches(found)
     }
 
     /// Streaming first-wins: inserts `text` under `key` only if it matches nothing
-    /// stored, and returns what it matched (empty when it was inserted). Feeding a stream
+    /// stored, and returns what it matched (empty when it was inserted), at most
+    /// [`max_matches`](Self::max_matches) of them. Feeding a stream
     /// through this keeps the first paragraph of every near-duplicate group, with memory
-    /// bounded by the index.
+    /// bounded by the index. Past the [scan limits](self#how-many-matches) a match
+    /// outside the paragraphs verified goes unseen, so a text can be kept that a full
+    /// scan would have dropped.
     pub fn insert_if_new(&mut self, key: u64, text: &str) -> Matches {
         let sketch = self.sketcher.sketch(text);
         self.insert_sketch_if_new(key, &sketch)
@@ -650,39 +755,164 @@ impl Index {
     }
 
     /// Loads an index from `path` with whatever parameters it was built with.
+    ///
+    /// A path that is not a regular file (a directory, `/dev/zero`, a FIFO) is an
+    /// [`ErrorKind::Io`] error and is never opened. The header is read and checked
+    /// against the [bounds](self#bounds) and the file's size before anything sized by
+    /// the file is allocated, and no more than the file's size is ever read.
     pub fn load_any(path: impl AsRef<Path>) -> Result<Index> {
         let path = path.as_ref();
-        let bytes =
-            std::fs::read(path).map_err(|e| ErrorKind::Io(format!("{}: {e}", path.display())))?;
-        Index::from_bytes(&bytes)
+        let io = |e: std::io::Error| -> crate::Error {
+            ErrorKind::Io(format!("{}: {e}", path.display())).into()
+        };
+        let not_file = |meta: &std::fs::Metadata| -> crate::Error {
+            let what = if meta.is_dir() {
+                "a directory"
+            } else {
+                "a device, FIFO or socket"
+            };
+            ErrorKind::Io(format!(
+                "{}: not a regular file ({what}); an index is a regular file",
+                path.display()
+            ))
+            .into()
+        };
+        // Checked before opening: opening a FIFO blocks until a writer comes.
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if !meta.is_file() {
+            return Err(not_file(&meta));
+        }
+        let file = std::fs::File::open(path).map_err(io)?;
+        // Again on the open handle, in case the path was swapped in between.
+        let meta = file.metadata().map_err(io)?;
+        if !meta.is_file() {
+            return Err(not_file(&meta));
+        }
+        read_index(file, Some(meta.len())).map_err(|e| match e.kind() {
+            ErrorKind::Io(msg) => ErrorKind::Io(format!("{}: {msg}", path.display())).into(),
+            _ => e,
+        })
     }
 
     /// Reads an index from `r` and checks it against `deduper`'s parameters.
-    pub fn read_from(mut r: impl Read, deduper: &crate::Deduper) -> Result<Index> {
-        let mut bytes = Vec::new();
-        r.read_to_end(&mut bytes)
-            .map_err(|e| ErrorKind::Io(e.to_string()))?;
-        let index = Index::from_bytes(&bytes)?;
+    ///
+    /// The header is checked against the [bounds](self#bounds) first; the entries are
+    /// then read in chunks of at most 1 MiB, so memory grows with the bytes actually
+    /// received (at most twice them plus a chunk), whatever the header claims. After
+    /// the checksum, at most 1 MiB more is read to tell a padded input.
+    pub fn read_from(r: impl Read, deduper: &crate::Deduper) -> Result<Index> {
+        let index = read_index(r, None)?;
         index.check_params(deduper)?;
         Ok(index)
     }
 
     /// Decodes an index. Every malformed input is an error, never a panic: wrong magic
     /// ([`ErrorKind::IndexMagic`]), another version ([`ErrorKind::IndexVersion`]), a
+    /// header field out of its [bounds](self#bounds) ([`ErrorKind::IndexCorrupt`]), a
     /// wrong length ([`ErrorKind::IndexTruncated`]), a checksum mismatch
-    /// ([`ErrorKind::IndexChecksum`]), or parameters no index could have
-    /// ([`ErrorKind::IndexCorrupt`]).
+    /// ([`ErrorKind::IndexChecksum`]), or entries no index could have (a duplicate key,
+    /// [`ErrorKind::IndexCorrupt`]). The header is checked before anything is allocated.
     pub fn from_bytes(bytes: &[u8]) -> Result<Index> {
-        let truncated = |expected: usize| -> crate::Error {
-            ErrorKind::IndexTruncated {
-                expected,
-                found: bytes.len(),
-            }
-            .into()
-        };
+        let header = Header::parse(bytes, Some(bytes.len() as u64))?;
+        header.decode(bytes)
+    }
+}
+
+/// Bytes read (and allocated) at a time from a reader whose length is unknown.
+const READ_CHUNK: usize = 1 << 20;
+
+/// Reads an index from `r`; `size` is the number of bytes `r` holds when known (a
+/// file's length), checked against the header before the entries are read.
+fn read_index(mut r: impl Read, size: Option<u64>) -> Result<Index> {
+    let mut bytes = vec![0; HEADER];
+    let n = read_full(&mut r, &mut bytes)?;
+    bytes.truncate(n);
+    // A short header is a truncated file whatever `size` says.
+    let known = if n < HEADER { Some(n as u64) } else { size };
+    let header = Header::parse(&bytes, known)?;
+    let total = header.total_len();
+    if size.is_some() {
+        // The file's size equals `total` (checked by `parse`): allocate it once.
+        bytes.reserve_exact(total - HEADER);
+    }
+    while bytes.len() < total {
+        let start = bytes.len();
+        let want = (total - start).min(READ_CHUNK);
+        // `reserve` grows geometrically, so the copies stay linear.
+        bytes.reserve(want);
+        bytes.resize(start + want, 0);
+        let got = read_full(&mut r, &mut bytes[start..])?;
+        bytes.truncate(start + got);
+        if got < want {
+            return Err(Header::truncated(total, bytes.len()));
+        }
+    }
+    if size.is_none() {
+        let extra = count_rest(&mut r, READ_CHUNK as u64)?;
+        if extra > 0 {
+            return Err(Header::truncated(
+                total,
+                total.saturating_add(usize::try_from(extra).unwrap_or(usize::MAX)),
+            ));
+        }
+    }
+    header.decode(&bytes)
+}
+
+/// Reads into `buf` until it is full or `r` ends; returns the bytes read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
+    let mut at = 0;
+    while at < buf.len() {
+        match r.read(&mut buf[at..]) {
+            Ok(0) => break,
+            Ok(n) => at += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ErrorKind::Io(e.to_string()).into()),
+        }
+    }
+    Ok(at)
+}
+
+/// Counts the bytes left in `r`, reading no more than `limit` of them.
+fn count_rest(r: &mut impl Read, limit: u64) -> Result<u64> {
+    std::io::copy(&mut r.take(limit), &mut std::io::sink())
+        .map_err(|e| ErrorKind::Io(e.to_string()).into())
+}
+
+/// The largest `num_perm` an index file may declare: its permutation table is then
+/// 1 MiB and one entry 256 KiB. Indexes with more permutations can be built in memory
+/// but not saved.
+pub const MAX_NUM_PERM: usize = 1 << 16;
+/// The largest shingle size an index file may declare.
+pub const MAX_SHINGLE_SIZE: usize = 1 << 16;
+/// The most entries an index file may declare: slots are `u32`.
+pub const MAX_ENTRIES: u64 = u32::MAX as u64;
+
+/// A checked header: parameters within bounds and a length that matches.
+struct Header {
+    params: IndexParams,
+    count: usize,
+}
+
+impl Header {
+    fn truncated(expected: usize, found: usize) -> crate::Error {
+        ErrorKind::IndexTruncated { expected, found }.into()
+    }
+
+    /// Length of the whole file: header, entries and checksum.
+    fn total_len(&self) -> usize {
+        HEADER + self.count * (24 + 4 * self.params.num_perm) + 8
+    }
+
+    /// Checks the header at the start of `bytes` against the [bounds](self#bounds)
+    /// and, when `size` (the length of the whole input) is known, against it. Reads
+    /// only `bytes[..HEADER]` and allocates nothing sized by the input.
+    fn parse(bytes: &[u8], size: Option<u64>) -> Result<Header> {
+        let found = |size: u64| usize::try_from(size).unwrap_or(usize::MAX);
+        let short = || Header::truncated(HEADER + 8, bytes.len());
         if bytes.len() < MAGIC.len() {
             return Err(if MAGIC.starts_with(bytes) {
-                truncated(HEADER + 8)
+                short()
             } else {
                 ErrorKind::IndexMagic.into()
             });
@@ -691,7 +921,7 @@ impl Index {
             return Err(ErrorKind::IndexMagic.into());
         }
         if bytes.len() < 12 {
-            return Err(truncated(HEADER + 8));
+            return Err(short());
         }
         let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap());
         let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap());
@@ -699,56 +929,108 @@ impl Index {
         if version != FORMAT_VERSION {
             return Err(ErrorKind::IndexVersion(version).into());
         }
-        if bytes.len() < HEADER + 8 {
-            return Err(truncated(HEADER + 8));
-        }
-        let k = u32_at(28) as usize;
-        let count = u64_at(48);
-        let entry = 24 + 4 * k as u64;
-        let expected = count
-            .checked_mul(entry)
-            .and_then(|e| e.checked_add((HEADER + 8) as u64));
-        if expected != Some(bytes.len() as u64) {
-            return Err(truncated(
-                expected.map_or(usize::MAX, |e| usize::try_from(e).unwrap_or(usize::MAX)),
+        if bytes.len() < HEADER || size.is_some_and(|s| s < (HEADER + 8) as u64) {
+            return Err(Header::truncated(
+                HEADER + 8,
+                found(size.unwrap_or(bytes.len() as u64)),
             ));
         }
-        let body = bytes.len() - 8;
+        let corrupt = |what: String| -> crate::Error { ErrorKind::IndexCorrupt(what).into() };
+        let flags = bytes[12];
+        if flags > 7 {
+            return Err(corrupt(format!("normalizer flags {flags:#04x}")));
+        }
+        if bytes[14..16] != [0, 0] {
+            return Err(corrupt("reserved bytes 14..16 (not zero)".to_string()));
+        }
+        let size_n = u32_at(16) as usize;
+        if !(1..=MAX_SHINGLE_SIZE).contains(&size_n) {
+            return Err(corrupt(format!(
+                "shingle size {size_n} (must be 1 to {MAX_SHINGLE_SIZE})"
+            )));
+        }
+        let shingles = match bytes[13] {
+            0 => ShingleKind::Words(size_n),
+            1 => ShingleKind::Chars(size_n),
+            kind => return Err(corrupt(format!("shingle kind {kind} (must be 0 or 1)"))),
+        };
+        let num_perm = u32_at(28) as usize;
+        if !(1..=MAX_NUM_PERM).contains(&num_perm) {
+            return Err(corrupt(format!(
+                "num_perm {num_perm} (must be 1 to {MAX_NUM_PERM})"
+            )));
+        }
+        let (bands, rows) = (u32_at(32) as usize, u32_at(36) as usize);
+        let lsh = LshParams { bands, rows };
+        if lsh.validate(num_perm).is_err() {
+            return Err(corrupt(format!(
+                "LSH banding {bands} bands × {rows} rows (must be at least 1 each, with \
+                 bands × rows <= num_perm = {num_perm})"
+            )));
+        }
+        let threshold = f64::from_bits(u64_at(40));
+        if !(threshold > 0.0 && threshold <= 1.0) {
+            return Err(corrupt(format!(
+                "threshold {threshold} (must be in (0, 1])"
+            )));
+        }
+        let count = u64_at(48);
+        if count > MAX_ENTRIES {
+            return Err(corrupt(format!(
+                "entry count {count} (at most {MAX_ENTRIES})"
+            )));
+        }
+        // At most 2^32 entries of 262,168 bytes: no overflow in u64.
+        let expected = HEADER as u64 + count * (24 + 4 * num_perm as u64) + 8;
+        if let Some(size) = size
+            && size != expected
+        {
+            return Err(Header::truncated(found(expected), found(size)));
+        }
+        // Here `expected` is at most the input's size (or, for a reader, only a
+        // target read in bounded chunks), so it fits a usize where it matters.
+        let Ok(count) = usize::try_from(count) else {
+            return Err(corrupt(format!("entry count {count} (too large here)")));
+        };
+        if usize::try_from(expected).is_err() {
+            return Err(corrupt(format!("length {expected} (too large here)")));
+        }
+        Ok(Header {
+            params: IndexParams {
+                normalizer: Normalizer::new()
+                    .lowercase(flags & 1 != 0)
+                    .nfkc(flags & 2 != 0)
+                    .strip_punctuation(flags & 4 != 0),
+                shingles,
+                seed: u64_at(20),
+                num_perm,
+                lsh,
+                threshold,
+            },
+            count,
+        })
+    }
+
+    /// Decodes the whole input, whose header is `self` and whose length was checked.
+    fn decode(self, bytes: &[u8]) -> Result<Index> {
+        let total = self.total_len();
+        if bytes.len() != total {
+            return Err(Header::truncated(total, bytes.len()));
+        }
+        let body = total - 8;
+        let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap());
         if xxh3_64(&bytes[..body]) != u64_at(body) {
             return Err(ErrorKind::IndexChecksum.into());
         }
-        let corrupt = |what: &str| ErrorKind::IndexCorrupt(what.to_string());
-        let flags = bytes[12];
-        if flags > 7 {
-            return Err(corrupt("normalizer flags").into());
-        }
-        let normalizer = Normalizer::new()
-            .lowercase(flags & 1 != 0)
-            .nfkc(flags & 2 != 0)
-            .strip_punctuation(flags & 4 != 0);
-        let size = u32_at(16) as usize;
-        let shingles = match bytes[13] {
-            0 => ShingleKind::Words(size),
-            1 => ShingleKind::Chars(size),
-            _ => return Err(corrupt("shingle kind").into()),
-        };
-        let params = IndexParams {
-            normalizer,
-            shingles,
-            seed: u64_at(20),
-            num_perm: k,
-            lsh: LshParams {
-                bands: u32_at(32) as usize,
-                rows: u32_at(36) as usize,
-            },
-            threshold: f64::from_bits(u64_at(40)),
-        };
-        let mut index = Index::with_params(params)
+        let k = self.params.num_perm;
+        let count = self.count;
+        let mut index = Index::with_params(self.params)
             .map_err(|e| ErrorKind::IndexCorrupt(format!("parameters: {e}")))?;
-        let count = count as usize;
+        // Sized by `count`, which the length check tied to the bytes in hand.
         index.keys.reserve(count);
         index.exact.reserve(count);
         index.sigs.reserve(count * k);
+        index.alive.reserve(count);
         index.by_key.reserve(count);
         let mut at = HEADER;
         for slot in 0..count {
@@ -756,7 +1038,9 @@ impl Index {
             let exact = u128::from_le_bytes(bytes[at + 8..at + 24].try_into().unwrap());
             at += 24;
             if index.by_key.insert(key, slot as u32).is_some() {
-                return Err(corrupt("duplicate key").into());
+                return Err(
+                    ErrorKind::IndexCorrupt(format!("entries: duplicate key {key}")).into(),
+                );
             }
             index.keys.push(key);
             index.exact.push(exact);

@@ -9,6 +9,7 @@ mod fuzz_checks;
 mod fuzz_regressions;
 mod golden;
 mod index;
+mod index_limits;
 mod naive;
 mod props;
 mod scale;

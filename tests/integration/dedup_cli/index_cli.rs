@@ -773,3 +773,71 @@ fn an_index_that_cannot_be_written_is_a_warning_and_exit_1() {
     );
     assert!(!path.exists());
 }
+
+#[test]
+fn against_lists_at_most_the_best_16_matches_of_a_paragraph() {
+    // 3,000 paragraphs of 40 words, each the base with one word replaced: every pair is
+    // a near-duplicate (word 2-gram Jaccard 0.81 or more), so each of them matches a
+    // paragraph close to the base. Without a cap, a match record listed all 3,000.
+    let dir = TempDir::new("against-top-k");
+    let base: Vec<String> = (0..40).map(|j| format!("base{j}")).collect();
+    let paragraph = |i: usize| {
+        let mut w = base.clone();
+        w[i % 40] = format!("new{i}");
+        w.join(" ")
+    };
+    let old: Vec<String> = (0..3000).map(paragraph).collect();
+    let old_path = dir.path("old.txt");
+    fs::write(&old_path, old.join("\n\n") + "\n").unwrap();
+    let idx = save(&dir, "old.idx", &[old_path.to_str().unwrap()], &[]);
+    // The base itself (in no paragraph of the index), then an exact copy of paragraph 0.
+    let new_path = dir.path("new.txt");
+    fs::write(&new_path, format!("{}\n\n{}\n", base.join(" "), old[0])).unwrap();
+    let r = dedup(&[
+        new_path.to_str().unwrap(),
+        "--against",
+        &idx,
+        "--format",
+        "jsonl",
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let records: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|v: &serde_json::Value| v.get("match").is_some())
+        .collect();
+    assert_eq!(records.len(), 2, "{}", r.stdout);
+    for (record, line) in records.iter().zip([1, 3]) {
+        assert_eq!(record["line"], line);
+        let matches = record["matches"].as_array().unwrap();
+        assert_eq!(matches.len(), 16, "line {line}");
+        assert_eq!(matches.len(), paradup::index::DEFAULT_MAX_MATCHES);
+        // Best first: similarity never rises, and ties go by key.
+        for w in matches.windows(2) {
+            let (a, b) = (&w[0], &w[1]);
+            let (sa, sb) = (
+                a["similarity"].as_f64().unwrap(),
+                b["similarity"].as_f64().unwrap(),
+            );
+            assert!(
+                sa > sb || (sa == sb && a["key"].as_u64() < b["key"].as_u64()),
+                "line {line}: {a} before {b}"
+            );
+        }
+    }
+    // The exact copy comes first, and only it is exact.
+    let second = records[1]["matches"].as_array().unwrap();
+    assert_eq!(second[0]["key"], 0);
+    assert_eq!(second[0]["exact"], true);
+    assert_eq!(second[0]["line"], 1);
+    assert!(second[1..].iter().all(|m| m["exact"] == false));
+    assert!(
+        records[0]["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["exact"] == false && m["similarity"].as_f64().unwrap() >= 0.6)
+    );
+}
