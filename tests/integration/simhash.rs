@@ -287,3 +287,51 @@ fn public_simhash_types_are_send_and_sync() {
     check::<HammingScratch>();
     check::<HammingIndex>();
 }
+
+/// `n` copies of one 30-word sentence, each with its middle word replaced by a word of
+/// its own: every pair differs in one word (word-3-gram Jaccard 25/31).
+fn template_paragraphs(n: usize) -> Vec<String> {
+    let words: Vec<String> = (0..30).map(|i| format!("w{}", letters(i))).collect();
+    (0..n)
+        .map(|i| {
+            let mut w = words.clone();
+            w[15] = format!("q{}", letters(i));
+            w.join(" ")
+        })
+        .collect()
+}
+
+/// `i` in base 26 with the letters `a` to `z`: a distinct word for each `i`.
+fn letters(mut i: usize) -> String {
+    let mut s = String::new();
+    loop {
+        s.push(char::from(b'a' + (i % 26) as u8));
+        i /= 26;
+        if i == 0 {
+            return s;
+        }
+    }
+}
+
+#[test]
+fn near_identical_template_paragraphs_give_linearly_many_candidates() {
+    let n = 20_000;
+    let docs = [template_paragraphs(n).join("\n")];
+    let d = Deduper::builder()
+        .method(Method::simhash())
+        .paragraphs(ParagraphMode::Lines)
+        .build()
+        .unwrap();
+    let clusters = d.run(&docs);
+    let stats = clusters.stats();
+    assert_eq!((stats.paragraphs, stats.distinct), (n, n));
+    // All pairs within the radius would be about n² / 2 = 200 M candidates.
+    assert!(
+        stats.candidates <= 20 * n,
+        "{} candidates",
+        stats.candidates
+    );
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(clusters.as_slice()[0].len(), n);
+    assert_eq!(stats.largest_cluster, n);
+}
