@@ -164,8 +164,10 @@ pub enum Method {
     #[default]
     MinHash,
     /// 64-bit SimHash fingerprints ([`SimHasher`]); pairs of paragraphs whose
-    /// fingerprints differ in at most `max_hamming` bits are candidates. A radius of 64
-    /// or more makes every pair a candidate.
+    /// fingerprints differ in at most `max_hamming` bits are candidates (bounded on
+    /// many near-identical paragraphs like large LSH buckets; see
+    /// [`HammingSearch`](crate::HammingSearch)). A radius of 64 makes every pair a
+    /// candidate; more is an error ([`ErrorKind::InvalidMaxHamming`]).
     SimHash {
         /// The search radius in bits. Default (with [`Method::simhash`]):
         /// [`DEFAULT_MAX_HAMMING`].
@@ -422,14 +424,19 @@ impl DeduperBuilder {
     ///
     /// Errors: a threshold outside `(0, 1]`, `num_perm == 0`, `n == 0` (shingles or
     /// SimHash features), bands or rows of zero or `bands · rows > num_perm`, invalid
-    /// weights or recall, containment with SimHash, `threads(0)`, or a thread pool that
-    /// cannot be created.
+    /// weights or recall, containment with SimHash, a SimHash `max_hamming` over 64,
+    /// `threads(0)`, or a thread pool that cannot be created.
     pub fn build(&self) -> Result<Deduper> {
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
             return Err(ErrorKind::InvalidThreshold(self.threshold).into());
         }
         if self.similarity == Similarity::Containment && self.method != Method::MinHash {
             return Err(ErrorKind::ContainmentNeedsMinHash.into());
+        }
+        if let Method::SimHash { max_hamming } = self.method
+            && max_hamming > crate::simhash::BITS
+        {
+            return Err(ErrorKind::InvalidMaxHamming(max_hamming).into());
         }
         let shingler = Shingler::try_new(self.shingle)?.with_seed(self.seed);
         let hasher = MinHasher::try_new(self.num_perm, self.seed)?;

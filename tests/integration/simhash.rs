@@ -196,9 +196,7 @@ fn huge_radius_makes_every_pair_a_candidate() {
         "* * *",
     ];
     let d = Deduper::builder()
-        .method(Method::SimHash {
-            max_hamming: u32::MAX,
-        })
+        .method(Method::SimHash { max_hamming: 64 })
         .build()
         .unwrap();
     let clusters = d.run(&docs);
@@ -230,6 +228,24 @@ fn builder_rejects_zero_sized_features() {
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::ZeroShingleSize);
     assert!(SimHasher::try_new(ShingleKind::Words(0)).is_err());
+}
+
+#[test]
+fn builder_rejects_max_hamming_over_64() {
+    for k in [65, 100, u32::MAX] {
+        let err = Deduper::builder()
+            .method(Method::SimHash { max_hamming: k })
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::InvalidMaxHamming(k));
+        assert!(err.to_string().contains("at most 64"), "{err}");
+    }
+    for k in [0, 64] {
+        let d = Deduper::builder()
+            .method(Method::SimHash { max_hamming: k })
+            .build();
+        assert!(d.is_ok(), "{k}");
+    }
 }
 
 #[test]
