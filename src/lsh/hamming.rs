@@ -33,6 +33,20 @@
 //! Cost, for `n` fingerprints spread evenly: `C(B, m)` sorts of `n` entries, plus about
 //! `C(B, m) · n² / 2^(key bits + 1)` comparisons. Memory: 16 bytes per fingerprint for the
 //! table being searched.
+//!
+//! # Near-identical fingerprints (the pipeline's search)
+//!
+//! [`HammingSearch::all_pairs`] is exact, so `n` near-identical fingerprints (one-word
+//! variants of a sentence) give about `n² / 2` pairs. The pipeline's search bounds them
+//! like the LSH path's buckets: equal fingerprints are grouped (a group of at most 16
+//! gives all its pairs, a larger one is linked to its first member, and one fingerprint
+//! per group is searched); in each table, a run of equal keys with more than 8 pairs
+//! within the radius per member is linked to its first member instead of giving its
+//! pairs, and of those links a spanning forest is kept. A pair within the radius whose
+//! group is small and whose run (in the first table whose key it shares) is not dense is
+//! found exactly as before, so ordinary input gives exactly the old pairs; every other
+//! pair is still connected through the representatives, which verification then checks.
+//! Candidates: `O(n · tables)`, and the scan of a dense run stops at its budget.
 
 use ahash::{HashMap, HashMapExt};
 
@@ -880,9 +894,11 @@ mod tests {
         }
     }
 
+    type Pairs = Vec<(u32, u32)>;
+
     /// `NearPairs` run table after table: (the pairs of runs that are not dense and of
     /// groups, sorted and deduplicated; the forest of the dense runs' links).
-    fn near_pairs(fps: &[u64], k: u32) -> (Vec<(u32, u32)>, Vec<(u32, u32)>) {
+    fn near_pairs(fps: &[u64], k: u32) -> (Pairs, Pairs) {
         let near = NearPairs::new(fps, k);
         let (mut pairs, mut links) = (Vec::new(), Vec::new());
         let mut scratch = NearScratch::default();
@@ -897,7 +913,7 @@ mod tests {
 
     /// The rule of `NearPairs` from its definition, with maps and no early exit: (the
     /// pairs, sorted; every link of every dense run, sorted).
-    fn naive_near_pairs(fps: &[u64], k: u32) -> (Vec<(u32, u32)>, Vec<(u32, u32)>) {
+    fn naive_near_pairs(fps: &[u64], k: u32) -> (Pairs, Pairs) {
         use std::collections::{BTreeMap, BTreeSet};
         let mut by_fp: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
         for (i, &fp) in fps.iter().enumerate() {
@@ -914,11 +930,11 @@ mod tests {
             }
         };
         let (mut pairs, mut links) = (BTreeSet::new(), BTreeSet::new());
-        for g in 0..groups.len() {
-            let m = &groups[g].1;
+        for (_, m) in &groups {
             for (x, &a) in m.iter().enumerate() {
                 for &b in &m[x + 1..] {
-                    pairs.insert(if large(g) { (m[0], b) } else { (a, b) });
+                    let star = m.len() > ALL_PAIRS_GROUP;
+                    pairs.insert(if star { (m[0], b) } else { (a, b) });
                 }
             }
         }

@@ -165,8 +165,8 @@ pub enum Method {
     MinHash,
     /// 64-bit SimHash fingerprints ([`SimHasher`]); pairs of paragraphs whose
     /// fingerprints differ in at most `max_hamming` bits are candidates (bounded on
-    /// many near-identical paragraphs like large LSH buckets; see
-    /// [`HammingSearch`](crate::HammingSearch)). A radius of 64 makes every pair a
+    /// many near-identical paragraphs like large LSH buckets; see the
+    /// [`lsh::hamming`](crate::lsh::hamming) module docs). A radius of 64 makes every pair a
     /// candidate; more is an error ([`ErrorKind::InvalidMaxHamming`]).
     SimHash {
         /// The search radius in bits. Default (with [`Method::simhash`]):
