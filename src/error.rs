@@ -51,6 +51,9 @@ pub enum ErrorKind {
     ThreadPool(String),
     /// `threads(0)` was asked for.
     ZeroThreads,
+    /// The SimHash search radius of [`Method::SimHash`](crate::Method::SimHash) was
+    /// more than 64, the bits of a fingerprint.
+    InvalidMaxHamming(u32),
     /// The input held more paragraphs than a `u32` id can name.
     TooManyParagraphs(usize),
     /// The input held more documents than a `u32` id can name.
@@ -142,6 +145,10 @@ impl fmt::Display for Error {
             ),
             ErrorKind::ThreadPool(msg) => write!(f, "could not build thread pool: {msg}"),
             ErrorKind::ZeroThreads => write!(f, "threads must be at least 1"),
+            ErrorKind::InvalidMaxHamming(k) => write!(
+                f,
+                "max_hamming must be at most 64 (the bits of a SimHash fingerprint), got {k}"
+            ),
             ErrorKind::TooManyParagraphs(n) => write!(
                 f,
                 "input has {n} paragraphs, more than the {} a u32 id can name",

@@ -33,6 +33,20 @@
 //! Cost, for `n` fingerprints spread evenly: `C(B, m)` sorts of `n` entries, plus about
 //! `C(B, m) · n² / 2^(key bits + 1)` comparisons. Memory: 16 bytes per fingerprint for the
 //! table being searched.
+//!
+//! # Near-identical fingerprints (the pipeline's search)
+//!
+//! [`HammingSearch::all_pairs`] is exact, so `n` near-identical fingerprints (one-word
+//! variants of a sentence) give about `n² / 2` pairs. The pipeline's search bounds them
+//! like the LSH path's buckets: equal fingerprints are grouped (a group of at most 16
+//! gives all its pairs, a larger one is linked to its first member, and one fingerprint
+//! per group is searched); in each table, a run of equal keys with more than 8 pairs
+//! within the radius per member is linked to its first member instead of giving its
+//! pairs, and of those links a spanning forest is kept. A pair within the radius whose
+//! group is small and whose run (in the first table whose key it shares) is not dense is
+//! found exactly as before, so ordinary input gives exactly the old pairs; every other
+//! pair is still connected through the representatives, which verification then checks.
+//! Candidates: `O(n · tables)`, and the scan of a dense run stops at its budget.
 
 use ahash::{HashMap, HashMapExt};
 
@@ -247,7 +261,14 @@ impl Table {
     /// bits and belong to this table (see "Each pair once" in the module docs).
     #[inline]
     fn owns(&self, x: u64, k: u32) -> bool {
-        x.count_ones() <= k && self.earlier.iter().all(|&m| x & m != 0)
+        x.count_ones() <= k && self.is_first(x)
+    }
+
+    /// Whether a pair with difference `x` that shares this table's key shares no
+    /// earlier table's key.
+    #[inline]
+    fn is_first(&self, x: u64) -> bool {
+        self.earlier.iter().all(|&m| x & m != 0)
     }
 }
 
@@ -382,6 +403,65 @@ impl HammingSearch {
         }
     }
 
+    /// [`table_pairs`](Self::table_pairs) with the dense-run rule of [`NearPairs`]:
+    /// `weights[i]` is the number of candidates fingerprint `i` stands for. A run whose
+    /// pairs within the radius weigh more than [`DENSE_PAIRS_PER_MEMBER`] times the
+    /// run's weight gives, instead of its pairs, links from its smallest index to each
+    /// other member, appended to `links`; other runs append their pairs to `pairs`
+    /// exactly as `table_pairs` does.
+    fn table_pairs_bounded(
+        &self,
+        table: usize,
+        fingerprints: &[u64],
+        weights: &[u32],
+        scratch: &mut HammingScratch,
+        pairs: &mut Vec<(u32, u32)>,
+        links: &mut Vec<(u32, u32)>,
+    ) {
+        let t = &self.tables[table];
+        let k = self.params.max_distance;
+        let sorted = &mut scratch.sorted;
+        t.group_by_key(fingerprints, &mut scratch.counts, sorted);
+        let weight = |i: u32| u64::from(weights[i as usize]);
+        let mut i = 0;
+        while i < sorted.len() {
+            let key = sorted[i].0 & t.key_mask;
+            let mut j = i + 1;
+            while j < sorted.len() && sorted[j].0 & t.key_mask == key {
+                j += 1;
+            }
+            let run = &sorted[i..j];
+            i = j;
+            if run.len() < 2 {
+                continue;
+            }
+            let budget = DENSE_PAIRS_PER_MEMBER * run.iter().map(|e| weight(e.1)).sum::<u64>();
+            let (mark, mut found, mut dense) = (pairs.len(), 0u64, false);
+            // Stops at the first pair over the budget: the run's work is then linear in
+            // the budget, and whether a run is dense does not depend on the order.
+            'run: for (x, &(pa, ia)) in run.iter().enumerate() {
+                for &(pb, ib) in &run[x + 1..] {
+                    let d = pa ^ pb;
+                    if d.count_ones() <= k {
+                        found += weight(ia) * weight(ib);
+                        if found > budget {
+                            dense = true;
+                            break 'run;
+                        }
+                        if t.is_first(d) {
+                            pairs.push((ia.min(ib), ia.max(ib)));
+                        }
+                    }
+                }
+            }
+            if dense {
+                pairs.truncate(mark);
+                let first = run.iter().map(|e| e.1).min().unwrap_or(0);
+                links.extend(run.iter().filter(|e| e.1 != first).map(|e| (first, e.1)));
+            }
+        }
+    }
+
     /// Every pair `(i, j)`, `i < j`, of `fingerprints` within the radius, sorted, each
     /// once. One table after another on this thread.
     ///
@@ -395,6 +475,205 @@ impl HammingSearch {
         }
         out.sort_unstable();
         out
+    }
+}
+
+/// A run of one table whose pairs within the radius weigh more than this many times
+/// its members (see [`NearPairs`]) is dense: linked to its first member, not paired.
+pub(crate) const DENSE_PAIRS_PER_MEMBER: u64 = 8;
+
+/// Equal fingerprints in a group of at most this many members give all their pairs; a
+/// larger group is linked to its first member (as a large LSH bucket).
+pub(crate) const ALL_PAIRS_GROUP: usize = 16;
+
+/// The pipeline's candidate pairs from fingerprints: the pairs within the radius of
+/// [`HammingSearch`], with the work and the output bounded on near-identical inputs
+/// like the LSH path's buckets.
+///
+/// # The rule
+///
+/// 1. Equal fingerprints form a group; its first member (smallest index) is its
+///    representative. A group of at most [`ALL_PAIRS_GROUP`] members gives all its
+///    pairs, a larger one links each member to the representative. Only the
+///    representatives are searched.
+/// 2. In each table, a run of equal keys is *dense* when the pairs within the radius
+///    among its representatives, each counted as the number of candidates it stands
+///    for (the product of the two groups' sizes, a large group counting as one),
+///    exceed [`DENSE_PAIRS_PER_MEMBER`] times the run's members (counted the same
+///    way). A run that is not dense gives the pairs it owns, expanded to every pair of
+///    members of the two groups (the representative only, for a large group). A dense
+///    run links each of its representatives to its first one, unexpanded.
+/// 3. Of the links of the dense runs of all tables, only a spanning forest is kept
+///    ([`forest`](Self::forest)): the same representatives connected, fewer links
+///    than fingerprints.
+///
+/// Guarantees: every pair within the radius is a candidate, as with
+/// [`HammingSearch::all_pairs`], unless its group is large or the run of its owning
+/// table (the first whose key it shares) is dense; a run of at most
+/// `2 · DENSE_PAIRS_PER_MEMBER + 1` fingerprints with groups of one is never dense.
+/// Every pair within the radius is still connected by candidates, through the
+/// representatives. Candidates: at most `ALL_PAIRS_GROUP / 2` per fingerprint within
+/// groups, at most `DENSE_PAIRS_PER_MEMBER` per fingerprint and table from runs that
+/// are not dense, and fewer than one per fingerprint from dense runs; the work of a
+/// dense run is linear in its size. Everything is independent of thread count and
+/// hash order: groups, runs and tables are in fingerprint and index order.
+#[derive(Clone, Debug)]
+pub(crate) struct NearPairs {
+    search: HammingSearch,
+    /// One fingerprint per group, the groups in the order of their representatives.
+    distinct: Vec<u64>,
+    /// Per group, the candidates it stands for: its size when it gives all its pairs,
+    /// else 1.
+    weight: Vec<u32>,
+    /// The members of each group, ascending, group after group.
+    members: Vec<u32>,
+    /// Where each group starts in `members`, and one past the last group.
+    starts: Vec<usize>,
+}
+
+/// Reusable scratch for [`NearPairs::table`]: keep one per thread.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NearScratch {
+    search: HammingScratch,
+    pairs: Vec<(u32, u32)>,
+    links: Vec<(u32, u32)>,
+}
+
+impl NearPairs {
+    /// Groups `fingerprints` and sets up the tables for radius `max_distance`, sized
+    /// ([`HammingParams::for_size`]) for the distinct fingerprints.
+    ///
+    /// # Panics
+    /// If there are more than `u32::MAX + 1` fingerprints.
+    pub(crate) fn new(fingerprints: &[u64], max_distance: u32) -> NearPairs {
+        assert!(
+            u32::try_from(fingerprints.len().saturating_sub(1)).is_ok(),
+            "too many fingerprints for u32 indices"
+        );
+        let mut order: Vec<u32> = (0..fingerprints.len() as u32).collect();
+        order.sort_unstable_by_key(|&i| (fingerprints[i as usize], i));
+        // (representative, start in `order`, end), then in representative order.
+        let mut groups: Vec<(u32, usize, usize)> = Vec::new();
+        let mut i = 0;
+        while i < order.len() {
+            let fp = fingerprints[order[i] as usize];
+            let mut j = i + 1;
+            while j < order.len() && fingerprints[order[j] as usize] == fp {
+                j += 1;
+            }
+            groups.push((order[i], i, j));
+            i = j;
+        }
+        groups.sort_unstable_by_key(|g| g.0);
+        let mut near = NearPairs {
+            search: HammingSearch::new(HammingParams::for_size(max_distance, groups.len())),
+            distinct: Vec::with_capacity(groups.len()),
+            weight: Vec::with_capacity(groups.len()),
+            members: Vec::with_capacity(order.len()),
+            starts: Vec::with_capacity(groups.len() + 1),
+        };
+        for &(rep, lo, hi) in &groups {
+            near.distinct.push(fingerprints[rep as usize]);
+            let size = hi - lo;
+            near.weight.push(if size <= ALL_PAIRS_GROUP {
+                size as u32
+            } else {
+                1
+            });
+            near.starts.push(near.members.len());
+            near.members.extend_from_slice(&order[lo..hi]);
+        }
+        near.starts.push(near.members.len());
+        near
+    }
+
+    /// Number of tables: [`table`](Self::table) takes each of `0..tables()`.
+    pub(crate) fn tables(&self) -> usize {
+        self.search.tables()
+    }
+
+    /// The members of group `g` that its candidates name: all of them for a group that
+    /// gives all its pairs, else the representative.
+    fn named(&self, g: u32) -> &[u32] {
+        let (g, lo) = (g as usize, self.starts[g as usize]);
+        let len = if self.weight[g] > 1 {
+            self.starts[g + 1] - lo
+        } else {
+            1
+        };
+        &self.members[lo..lo + len]
+    }
+
+    /// Appends to `out` the candidates within groups of equal fingerprints, `(lo, hi)`.
+    pub(crate) fn within_groups(&self, out: &mut Vec<(u32, u32)>) {
+        for g in 0..self.distinct.len() {
+            let group = &self.members[self.starts[g]..self.starts[g + 1]];
+            if group.len() <= ALL_PAIRS_GROUP {
+                for (x, &a) in group.iter().enumerate() {
+                    out.extend(group[x + 1..].iter().map(|&b| (a, b)));
+                }
+            } else {
+                out.extend(group[1..].iter().map(|&b| (group[0], b)));
+            }
+        }
+    }
+
+    /// Appends to `out` the candidates of the runs of table `table` that are not dense,
+    /// and to `links` the links of its dense runs (for [`forest`](Self::forest)), all
+    /// `(lo, hi)`, in no particular order; a pair can also come from another table or
+    /// from [`within_groups`](Self::within_groups).
+    pub(crate) fn table(
+        &self,
+        table: usize,
+        scratch: &mut NearScratch,
+        out: &mut Vec<(u32, u32)>,
+        dense_links: &mut Vec<(u32, u32)>,
+    ) {
+        let NearScratch {
+            search,
+            pairs,
+            links,
+        } = scratch;
+        pairs.clear();
+        links.clear();
+        self.search
+            .table_pairs_bounded(table, &self.distinct, &self.weight, search, pairs, links);
+        for &(ga, gb) in pairs.iter() {
+            for &a in self.named(ga) {
+                out.extend(self.named(gb).iter().map(|&b| (a.min(b), a.max(b))));
+            }
+        }
+        // Groups are in the order of their representatives: `ga < gb` keeps `lo < hi`.
+        let rep = |g: u32| self.members[self.starts[g as usize]];
+        dense_links.extend(links.iter().map(|&(ga, gb)| (rep(ga), rep(gb))));
+    }
+
+    /// The links of the dense runs of every table that form a spanning forest of them:
+    /// in the order given (table after table, as [`table`](Self::table) gave them, for
+    /// a result independent of threads), a link is kept when it joins two parts not
+    /// yet connected. Fewer than one per fingerprint, and the same parts connected: one
+    /// member in several dense runs would otherwise be linked to the first member of
+    /// each (17 candidates per paragraph on 20,000 one-word variants of a sentence).
+    pub(crate) fn forest(&self, mut links: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+        let mut parent: Vec<u32> = (0..self.members.len() as u32).collect();
+        let root = |parent: &mut Vec<u32>, mut x: u32| {
+            while parent[x as usize] != x {
+                // Path halving keeps the trees shallow without recursion.
+                let up = parent[parent[x as usize] as usize];
+                parent[x as usize] = up;
+                x = up;
+            }
+            x
+        };
+        links.retain(|&(a, b)| {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            if ra == rb {
+                return false;
+            }
+            parent[ra.max(rb) as usize] = ra.min(rb);
+            true
+        });
+        links
     }
 }
 
@@ -615,6 +894,213 @@ mod tests {
         }
     }
 
+    type Pairs = Vec<(u32, u32)>;
+
+    /// `NearPairs` run table after table: (the pairs of runs that are not dense and of
+    /// groups, sorted and deduplicated; the forest of the dense runs' links).
+    fn near_pairs(fps: &[u64], k: u32) -> (Pairs, Pairs) {
+        let near = NearPairs::new(fps, k);
+        let (mut pairs, mut links) = (Vec::new(), Vec::new());
+        let mut scratch = NearScratch::default();
+        for t in 0..near.tables() {
+            near.table(t, &mut scratch, &mut pairs, &mut links);
+        }
+        near.within_groups(&mut pairs);
+        pairs.sort_unstable();
+        pairs.dedup();
+        (pairs, near.forest(links))
+    }
+
+    /// The rule of `NearPairs` from its definition, with maps and no early exit: (the
+    /// pairs, sorted; every link of every dense run, sorted).
+    fn naive_near_pairs(fps: &[u64], k: u32) -> (Pairs, Pairs) {
+        use std::collections::{BTreeMap, BTreeSet};
+        let mut by_fp: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+        for (i, &fp) in fps.iter().enumerate() {
+            by_fp.entry(fp).or_default().push(i as u32);
+        }
+        let mut groups: Vec<(u64, Vec<u32>)> = by_fp.into_iter().collect();
+        groups.sort_by_key(|g| g.1[0]);
+        let large = |g: usize| groups[g].1.len() > ALL_PAIRS_GROUP;
+        let named = |g: usize| -> Vec<u32> {
+            if large(g) {
+                vec![groups[g].1[0]]
+            } else {
+                groups[g].1.clone()
+            }
+        };
+        let (mut pairs, mut links) = (BTreeSet::new(), BTreeSet::new());
+        for (_, m) in &groups {
+            for (x, &a) in m.iter().enumerate() {
+                for &b in &m[x + 1..] {
+                    let star = m.len() > ALL_PAIRS_GROUP;
+                    pairs.insert(if star { (m[0], b) } else { (a, b) });
+                }
+            }
+        }
+        let search = HammingSearch::new(HammingParams::for_size(k, groups.len()));
+        let key = |t: &Table, g: usize| t.permute(groups[g].0) & t.key_mask;
+        for (ti, t) in search.tables.iter().enumerate() {
+            let mut runs: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+            for g in 0..groups.len() {
+                runs.entry(key(t, g)).or_default().push(g);
+            }
+            for run in runs.values() {
+                let weight = |g: usize| {
+                    if large(g) {
+                        1
+                    } else {
+                        groups[g].1.len() as u64
+                    }
+                };
+                let mut near = Vec::new();
+                for (x, &a) in run.iter().enumerate() {
+                    for &b in &run[x + 1..] {
+                        if (groups[a].0 ^ groups[b].0).count_ones() <= k {
+                            near.push((a, b));
+                        }
+                    }
+                }
+                let found: u64 = near.iter().map(|&(a, b)| weight(a) * weight(b)).sum();
+                let budget = DENSE_PAIRS_PER_MEMBER * run.iter().map(|&g| weight(g)).sum::<u64>();
+                if found > budget {
+                    for &g in &run[1..] {
+                        links.insert((groups[run[0]].1[0], groups[g].1[0]));
+                    }
+                    continue;
+                }
+                for (a, b) in near {
+                    // Owned: no earlier table gives the two the same key.
+                    let first = search.tables.iter().position(|u| key(u, a) == key(u, b));
+                    if first == Some(ti) {
+                        for x in named(a) {
+                            for y in named(b) {
+                                pairs.insert((x.min(y), x.max(y)));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (pairs.into_iter().collect(), links.into_iter().collect())
+    }
+
+    /// The root of each index after uniting `links`.
+    fn components(n: usize, links: &[(u32, u32)]) -> Vec<u32> {
+        let mut parent: Vec<u32> = (0..n as u32).collect();
+        fn root(p: &mut [u32], mut x: u32) -> u32 {
+            while p[x as usize] != x {
+                x = p[x as usize];
+            }
+            x
+        }
+        for &(a, b) in links {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            parent[ra.max(rb) as usize] = ra.min(rb);
+        }
+        (0..n as u32).map(|x| root(&mut parent, x)).collect()
+    }
+
+    /// Fingerprints near one base (up to `spread` random bits flipped), with exact
+    /// repeats: groups of up to `repeat` copies.
+    fn template(n: usize, spread: u32, repeat: u64, seed: u64) -> Vec<u64> {
+        let mut g = SplitMix64::new(seed);
+        let base = g.next_u64();
+        let mut fps = Vec::new();
+        while fps.len() < n {
+            let mut fp = base;
+            for _ in 0..g.next_u64() % u64::from(spread + 1) {
+                fp ^= 1 << (g.next_u64() % 64);
+            }
+            for _ in 0..1 + g.next_u64() % repeat.max(1) {
+                fps.push(fp);
+            }
+        }
+        fps
+    }
+
+    /// `NearPairs` against `naive_near_pairs`, and the guarantees of its docs.
+    fn check_near_pairs(fps: &[u64], k: u32) -> Result<(), TestCaseError> {
+        let (pairs, forest) = near_pairs(fps, k);
+        let (want_pairs, want_links) = naive_near_pairs(fps, k);
+        let differ = |a: &[(u32, u32)], b: &[(u32, u32)]| -> Vec<(u32, u32)> {
+            let missing = b.iter().filter(|p| a.binary_search(p).is_err());
+            missing.take(5).copied().collect()
+        };
+        prop_assert!(
+            pairs == want_pairs,
+            "{} pairs, {} wanted; extra {:?}, missing {:?}",
+            pairs.len(),
+            want_pairs.len(),
+            differ(&want_pairs, &pairs),
+            differ(&pairs, &want_pairs)
+        );
+        // The forest: links of dense runs, no cycle, the same parts connected.
+        prop_assert!(forest.iter().all(|l| want_links.binary_search(l).is_ok()));
+        let parts = components(fps.len(), &forest);
+        prop_assert_eq!(&parts, &components(fps.len(), &want_links));
+        let joined = parts.iter().enumerate().filter(|&(i, &r)| r != i as u32);
+        prop_assert_eq!(forest.len(), joined.count());
+        // Every pair within the radius is connected by candidates.
+        let mut all = pairs.clone();
+        all.extend(&forest);
+        let parts = components(fps.len(), &all);
+        for (a, b) in naive(fps, k) {
+            prop_assert_eq!(parts[a as usize], parts[b as usize], "{} {}", a, b);
+        }
+        // Without a dense run or a large group, exactly the pairs within the radius.
+        let mut sorted = fps.to_vec();
+        sorted.sort_unstable();
+        let large_group = sorted
+            .chunk_by(|a, b| a == b)
+            .any(|g| g.len() > ALL_PAIRS_GROUP);
+        if want_links.is_empty() && !large_group {
+            prop_assert!(pairs == naive(fps, k), "not all pairs");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn near_pairs_are_all_pairs_on_planted_fingerprints() {
+        let fps = planted(3000, 10, 7);
+        for k in [0, 3, 6, 10] {
+            let (pairs, forest) = near_pairs(&fps, k);
+            assert!(forest.is_empty(), "k {k}: {} links", forest.len());
+            assert_eq!(pairs, naive(&fps, k), "k {k}");
+        }
+    }
+
+    #[test]
+    fn near_pairs_of_near_identical_fingerprints_are_linear() {
+        // 3000 fingerprints within 4 bits of one base, in groups of up to 20 copies.
+        let fps = template(3000, 4, 20, 11);
+        for k in [3, 6, 10] {
+            let (pairs, forest) = near_pairs(&fps, k);
+            let quadratic = naive(&fps, k).len();
+            assert!(quadratic > 500_000, "k {k}: {quadratic}");
+            assert!(!forest.is_empty(), "k {k}: no dense run");
+            assert!(
+                pairs.len() + forest.len() < 20 * fps.len(),
+                "k {k}: {}",
+                pairs.len()
+            );
+            check_near_pairs(&fps, k).unwrap();
+        }
+    }
+
+    #[test]
+    fn near_pairs_of_one_large_group_are_a_star() {
+        let mut fps = vec![7u64; 40];
+        fps[3] = 8;
+        let (pairs, forest) = near_pairs(&fps, 0);
+        assert!(forest.is_empty());
+        let star: Vec<(u32, u32)> = (1..40).filter(|&i| i != 3).map(|i| (0, i)).collect();
+        assert_eq!(pairs, star);
+        assert!(near_pairs(&[], 3).0.is_empty());
+        assert!(near_pairs(&[5], 3).0.is_empty());
+        assert_eq!(near_pairs(&[5, 5], 3).0, vec![(0, 1)]);
+    }
+
     proptest! {
         #[test]
         fn all_pairs_equals_naive_on_random_and_planted(
@@ -637,6 +1123,22 @@ mod tests {
             for p in params {
                 prop_assert_eq!(&HammingSearch::new(p).all_pairs(&fps), &want, "{:?}", p);
             }
+        }
+
+        #[test]
+        fn near_pairs_equal_the_naive_rule(
+            seed in any::<u64>(),
+            n in 0usize..400,
+            k in 0u32..=10,
+            spread in 0u32..8,
+            repeat in 1u64..24,
+            planted_too in any::<bool>(),
+        ) {
+            let mut fps = template(n, spread, repeat, seed);
+            if planted_too {
+                fps.extend(planted(n / 2, k + 2, seed ^ 1));
+            }
+            check_near_pairs(&fps, k)?;
         }
 
         #[test]

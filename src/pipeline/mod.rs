@@ -16,7 +16,8 @@
 //! 4. **Candidates**: banded LSH (per band in parallel, sort-based buckets; small
 //!    buckets give all their pairs) over MinHash signatures, or the permuted-table
 //!    Hamming search over SimHash fingerprints (per table in parallel;
-//!    [`HammingSearch`]); with [`Similarity::Containment`], banded LSH over size classes
+//!    [`HammingSearch`](crate::HammingSearch), with equal fingerprints grouped and runs
+//!    of near-identical ones linked like large LSH buckets); with [`Similarity::Containment`], banded LSH over size classes
 //!    ([`ContainmentBanding`]); or every pair at the threshold exactly with
 //!    [`CandidateSearch::PrefixFilter`], or all pairs with
 //!    [`CandidateSearch::Exhaustive`].
@@ -52,7 +53,7 @@ use crate::cluster::{Clusters, StageTimings};
 use crate::error::{Error, ErrorKind, Result};
 use crate::lsh::banded::{SharedKeys, band_key, bucket_pairs};
 use crate::lsh::containment::{ContainmentBanding, size_class};
-use crate::lsh::hamming::{HammingParams, HammingScratch, HammingSearch};
+use crate::lsh::hamming::{NearPairs, NearScratch};
 use crate::lsh::{LshParams, LshTuning, LshWeights};
 use crate::minhash::{DEFAULT_NUM_PERM, MinHasher};
 use crate::paragraph::{Paragraph, ParagraphMode, ParagraphSplitter};
@@ -163,8 +164,10 @@ pub enum Method {
     #[default]
     MinHash,
     /// 64-bit SimHash fingerprints ([`SimHasher`]); pairs of paragraphs whose
-    /// fingerprints differ in at most `max_hamming` bits are candidates. A radius of 64
-    /// or more makes every pair a candidate.
+    /// fingerprints differ in at most `max_hamming` bits are candidates (bounded on
+    /// many near-identical paragraphs like large LSH buckets; see the
+    /// [`lsh::hamming`](crate::lsh::hamming) module docs). A radius of 64 makes every pair a
+    /// candidate; more is an error ([`ErrorKind::InvalidMaxHamming`]).
     SimHash {
         /// The search radius in bits. Default (with [`Method::simhash`]):
         /// [`DEFAULT_MAX_HAMMING`].
@@ -421,14 +424,19 @@ impl DeduperBuilder {
     ///
     /// Errors: a threshold outside `(0, 1]`, `num_perm == 0`, `n == 0` (shingles or
     /// SimHash features), bands or rows of zero or `bands · rows > num_perm`, invalid
-    /// weights or recall, containment with SimHash, `threads(0)`, or a thread pool that
-    /// cannot be created.
+    /// weights or recall, containment with SimHash, a SimHash `max_hamming` over 64,
+    /// `threads(0)`, or a thread pool that cannot be created.
     pub fn build(&self) -> Result<Deduper> {
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
             return Err(ErrorKind::InvalidThreshold(self.threshold).into());
         }
         if self.similarity == Similarity::Containment && self.method != Method::MinHash {
             return Err(ErrorKind::ContainmentNeedsMinHash.into());
+        }
+        if let Method::SimHash { max_hamming } = self.method
+            && max_hamming > crate::simhash::BITS
+        {
+            return Err(ErrorKind::InvalidMaxHamming(max_hamming).into());
         }
         let shingler = Shingler::try_new(self.shingle)?.with_seed(self.seed);
         let hasher = MinHasher::try_new(self.num_perm, self.seed)?;
@@ -1383,27 +1391,38 @@ impl Deduper {
 
 /// Candidate pairs within `max_hamming` bits of the live texts' fingerprints
 /// `live_fps` (per permuted table in parallel), as `(id_of(i), id_of(j))` for `i < j`:
-/// `(lo, hi)` distinct-text ids when `id_of` is ascending.
+/// `(lo, hi)` distinct-text ids when `id_of` is ascending. Bounded on near-identical
+/// fingerprints by the rule of [`NearPairs`] (all pairs on ordinary input); may repeat
+/// a pair.
 fn hamming_edges(
     max_hamming: u32,
     live_fps: &[u64],
     id_of: impl Fn(u32) -> u32 + Sync,
 ) -> Vec<(u32, u32)> {
-    let search = HammingSearch::new(HammingParams::for_size(max_hamming, live_fps.len()));
-    (0..search.tables())
+    let near = NearPairs::new(live_fps, max_hamming);
+    let (mut edges, dense_links) = (0..near.tables())
         .into_par_iter()
         .map(|table| {
-            let (mut scratch, mut pairs) = (HammingScratch::default(), Vec::new());
-            search.table_pairs(table, live_fps, &mut scratch, &mut pairs);
-            pairs
-                .into_iter()
-                .map(|(i, j)| (id_of(i), id_of(j)))
-                .collect::<Vec<_>>()
+            let mut scratch = NearScratch::default();
+            let (mut pairs, mut links) = (Vec::new(), Vec::new());
+            near.table(table, &mut scratch, &mut pairs, &mut links);
+            (pairs, links)
         })
-        .reduce(Vec::new, |mut a, mut b| {
-            a.append(&mut b);
-            a
-        })
+        .reduce(
+            || (Vec::new(), Vec::new()),
+            |(mut a, mut la), (mut b, mut lb)| {
+                a.append(&mut b);
+                la.append(&mut lb);
+                (a, la)
+            },
+        );
+    near.within_groups(&mut edges);
+    edges.extend(near.forest(dense_links));
+
+    edges
+        .par_iter_mut()
+        .for_each(|e| *e = (id_of(e.0), id_of(e.1)));
+    edges
 }
 
 /// The time since `clock`, which moves to now.

@@ -196,9 +196,7 @@ fn huge_radius_makes_every_pair_a_candidate() {
         "* * *",
     ];
     let d = Deduper::builder()
-        .method(Method::SimHash {
-            max_hamming: u32::MAX,
-        })
+        .method(Method::SimHash { max_hamming: 64 })
         .build()
         .unwrap();
     let clusters = d.run(&docs);
@@ -230,6 +228,24 @@ fn builder_rejects_zero_sized_features() {
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::ZeroShingleSize);
     assert!(SimHasher::try_new(ShingleKind::Words(0)).is_err());
+}
+
+#[test]
+fn builder_rejects_max_hamming_over_64() {
+    for k in [65, 100, u32::MAX] {
+        let err = Deduper::builder()
+            .method(Method::SimHash { max_hamming: k })
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::InvalidMaxHamming(k));
+        assert!(err.to_string().contains("at most 64"), "{err}");
+    }
+    for k in [0, 64] {
+        let d = Deduper::builder()
+            .method(Method::SimHash { max_hamming: k })
+            .build();
+        assert!(d.is_ok(), "{k}");
+    }
 }
 
 #[test]
@@ -286,4 +302,51 @@ fn public_simhash_types_are_send_and_sync() {
     check::<HammingSearch>();
     check::<HammingScratch>();
     check::<HammingIndex>();
+}
+
+/// `n` copies of one 30-word sentence, each with its middle word replaced by a word of
+/// its own: every pair differs in one word (word-3-gram Jaccard 25/31).
+fn template_paragraphs(n: usize) -> Vec<String> {
+    let words: Vec<String> = (0..30).map(|i| format!("w{}", letters(i))).collect();
+    (0..n)
+        .map(|i| {
+            let mut w = words.clone();
+            w[15] = format!("q{}", letters(i));
+            w.join(" ")
+        })
+        .collect()
+}
+
+/// `i` in base 26 with the letters `a` to `z`: a distinct word for each `i`.
+fn letters(mut i: usize) -> String {
+    let mut s = String::new();
+    loop {
+        s.push(char::from(b'a' + (i % 26) as u8));
+        i /= 26;
+        if i == 0 {
+            return s;
+        }
+    }
+}
+
+#[test]
+fn near_identical_template_paragraphs_give_linearly_many_candidates() {
+    let n = 20_000;
+    let docs = [template_paragraphs(n).join("\n")];
+    let d = Deduper::builder()
+        .method(Method::simhash())
+        .paragraphs(ParagraphMode::Lines)
+        .build()
+        .unwrap();
+    let clusters = d.run(&docs);
+    let stats = clusters.stats();
+    assert_eq!((stats.paragraphs, stats.distinct), (n, n));
+    // All pairs within the radius would be about n² / 2 = 200 M candidates; every
+    // candidate passes (word-3-gram Jaccard at least 25/31).
+    let c = stats.candidates;
+    assert!((n - 1..=2 * n).contains(&c), "{c} candidates");
+    assert_eq!(stats.verified, c);
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(clusters.as_slice()[0].len(), n);
+    assert_eq!((stats.largest_cluster, stats.oversized_clusters), (n, 1));
 }
