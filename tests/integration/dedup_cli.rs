@@ -275,8 +275,8 @@ fn jsonl_gz_records_carry_ids_and_record_lines() {
         "-q",
     ]);
     let want = "{\"cluster\":0,\"size\":2,\"members\":[\
-        {\"source\":\"r1\",\"record\":0,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":141,\"similarity\":1.0},\
-        {\"source\":\"tests/data/dedup/records.jsonl.gz:3\",\"record\":2,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":137,\"similarity\":0.875}]}\n";
+        {\"source\":\"r1\",\"file\":\"tests/data/dedup/records.jsonl.gz\",\"record\":0,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":141,\"similarity\":1.0},\
+        {\"source\":\"tests/data/dedup/records.jsonl.gz:3\",\"file\":\"tests/data/dedup/records.jsonl.gz\",\"record\":2,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":137,\"similarity\":0.875}]}\n";
     assert_eq!((r.code, r.stdout.as_str()), (0, want));
 
     // Text and JSONL together: the JSONL record with id 2 repeats a.txt's paragraph.
