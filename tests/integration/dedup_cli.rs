@@ -15,10 +15,13 @@
 //!
 //! The index options (`--save-index`, `--against`, `--first-wins`) are tested in
 //! [`index_cli`], containment, chaining and the cluster-size guard in
-//! [`accuracy_cli`], `--stream` (against the in-memory run) in [`stream_cli`].
+//! [`accuracy_cli`], `--stream` (against the in-memory run) in [`stream_cli`], the
+//! escaping and naming of what the input controls (terminal escapes, backslashes,
+//! equal JSONL ids) in [`report_cli`].
 
 mod accuracy_cli;
 mod index_cli;
+mod report_cli;
 mod stream_cli;
 
 use std::fs;
