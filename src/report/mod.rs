@@ -317,7 +317,7 @@ pub fn write_text(
 /// `source` is the document's name (the file, or the JSONL record's id); JSONL
 /// members also carry `"file"` (the file the record is in, so that equal ids in two
 /// files are told apart) and `"record"` (the 0-based line in the file) after it, as
-/// the [names file](matches) does. `paragraph`
+/// the [names file](mod@matches) does. `paragraph`
 /// is the 0-based paragraph index in the document, `line` the 1-based line, `start` and
 /// `end` the byte span (see the [module docs](self)), `similarity` the similarity to
 /// the representative (1.0 for itself and exact duplicates). With
