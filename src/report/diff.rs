@@ -6,6 +6,9 @@
 //! and suffix; past [`MAX_EDITS`] edits (paragraphs that share little), the middle is
 //! shown as one deletion and one insertion instead.
 
+use super::escape_control;
+use std::borrow::Cow;
+
 /// Edits past which the diff gives up on alignment and replaces the middle whole.
 pub const MAX_EDITS: usize = 500;
 
@@ -172,7 +175,9 @@ impl Default for DiffStyle {
 
 /// Renders a diff on one line: deletions as `[-words-]`, insertions as `{+words+}`
 /// (wdiff's markers), unchanged runs longer than the context shortened around the
-/// changes with `…`.
+/// changes with `…`. Control characters in the words are escaped
+/// ([`escape_control`]: `\x1b`, `\u{9b}`, …); the colours of [`DiffStyle::color`] are
+/// not.
 ///
 /// ```
 /// use paradup::report::diff::{render_diff, word_diff, DiffStyle};
@@ -191,7 +196,9 @@ pub fn render_diff(diff: &[(Change, &str)], style: &DiffStyle) -> String {
             .iter()
             .position(|w| w.0 != kind)
             .map_or(diff.len(), |p| i + p);
-        let words: Vec<&str> = diff[i..j].iter().map(|w| w.1).collect();
+        // Escaped word by word, so that the colour sequences added below stay as
+        // they are and the words' own controls cannot act on a terminal.
+        let words: Vec<Cow<str>> = diff[i..j].iter().map(|w| escape_control(w.1)).collect();
         if !out.is_empty() {
             out.push(' ');
         }
@@ -220,7 +227,7 @@ pub fn render_diff(diff: &[(Change, &str)], style: &DiffStyle) -> String {
     out.trim().to_string()
 }
 
-fn marked(out: &mut String, open: &str, words: &[&str], close: &str, ansi: &str, color: bool) {
+fn marked(out: &mut String, open: &str, words: &[Cow<str>], close: &str, ansi: &str, color: bool) {
     if color {
         out.push_str(ansi);
     }
@@ -233,26 +240,35 @@ fn marked(out: &mut String, open: &str, words: &[&str], close: &str, ansi: &str,
 }
 
 /// `text` on one line (whitespace runs as single spaces), shortened to its first and
-/// last words with `…` between when it has more than `max_words`.
+/// last words with `…` between when it has more than `max_words`. Control characters
+/// left in the words are escaped ([`escape_control`]).
 ///
 /// ```
 /// use paradup::report::diff::shorten;
 ///
 /// assert_eq!(shorten("one  two\nthree", 5), "one two three");
 /// assert_eq!(shorten("a b c d e f g h", 4), "a b c … h");
+/// assert_eq!(shorten("\x1b[2J clear", 5), "\\x1b[2J clear");
 /// ```
 pub fn shorten(text: &str, max_words: usize) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
-    if words.len() <= max_words || max_words < 2 {
-        return words.join(" ");
+    let shown = if words.len() <= max_words || max_words < 2 {
+        words.join(" ")
+    } else {
+        let tail = (max_words / 4).max(1);
+        let head = max_words - tail;
+        format!(
+            "{} … {}",
+            words[..head].join(" "),
+            words[words.len() - tail..].join(" ")
+        )
+    };
+    // Escaping after the layout is safe: it adds no whitespace and the `…` is not a
+    // control character.
+    match escape_control(&shown) {
+        Cow::Borrowed(_) => shown,
+        Cow::Owned(escaped) => escaped,
     }
-    let tail = (max_words / 4).max(1);
-    let head = max_words - tail;
-    format!(
-        "{} … {}",
-        words[..head].join(" "),
-        words[words.len() - tail..].join(" ")
-    )
 }
 
 #[cfg(test)]
@@ -335,6 +351,20 @@ mod tests {
         assert!(d[1..2001].iter().all(|c| c.0 == Change::Delete));
         assert!(d[2001..4001].iter().all(|c| c.0 == Change::Insert));
         assert_eq!(d[4001], (Change::Same, "end"));
+    }
+
+    #[test]
+    fn words_are_escaped_but_the_colours_are_not() {
+        let d = word_diff("a \x1b]0;x\x07 b\u{9b}", "a \x1b[2J b\u{9b}");
+        let style = DiffStyle {
+            color: true,
+            context: 6,
+        };
+        assert_eq!(
+            render_diff(&d, &style),
+            "a \x1b[31m[-\\x1b]0;x\\x07-]\x1b[0m \x1b[32m{+\\x1b[2J+}\x1b[0m b\\u{9b}"
+        );
+        assert_eq!(shorten("x\x7f y\x1bz \u{85}w", 2), "x\\x7f … w");
     }
 
     #[test]

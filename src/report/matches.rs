@@ -37,11 +37,15 @@
 //! through the table: [`write_text`], [`write_jsonl`], [`write_pairs`].
 
 use super::rewrite::{Keep, Removal, removals};
-use super::{PairIds, TextStyle, json, label, push_provenance, reported_span, text_of};
+use super::{
+    PairIds, TextStyle, ambiguous_names, escape_control, escape_pair_field, json, label,
+    push_provenance, qualified, reported_span, text_of,
+};
 use crate::cluster::Clusters;
 use crate::corpus::Corpus;
 use crate::index::{Index, Match, Matches};
 use crate::paragraph::Paragraph;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
@@ -455,7 +459,7 @@ fn kind(m: &Match) -> String {
 /// ` (FILE line N)` for a JSONL record, else nothing.
 fn record_where(file: Option<&str>, record: Option<u64>) -> String {
     match (file, record) {
-        (Some(f), Some(r)) => format!(" ({f} line {})", r + 1),
+        (Some(f), Some(r)) => format!(" ({} line {})", escape_control(f), r + 1),
         _ => String::new(),
     }
 }
@@ -471,6 +475,8 @@ fn match_label(names: &Names, key: u64) -> String {
 /// (shortened past [`TextStyle::max_words`]), then each match (up to
 /// [`TextStyle::max_members`], 0 for all) with its name and similarity, or "exact
 /// duplicate" (equal after normalization). There is no diff: the index keeps no text.
+/// Names, files and text are escaped as in [`super::write_text`]
+/// ([`escape_control`]).
 ///
 /// ```text
 /// match 0: new.txt:3
@@ -494,7 +500,7 @@ pub fn write_text(
         );
         let mut s = format!(
             "match {i}: {}{here}\n    {}\n",
-            label(corpus, p),
+            escape_control(&label(corpus, p)),
             super::diff::shorten(text_of(corpus, p), style.max_words)
         );
         let all = h.matches.as_slice();
@@ -506,7 +512,12 @@ pub fn write_text(
             let there = names
                 .get(m.key)
                 .map_or_else(String::new, |o| record_where(o.file.as_deref(), o.record));
-            let _ = writeln!(s, "  {}  {}{there}", match_label(names, m.key), kind(m));
+            let _ = writeln!(
+                s,
+                "  {}  {}{there}",
+                escape_control(&match_label(names, m.key)),
+                kind(m)
+            );
         }
         if shown < all.len() {
             let _ = writeln!(s, "  … and {} more", all.len() - shown);
@@ -574,7 +585,9 @@ pub fn write_jsonl(
 
 /// Writes one line per match: `NEW_ID<TAB>OLD_ID<TAB>SIMILARITY`, the paragraph of
 /// the run first, then the earlier one, hits in order and each hit's matches best
-/// first. Ids as in [`super::write_pairs`]; a key the table does not name is
+/// first. Ids as in [`super::write_pairs`], escapes included; a JSONL record's id that
+/// another file also uses, among the hits and the matches named, is `FILE:ID`
+/// (a match's file as the names table has it); a key the table does not name is
 /// `index key K`.
 pub fn write_pairs(
     out: &mut dyn Write,
@@ -583,26 +596,37 @@ pub fn write_pairs(
     hits: &[Hit],
     ids: PairIds,
 ) -> io::Result<()> {
-    let escape = |raw: String| {
-        if raw.contains(['\t', '\n', '\r']) {
-            raw.replace('\t', "\\t")
-                .replace('\n', "\\n")
-                .replace('\r', "\\r")
-        } else {
-            raw
-        }
+    let file_of = |doc: usize| {
+        corpus.documents()[doc]
+            .record()
+            .map(|_| corpus.source_of(doc).name())
+    };
+    let ambiguous = ambiguous_names(hits.iter().flat_map(|h| {
+        let doc = h.paragraph.doc as usize;
+        std::iter::once((corpus.name_of(doc), file_of(doc))).chain(
+            h.matches
+                .iter()
+                .filter_map(|m| names.get(m.key))
+                .map(|o| (&*o.source, o.file.as_deref())),
+        )
+    }));
+    let id = |name: Cow<str>, line: u64| match ids {
+        PairIds::Documents => escape_pair_field(&name).into_owned(),
+        PairIds::Paragraphs => escape_pair_field(&format!("{name}:{line}")).into_owned(),
     };
     let mut buf = String::new();
     for h in hits {
-        let new = escape(match ids {
-            PairIds::Documents => corpus.name_of(h.paragraph.doc as usize).to_string(),
-            PairIds::Paragraphs => label(corpus, &h.paragraph),
-        });
+        let p = &h.paragraph;
+        let doc = p.doc as usize;
+        let new = id(
+            qualified(corpus.name_of(doc), file_of(doc), &ambiguous),
+            p.line,
+        );
         for m in h.matches.iter() {
-            let old = escape(match (ids, names.get(m.key)) {
-                (PairIds::Documents, Some(o)) => o.source.to_string(),
-                _ => match_label(names, m.key),
-            });
+            let old = match names.get(m.key) {
+                Some(o) => id(qualified(&o.source, o.file.as_deref(), &ambiguous), o.line),
+                None => escape_pair_field(&match_label(names, m.key)).into_owned(),
+            };
             buf.clear();
             let _ = writeln!(buf, "{new}\t{old}\t{}", json::number(m.similarity));
             out.write_all(buf.as_bytes())?;
@@ -785,6 +809,75 @@ mod tests {
             .map(|r| (r.paragraph.index, r.cluster))
             .collect();
         assert_eq!(got, [(0, 0), (1, 2), (2, 0), (4, 1)]);
+    }
+
+    #[test]
+    fn match_reports_escape_controls_and_backslashes() {
+        // The index names a file with ESC, BEL and a backslash; the run's paragraph
+        // holds an OSC sequence.
+        let old = corpus("o\x1b]0;x\x07\\t.txt", &format!("{A}\n\n{B}\n"));
+        let (index, names, _) = indexed(&old);
+        let new = corpus("n\x1b[2J.txt", &format!("{B} \x1b]0;pwned\x07\n"));
+        let p = Deduper::new()
+            .splitter()
+            .split(0, new.documents()[0].text())
+            .next()
+            .unwrap();
+        let hits = vec![Hit {
+            paragraph: p,
+            matches: index.query(B),
+        }];
+        let mut out = Vec::new();
+        write_text(&mut out, &new, &names, &hits, &TextStyle::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "match 0: n\\x1b[2J.txt:1\n    {B} \\x1b]0;pwned\\x07\n  \
+                 o\\x1b]0;x\\x07\\t.txt:3  exact duplicate\n\n"
+            )
+        );
+        let mut out = Vec::new();
+        write_pairs(&mut out, &new, &names, &hits, PairIds::Paragraphs).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "n\x1b[2J.txt:1\to\x1b]0;x\x07\\\\t.txt:3\t1.0\n"
+        );
+    }
+
+    #[test]
+    fn match_pairs_qualify_an_id_used_in_two_files() {
+        let rec = |id: &str, text: &str| format!("{{\"id\":\"{id}\",\"text\":\"{text}\"}}\n");
+        let old = corpus("old.jsonl", &rec("r1", B));
+        let (index, names, _) = indexed(&old);
+        let new = corpus("new.jsonl", &format!("{}{}", rec("r1", B), rec("r2", B)));
+        let split = |doc: u32| {
+            Deduper::new()
+                .splitter()
+                .split(doc, new.documents()[doc as usize].text())
+                .next()
+                .unwrap()
+        };
+        let hits: Vec<Hit> = (0..2)
+            .map(|doc| Hit {
+                paragraph: split(doc),
+                matches: index.query(B),
+            })
+            .collect();
+        let mut out = Vec::new();
+        write_pairs(&mut out, &new, &names, &hits, PairIds::Documents).unwrap();
+        // r1 is in both files, r2 in one.
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "new.jsonl:r1\told.jsonl:r1\t1.0\nr2\told.jsonl:r1\t1.0\n"
+        );
+        let mut out = Vec::new();
+        write_jsonl(&mut out, &new, &names, &hits[..1]).unwrap();
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .starts_with("{\"match\":0,\"source\":\"r1\",\"file\":\"new.jsonl\",\"record\":0,")
+        );
     }
 
     #[test]

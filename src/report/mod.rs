@@ -23,6 +23,8 @@ use crate::corpus::{Corpus, MemberTexts, ReadStats};
 use crate::paragraph::Paragraph;
 use crate::similarity::Similarity;
 use diff::{Change, DiffStyle, render_diff, shorten, word_diff};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use std::time::Duration;
@@ -102,6 +104,104 @@ pub fn reported_span(corpus: &Corpus, p: &Paragraph) -> (usize, usize) {
     }
 }
 
+/// Whether the text report escapes `c`: the C0 controls but the tab, DEL, and the C1
+/// controls (U+0080–U+009F), which a terminal may act on (ESC starts a sequence that
+/// can retitle the window or clear the screen; BEL rings; CSI U+009B is ESC `[`).
+fn is_control(c: char) -> bool {
+    (c < ' ' && c != '\t') || ('\u{7f}'..='\u{9f}').contains(&c)
+}
+
+/// `s` as the text report writes it: every control character that [`write_text`]
+/// escapes written visibly, everything else as it is. C0 controls (but the tab) and
+/// DEL become `\xHH` (two lowercase hex digits: `\x1b`, `\x07`, `\x0a`, `\x7f`), C1
+/// controls `\u{HH}` (`\u{9b}`): Rust's string-literal escapes, the second so that a
+/// C1 control is not mistaken for a byte. A backslash is not escaped: the text report is for reading,
+/// not parsing (the JSONL and pairs formats are for that).
+///
+/// ```
+/// use paradup::report::escape_control;
+///
+/// assert_eq!(escape_control("a\x1b]0;pwned\x07\tb"), "a\\x1b]0;pwned\\x07\tb");
+/// assert_eq!(escape_control("\u{9b}2J \x7f é"), "\\u{9b}2J \\x7f é");
+/// ```
+pub fn escape_control(s: &str) -> Cow<'_, str> {
+    // Most names and texts hold no control character: no copy for them.
+    if !s.chars().any(is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !is_control(c) {
+            out.push(c);
+        } else if c <= '\u{7f}' {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `s` as a field of the pairs format: `\` as `\\`, tab as `\t`, line feed as `\n`,
+/// carriage return as `\r`, everything else as it is. The backslash is escaped first
+/// of all, so every field reads back unambiguously ([`write_pairs`]).
+pub(crate) fn escape_pair_field(s: &str) -> Cow<'_, str> {
+    if !s.contains(['\\', '\t', '\n', '\r']) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The JSONL record names that more than one file uses, among `names` (each a
+/// document's name and, for a JSONL record, its file): a record with such a name is
+/// qualified with its file ([`write_pairs`]). A text source's name is its file and is
+/// never qualified; it still makes a record of the same name ambiguous.
+pub(crate) fn ambiguous_names<'a>(
+    names: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> HashSet<&'a str> {
+    let mut first: HashMap<&str, Option<&str>> = HashMap::new();
+    let mut ambiguous = HashSet::new();
+    for (name, file) in names {
+        match first.get(name) {
+            None => {
+                first.insert(name, file);
+            }
+            Some(f) if *f != file => {
+                ambiguous.insert(name);
+            }
+            Some(_) => {}
+        }
+    }
+    ambiguous
+}
+
+/// `FILE:NAME` for a JSONL record whose name is in `ambiguous`, else `NAME`.
+pub(crate) fn qualified<'a>(
+    name: &'a str,
+    file: Option<&str>,
+    ambiguous: &HashSet<&str>,
+) -> Cow<'a, str> {
+    match file {
+        Some(f) if ambiguous.contains(name) => Cow::Owned(format!("{f}:{name}")),
+        _ => Cow::Borrowed(name),
+    }
+}
+
+/// The file of a JSONL record, `None` for a text source's document.
+fn record_file(corpus: &(impl ReportSource + ?Sized), doc: usize) -> Option<&str> {
+    corpus.record_of(doc).map(|_| corpus.source_name_of(doc))
+}
+
 /// `NAME:LINE`: the document's name and the paragraph's 1-based line in it.
 pub fn label(corpus: &(impl ReportSource + ?Sized), p: &Paragraph) -> String {
     format!("{}:{}", corpus.name_of(p.doc as usize), p.line)
@@ -131,7 +231,16 @@ impl Default for TextStyle {
 /// Writes each cluster for people: a heading, the representative's name and text
 /// (shortened past [`TextStyle::max_words`]), then each other member's name, its
 /// similarity (or "exact duplicate": equal after normalization) and a word diff against
-/// the representative ([`diff`]). A JSONL member also shows its file and line.
+/// the representative ([`diff`]). A JSONL member also shows its file and line, so two
+/// records with one id in different files are told apart.
+///
+/// Every string from the input (names, ids, file names, paragraph text, diff words)
+/// is written through [`escape_control`]: control characters that a terminal would
+/// act on (C0 but the tab, DEL, C1) appear as `\x1b`, `\x07`, `\x7f`, `\u{9b}`, … so
+/// that a report shown on a terminal, now or later with `cat`, cannot drive it. This
+/// is always done, whatever the output is: the text format is for people. The
+/// report's own colours ([`DiffStyle::color`]) are written as they are. A paragraph
+/// is shown on one line, its line breaks as spaces ([`shorten`], [`render_diff`]).
 ///
 /// ```text
 /// cluster 0: 2 paragraphs
@@ -153,14 +262,18 @@ pub fn write_text(
         let where_ = |p: &Paragraph| {
             let doc = p.doc as usize;
             match corpus.record_of(doc) {
-                Some(r) => format!(" ({} line {})", corpus.source_name_of(doc), r + 1),
+                Some(r) => format!(
+                    " ({} line {})",
+                    escape_control(corpus.source_name_of(doc)),
+                    r + 1
+                ),
                 None => String::new(),
             }
         };
         let _ = writeln!(
             s,
             "  {}  representative{}\n    {}",
-            label(corpus, &rep.paragraph),
+            escape_control(&label(corpus, &rep.paragraph)),
             where_(&rep.paragraph),
             shorten(rep_text, style.max_words)
         );
@@ -183,7 +296,7 @@ pub fn write_text(
             let _ = writeln!(
                 s,
                 "  {}  {kind}{}\n    {shown_diff}",
-                label(corpus, &m.paragraph),
+                escape_control(&label(corpus, &m.paragraph)),
                 where_(&m.paragraph)
             );
         }
@@ -203,7 +316,9 @@ pub fn write_text(
 /// ```
 ///
 /// `source` is the document's name (the file, or the JSONL record's id); JSONL
-/// members also carry `"record"` (the 0-based line in the file) after it. `paragraph`
+/// members also carry `"file"` (the file the record is in, so that equal ids in two
+/// files are told apart) and `"record"` (the 0-based line in the file) after it, as
+/// the [names file](mod@matches) does. `paragraph`
 /// is the 0-based paragraph index in the document, `line` the 1-based line, `start` and
 /// `end` the byte span (see the [module docs](self)), `similarity` the similarity to
 /// the representative (1.0 for itself and exact duplicates). With
@@ -240,8 +355,8 @@ pub fn write_jsonl(
     Ok(())
 }
 
-/// Appends a paragraph's JSON fields, without braces: `"source"`, `"record"` (JSONL
-/// input only), `"paragraph"`, `"line"`, `"start"` and `"end"`.
+/// Appends a paragraph's JSON fields, without braces: `"source"`, `"file"` and
+/// `"record"` (JSONL input only), `"paragraph"`, `"line"`, `"start"` and `"end"`.
 pub(crate) fn push_provenance(
     line: &mut String,
     corpus: &(impl ReportSource + ?Sized),
@@ -251,6 +366,8 @@ pub(crate) fn push_provenance(
     line.push_str("\"source\":");
     json::push_str(line, corpus.name_of(doc));
     if let Some(r) = corpus.record_of(doc) {
+        line.push_str(",\"file\":");
+        json::push_str(line, corpus.source_name_of(doc));
         let _ = write!(line, ",\"record\":{r}");
     }
     let (start, end) = corpus.span_of(p);
@@ -275,28 +392,39 @@ pub enum PairIds {
 }
 
 /// Writes every verified pair ([`Clusters::pairs`]), one per line:
-/// `ID_A<TAB>ID_B<TAB>SIMILARITY`. Tabs and line breaks inside ids are written as
-/// `\t`, `\n`, `\r`. With [`Similarity::Containment`]
+/// `ID_A<TAB>ID_B<TAB>SIMILARITY`. With [`Similarity::Containment`]
 /// a fourth column gives the [`Direction`](crate::Direction): `a_in_b` (A is contained in B), `b_in_a`
 /// or `mutual`.
+///
+/// An id is as [`PairIds`] says, except that a JSONL record whose id another file of
+/// the report also uses (a record's id or a text file's name, among the clusters'
+/// members) is named `FILE:ID`, its file first: `a.jsonl:r1:1` and `b.jsonl:r1:1`
+/// rather than `r1:1` twice. An id used in one file only is written alone, as before.
+///
+/// Escapes, so that every line splits on its tabs and reads back unambiguously: a
+/// backslash in an id is written `\\`, a tab `\t`, a line feed `\n`, a carriage return
+/// `\r`; nothing else is escaped. To read a field back, replace each `\\`, `\t`, `\n`
+/// and `\r` from left to right.
 pub fn write_pairs(
     out: &mut dyn Write,
     corpus: &(impl ReportSource + ?Sized),
     clusters: &Clusters,
     ids: PairIds,
 ) -> io::Result<()> {
+    let ambiguous = ambiguous_names(clusters.iter().flat_map(|c| {
+        c.members().iter().map(|m| {
+            let doc = m.paragraph.doc as usize;
+            (corpus.name_of(doc), record_file(corpus, doc))
+        })
+    }));
     let id = |p: &Paragraph| {
+        let doc = p.doc as usize;
+        let name = qualified(corpus.name_of(doc), record_file(corpus, doc), &ambiguous);
         let raw = match ids {
-            PairIds::Documents => corpus.name_of(p.doc as usize).to_string(),
-            PairIds::Paragraphs => label(corpus, p),
+            PairIds::Documents => name,
+            PairIds::Paragraphs => Cow::Owned(format!("{name}:{}", p.line)),
         };
-        if raw.contains(['\t', '\n', '\r']) {
-            raw.replace('\t', "\\t")
-                .replace('\n', "\\n")
-                .replace('\r', "\\r")
-        } else {
-            raw
-        }
+        escape_pair_field(&raw).into_owned()
     };
     let directed = clusters.similarity() == Similarity::Containment;
     let mut buf = String::new();
@@ -700,6 +828,195 @@ pub fn stage_progress_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Deduper;
+    use crate::corpus::{CorpusReader, Input};
+
+    const A: &str = "the quick brown fox jumps over the lazy dog by the river bank at dawn";
+
+    fn corpus(files: &[(&str, &str)]) -> Corpus {
+        let inputs: Vec<Input> = files
+            .iter()
+            .map(|(name, text)| Input::Bytes {
+                name: name.to_string(),
+                bytes: text.as_bytes().to_vec(),
+            })
+            .collect();
+        CorpusReader::new().read(&inputs, |_| {}).unwrap()
+    }
+
+    fn report(
+        c: &Corpus,
+        write: impl Fn(&mut dyn Write, &Corpus, &Clusters) -> io::Result<()>,
+    ) -> String {
+        let clusters = Deduper::new().run(c.documents());
+        let mut out = Vec::new();
+        write(&mut out, c, &clusters).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Reads a pairs field back: the inverse of `escape_pair_field`.
+    fn unescape_pair_field(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('\\') => out.push('\\'),
+                Some('t') => out.push('\t'),
+                Some('n') => out.push('\n'),
+                Some('r') => out.push('\r'),
+                other => panic!("bad escape \\{other:?} in {s:?}"),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn escape_control_escapes_c0_del_and_c1_only() {
+        for c in '\0'..='\u{a0}' {
+            let got = escape_control(&c.to_string()).into_owned();
+            let want = match c as u32 {
+                0x09 => "\t".to_string(),
+                n @ (0..=0x1f | 0x7f) => format!("\\x{n:02x}"),
+                n @ 0x80..=0x9f => format!("\\u{{{n:x}}}"),
+                _ => c.to_string(),
+            };
+            assert_eq!(got, want, "U+{:04X}", c as u32);
+        }
+        assert_eq!(
+            escape_control("\x1b]0;pwned\x07 \x1b[2J\n\u{9b}"),
+            "\\x1b]0;pwned\\x07 \\x1b[2J\\x0a\\u{9b}"
+        );
+        assert!(matches!(escape_control("plain é\ttext"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn text_report_escapes_names_ids_and_text() {
+        let para = format!("{A} \x1b]0;pwned\x07 \x1b[2J");
+        let changed = format!("{A} \x1b]0;owned\x07 \x1b[2J");
+        let c = corpus(&[
+            ("evil\x1b[31m\u{9b}.txt", &format!("{para}\n\n{changed}\n")),
+            (
+                "r\x07.jsonl",
+                &format!(
+                    "{{\"id\":\"id\\u001b\",\"text\":\"{A} \\u001b]0;pwned\\u0007 \\u001b[2J\"}}\n"
+                ),
+            ),
+        ]);
+        let plain = report(&c, |out, c, cl| {
+            write_text(out, c, cl, &TextStyle::default())
+        });
+        assert_eq!(
+            plain,
+            format!(
+                "cluster 0: 3 paragraphs\n  \
+                 evil\\x1b[31m\\u{{9b}}.txt:1  representative\n    \
+                 {A} \\x1b]0;pwned\\x07 \\x1b[2J\n  \
+                 evil\\x1b[31m\\u{{9b}}.txt:3  similarity 0.789\n    \
+                 … by the river bank at dawn [-\\x1b]0;pwned\\x07-] {{+\\x1b]0;owned\\x07+}} \\x1b[2J\n  \
+                 id\\x1b:1  exact duplicate (r\\x07.jsonl line 1)\n    \
+                 (the same words as the representative)\n\n"
+            )
+        );
+        // With colour, the only escape sequences are the report's own.
+        let style = TextStyle {
+            diff: DiffStyle {
+                color: true,
+                ..DiffStyle::default()
+            },
+            ..TextStyle::default()
+        };
+        let coloured = report(&c, |out, c, cl| write_text(out, c, cl, &style));
+        let own = coloured
+            .replace("\x1b[31m", "")
+            .replace("\x1b[32m", "")
+            .replace("\x1b[0m", "");
+        assert!(!own.contains(['\x1b', '\x07', '\u{9b}']), "{own:?}");
+        assert_ne!(own, coloured);
+    }
+
+    #[test]
+    fn pairs_escape_backslashes_so_names_read_back() {
+        // A literal backslash and `t` against a real tab: equal once the tab is
+        // escaped unless the backslash is escaped too.
+        let c = corpus(&[("x\\ty", A), ("x\ty", A), ("back\\\\slash\n", A)]);
+        let got = report(&c, |out, c, cl| write_pairs(out, c, cl, PairIds::Documents));
+        assert_eq!(
+            got,
+            "x\\\\ty\tx\\ty\t1.0\nx\\\\ty\tback\\\\\\\\slash\\n\t1.0\n"
+        );
+        let fields: Vec<String> = got
+            .lines()
+            .flat_map(|l| l.split('\t').take(2).map(unescape_pair_field))
+            .collect();
+        assert_eq!(fields, ["x\\ty", "x\ty", "x\\ty", "back\\\\slash\n"]);
+        let by_line = report(&c, |out, c, cl| {
+            write_pairs(out, c, cl, PairIds::Paragraphs)
+        });
+        assert_eq!(by_line.lines().next(), Some("x\\\\ty:1\tx\\ty:1\t1.0"));
+    }
+
+    #[test]
+    fn equal_ids_in_two_files_are_told_apart() {
+        let rec = |id: &str| format!("{{\"id\":\"{id}\",\"text\":\"{A}\"}}\n");
+        let c = corpus(&[
+            ("a.jsonl", &format!("{}{}", rec("r1"), rec("solo"))),
+            ("b.jsonl", &format!("{}{}", rec("x"), rec("r1"))),
+        ]);
+        let pairs = report(&c, |out, c, cl| {
+            write_pairs(out, c, cl, PairIds::Paragraphs)
+        });
+        // `solo` and `x` are used in one file each: not qualified.
+        assert_eq!(
+            pairs,
+            "a.jsonl:r1:1\tsolo:1\t1.0\n\
+             a.jsonl:r1:1\tx:1\t1.0\n\
+             a.jsonl:r1:1\tb.jsonl:r1:1\t1.0\n"
+        );
+        let docs = report(&c, |out, c, cl| write_pairs(out, c, cl, PairIds::Documents));
+        assert_eq!(docs.lines().nth(2), Some("a.jsonl:r1\tb.jsonl:r1\t1.0"));
+        let jsonl = report(&c, |out, c, cl| write_jsonl(out, c, cl));
+        let member = |id: &str, file: &str, record: u32| {
+            format!(
+                "{{\"source\":\"{id}\",\"file\":\"{file}\",\"record\":{record},\"paragraph\":0,\"line\":1,\"start\":0,\"end\":{},\"similarity\":1.0}}",
+                A.len()
+            )
+        };
+        assert_eq!(
+            jsonl,
+            format!(
+                "{{\"cluster\":0,\"size\":4,\"members\":[{},{},{},{}]}}\n",
+                member("r1", "a.jsonl", 0),
+                member("solo", "a.jsonl", 1),
+                member("x", "b.jsonl", 0),
+                member("r1", "b.jsonl", 1)
+            )
+        );
+        let text = report(&c, |out, c, cl| {
+            write_text(out, c, cl, &TextStyle::default())
+        });
+        assert!(
+            text.contains("  r1:1  representative (a.jsonl line 1)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  r1:1  exact duplicate (b.jsonl line 2)\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_text_file_named_like_an_id_qualifies_the_record() {
+        let c = corpus(&[
+            ("r1", A),
+            ("b.jsonl", &format!("{{\"id\":\"r1\",\"text\":\"{A}\"}}\n")),
+        ]);
+        let pairs = report(&c, |out, c, cl| write_pairs(out, c, cl, PairIds::Documents));
+        assert_eq!(pairs, "r1\tb.jsonl:r1\t1.0\n");
+    }
 
     #[test]
     fn stage_progress_line_shows_paragraphs_per_second() {

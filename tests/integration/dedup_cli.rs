@@ -15,10 +15,13 @@
 //!
 //! The index options (`--save-index`, `--against`, `--first-wins`) are tested in
 //! [`index_cli`], containment, chaining and the cluster-size guard in
-//! [`accuracy_cli`], `--stream` (against the in-memory run) in [`stream_cli`].
+//! [`accuracy_cli`], `--stream` (against the in-memory run) in [`stream_cli`], the
+//! escaping and naming of what the input controls (terminal escapes, backslashes,
+//! equal JSONL ids) in [`report_cli`].
 
 mod accuracy_cli;
 mod index_cli;
+mod report_cli;
 mod safety_cli;
 mod stream_cli;
 
@@ -276,8 +279,8 @@ fn jsonl_gz_records_carry_ids_and_record_lines() {
         "-q",
     ]);
     let want = "{\"cluster\":0,\"size\":2,\"members\":[\
-        {\"source\":\"r1\",\"record\":0,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":141,\"similarity\":1.0},\
-        {\"source\":\"tests/data/dedup/records.jsonl.gz:3\",\"record\":2,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":137,\"similarity\":0.875}]}\n";
+        {\"source\":\"r1\",\"file\":\"tests/data/dedup/records.jsonl.gz\",\"record\":0,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":141,\"similarity\":1.0},\
+        {\"source\":\"tests/data/dedup/records.jsonl.gz:3\",\"file\":\"tests/data/dedup/records.jsonl.gz\",\"record\":2,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":137,\"similarity\":0.875}]}\n";
     assert_eq!((r.code, r.stdout.as_str()), (0, want));
 
     // Text and JSONL together: the JSONL record with id 2 repeats a.txt's paragraph.

@@ -41,8 +41,10 @@ fn containment_members_carry_their_direction_and_do_not_chain() {
     // The first half is the representative; the second half shares nothing with it,
     // so anti-chaining leaves it out.
     let head = "{\"cluster\":0,\"size\":2,\"members\":[\
-        {\"source\":\"minutes-1\",\"record\":0,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":141,\"similarity\":1.0,\"direction\":\"mutual\"},\
-        {\"source\":\"minutes-full\",\"record\":1,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":304,\"similarity\":1.0,\"direction\":\"a_in_b\"}";
+        {\"source\":\"minutes-1\",\"file\":\"tests/data/dedup/containment.jsonl\",\
+        \"record\":0,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":141,\"similarity\":1.0,\"direction\":\"mutual\"},\
+        {\"source\":\"minutes-full\",\"file\":\"tests/data/dedup/containment.jsonl\",\
+        \"record\":1,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":304,\"similarity\":1.0,\"direction\":\"a_in_b\"}";
     let run = containment(&["--format", "jsonl"]);
     assert_eq!(run.code, 0);
     assert_eq!(run.stdout, format!("{head}]}}\n"));
@@ -54,7 +56,8 @@ fn containment_members_carry_their_direction_and_do_not_chain() {
     assert_eq!(
         run.stdout,
         format!(
-            "{chained},{{\"source\":\"minutes-2\",\"record\":2,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":162,\"similarity\":0.0,\"direction\":\"a_in_b\"}}]}}\n"
+            "{chained},{{\"source\":\"minutes-2\",\"file\":\"tests/data/dedup/containment.jsonl\",\
+             \"record\":2,\"paragraph\":0,\"line\":1,\"start\":0,\"end\":162,\"similarity\":0.0,\"direction\":\"a_in_b\"}}]}}\n"
         )
     );
 }

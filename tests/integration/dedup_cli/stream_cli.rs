@@ -192,7 +192,7 @@ fn stream_reports_equal_the_in_memory_ones_for_every_format() {
             "jsonl" => {
                 for needle in [
                     "latin1.txt\",\"paragraph\":1,\"line\":3,\"start\":26,",
-                    "{\"source\":\"r1\",\"record\":0,\"paragraph\":0,\"line\":1,\"start\":0,",
+                    "{\"source\":\"r1\",\"file\":\"tests/data/dedup/records.jsonl.gz\",\"record\":0,\"paragraph\":0,\"line\":1,\"start\":0,",
                     "zipped.txt.gz\",\"paragraph\":1,\"line\":3,",
                     "big.txt\",\"paragraph\":3,\"line\":7,",
                 ] {
