@@ -688,14 +688,15 @@ impl Index {
         }
     }
 
-    /// Writes the index to `path` (see the [file format](self#file-format-version-1)).
+    /// Writes the index to `path` (see the [file format](self#file-format-version-1))
+    /// through a temporary file renamed into place ([`crate::fsio::AtomicFile`]): a
+    /// failed save leaves the old file, never a truncated one.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let io = |e: std::io::Error| ErrorKind::Io(format!("{}: {e}", path.display()));
-        let file = std::fs::File::create(path).map_err(io)?;
-        let mut w = std::io::BufWriter::new(file);
-        self.write_to(&mut w)?;
-        w.flush().map_err(io)?;
+        let mut file = crate::fsio::AtomicFile::create(path).map_err(io)?;
+        file.write_all(&self.to_bytes()).map_err(io)?;
+        file.commit().map_err(io)?;
         Ok(())
     }
 

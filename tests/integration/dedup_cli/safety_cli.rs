@@ -383,10 +383,15 @@ fn names_that_are_not_utf8_stay_distinct() {
     let r = dedup(&[dir.to_str().unwrap(), "--format", "pairs", "-q"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let d = dir.display();
+    // The pairs format writes a name's backslash as `\\`.
     assert_eq!(
         r.stdout,
-        format!("{d}/a\\xfe.txt:1\t{d}/a\\xff.txt:1\t0.8709677419354839\n")
+        format!("{d}/a\\\\xfe.txt:1\t{d}/a\\\\xff.txt:1\t0.8709677419354839\n")
     );
+    // JSON writes it `\\` too; the two names stay two.
+    let r = dedup(&[dir.to_str().unwrap(), "--format", "jsonl", "-q"]);
+    assert!(r.stdout.contains("a\\\\xfe.txt"), "{}", r.stdout);
+    assert!(r.stdout.contains("a\\\\xff.txt"), "{}", r.stdout);
 }
 
 #[test]
