@@ -106,8 +106,8 @@
 //! `gutenberg-editions` (35,007 paragraphs from two printings of 20 books, 16,492
 //! aligned positive pairs; real edition differences: quotes, dashes, spelling, italics
 //! markup, footnotes) with `examples/evaluate.rs`, sweeping word 1- to 5-grams and
-//! character 4- and 5-grams at thresholds 0.3 to 0.8 (the full table is in the README,
-//! "Accuracy"). The best rows:
+//! character 4- and 5-grams at thresholds 0.3 to 0.8 (the full table is in
+//! `docs/ACCURACY.md`, "The sweep behind the defaults"). The best rows:
 //!
 //! | shingles | threshold | precision | recall | F1 | recall on `fuzzy` pairs | seconds |
 //! |---|---|---|---|---|---|---|
@@ -140,7 +140,7 @@
 //! 40% of the time: against the exact answer on 50,000 distinct paragraphs of the
 //! shared corpus ([`CandidateSearch::PrefixFilter`], `examples/exact_recall.rs`) it
 //! recalls 0.8129 of the pairs, the default 1.0000, in the same time (0.24 s against
-//! 0.28 s); the README has the table.
+//! 0.28 s); `docs/ACCURACY.md`, "Exact recall", has the table.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
