@@ -23,7 +23,7 @@
 //! quarter of a paragraph inside the whole); pairs with a larger ratio are found only
 //! by chance. The recall that this gives on real text is measured by the
 //! `exact_recall` example against the exact [`PrefixFilter`](crate::PrefixFilter)
-//! search (see the README, "Containment").
+//! search (see `docs/ACCURACY.md`, "Containment").
 
 use super::{LshParams, LshTuning};
 use crate::error::Result;

@@ -29,7 +29,7 @@
 //! are short lines at exactly 0.5 or 0.6. Against the exact answer there, datasketch's
 //! banding recalls 0.8436 of the pairs and the recall rule 0.9973 (word 3-grams at
 //! 0.5), or 0.8129 and 1.0000 at the defaults (word 2-grams at 0.6), in about the same
-//! time (`examples/exact_recall.rs`; the README has the table).
+//! time (`examples/exact_recall.rs`; `docs/ACCURACY.md` has the table).
 //!
 //! Why bands are hashed: each band's rows are hashed (xxh3 over their little-endian
 //! bytes, seeded with the band's index) to one `u64` bucket key, so a bucket lookup is a
@@ -360,7 +360,7 @@ mod tests {
                 }
             }
         }
-        // The values quoted in the README's table.
+        // The values quoted in the table of `docs/ACCURACY.md`.
         let got: Vec<(usize, usize)> = [0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
             .iter()
             .map(|&t| LshParams::for_recall(t, 128, 0.99).unwrap())

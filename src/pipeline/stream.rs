@@ -6,7 +6,7 @@
 //! and processes pieces in batches of about [`StreamConfig::batch_bytes`]: split,
 //! normalize, hash; keep what later stages need; drop the text. What stays in memory
 //! per paragraph and per distinct text without a memory limit (128 permutations,
-//! default banding of 19 bands; the README's "Corpora larger than memory" has measured
+//! default banding of 19 bands; `docs/PERFORMANCE.md` has measured
 //! totals):
 //!
 //! | state | bytes | for |
