@@ -6,6 +6,11 @@
 
 use std::fmt;
 
+/// The index file format version this build writes and reads
+/// ([`index::FORMAT_VERSION`](crate::index::FORMAT_VERSION)); here, at the bottom of
+/// the crate, so that the error's message can name it.
+pub(crate) const INDEX_FORMAT_VERSION: u32 = 1;
+
 /// A specialised `Result` for this crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -159,7 +164,7 @@ impl fmt::Display for Error {
             ErrorKind::IndexVersion(v) => write!(
                 f,
                 "index format version {v} is not supported (this build reads version {})",
-                crate::index::FORMAT_VERSION
+                INDEX_FORMAT_VERSION
             ),
             ErrorKind::IndexTruncated { expected, found } => write!(
                 f,

@@ -104,7 +104,7 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_128_with_seed};
 /// The file magic.
 pub const MAGIC: &[u8; 8] = b"PARADUPI";
 /// The file format version this crate writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = crate::error::INDEX_FORMAT_VERSION;
 const HEADER: usize = 56;
 
 /// The 128-bit key of a paragraph's normalized text, as the exact-duplicate stage uses
@@ -138,18 +138,6 @@ pub struct IndexParams {
 }
 
 impl IndexParams {
-    /// The parameters of a deduper.
-    pub fn of(deduper: &crate::Deduper) -> IndexParams {
-        IndexParams {
-            normalizer: *deduper.normalizer(),
-            shingles: deduper.shingler().kind(),
-            seed: deduper.shingler().seed(),
-            num_perm: deduper.hasher().num_perm(),
-            lsh: deduper.lsh_params(),
-            threshold: deduper.threshold(),
-        }
-    }
-
     /// The first parameter that differs from `other`, as `(name, ours, theirs)`.
     fn diff(&self, other: &IndexParams) -> Option<(&'static str, String, String)> {
         let pairs: [(&'static str, String, String); 6] = [
@@ -402,11 +390,6 @@ impl BandTable {
 }
 
 impl Index {
-    /// An empty index with the parameters of `deduper`.
-    pub fn new(deduper: &crate::Deduper) -> Index {
-        Index::with_params(IndexParams::of(deduper)).expect("a built deduper has valid parameters")
-    }
-
     /// An empty index with explicit parameters (validated).
     pub fn with_params(params: IndexParams) -> Result<Index> {
         if !(params.threshold > 0.0 && params.threshold <= 1.0) {
@@ -675,9 +658,10 @@ impl Index {
         m
     }
 
-    /// Checks that this index was built with `deduper`'s parameters.
-    pub fn check_params(&self, deduper: &crate::Deduper) -> Result<()> {
-        match self.params.diff(&IndexParams::of(deduper)) {
+    /// Checks that this index was built with `params`
+    /// ([`check_params`](Index::check_params) for a deduper's).
+    pub fn check_against(&self, params: &IndexParams) -> Result<()> {
+        match self.params.diff(params) {
             None => Ok(()),
             Some((parameter, index, deduper)) => Err(ErrorKind::IndexMismatch {
                 parameter,
@@ -747,14 +731,6 @@ impl Index {
             .map_err(|e| ErrorKind::Io(e.to_string()).into())
     }
 
-    /// Loads an index from `path` and checks that it was built with `deduper`'s
-    /// parameters.
-    pub fn load(path: impl AsRef<Path>, deduper: &crate::Deduper) -> Result<Index> {
-        let index = Index::load_any(path)?;
-        index.check_params(deduper)?;
-        Ok(index)
-    }
-
     /// Loads an index from `path` with whatever parameters it was built with.
     ///
     /// A path that is not a regular file (a directory, `/dev/zero`, a FIFO) is an
@@ -795,16 +771,14 @@ impl Index {
         })
     }
 
-    /// Reads an index from `r` and checks it against `deduper`'s parameters.
+    /// Reads an index from `r` with whatever parameters it was built with.
     ///
     /// The header is checked against the [bounds](self#bounds) first; the entries are
     /// then read in chunks of at most 1 MiB, so memory grows with the bytes actually
     /// received (at most twice them plus a chunk), whatever the header claims. After
     /// the checksum, at most 1 MiB more is read to tell a padded input.
-    pub fn read_from(r: impl Read, deduper: &crate::Deduper) -> Result<Index> {
-        let index = read_index(r, None)?;
-        index.check_params(deduper)?;
-        Ok(index)
+    pub fn read_any(r: impl Read) -> Result<Index> {
+        read_index(r, None)
     }
 
     /// Decodes an index. Every malformed input is an error, never a panic: wrong magic

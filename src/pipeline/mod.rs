@@ -48,6 +48,7 @@
 mod assemble;
 mod exact;
 pub mod stream;
+mod with_index;
 
 use crate::cluster::{Clusters, StageTimings};
 use crate::error::{Error, ErrorKind, Result};

@@ -700,7 +700,7 @@ pub fn stage_tree_stream(
         });
         match result {
             Ok(file) => staged.push(file),
-            Err(e) if crate::corpus::stream::is_changed(&e) => {
+            Err(e) if crate::fsio::is_changed(&e) => {
                 return Err(OutputError {
                     message: e.to_string(),
                 });
