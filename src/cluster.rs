@@ -121,8 +121,8 @@ impl UnionFind {
 /// Undirected adjacency lists, for anti-chaining: every edge in both directions,
 /// sorted, so a node's neighbours are one run. It holds only the nodes that have
 /// edges: rows over all `n` distinct texts (two `usize` per text, a prefix sum and a
-/// fill over them) took 1.2–1.4 ms on one thread of a two-thread `dedup` run on the
-/// 48 MB corpus, for the few thousand texts in verified pairs.
+/// fill over them) cost time on one thread in proportion to every distinct text, for
+/// the few thousand texts in verified pairs.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Adjacency {
     arcs: Vec<(u32, u32)>,

@@ -667,8 +667,8 @@ impl CorpusReader {
     /// pool (the calling thread runs one), so at most as many run at once as the pool
     /// has threads. The result is the same for any count. Default: 1.
     ///
-    /// Measured (`dedup` on the 48 MB corpus, `--stats-json`, Linux 6.18, 20 runs):
-    /// reading on one thread 0.035 s best, 0.037 s median; on two 0.018 and 0.021 s.
+    /// Reading the 48 MB corpus takes about 0.035 s on one thread and 0.018 s on two
+    /// (`docs/PERFORMANCE.md`).
     pub fn threads(&mut self, threads: usize) -> &mut Self {
         self.threads = threads.max(1);
         self
@@ -1423,9 +1423,8 @@ impl<R: Read> Read for Counting<'_, R> {
 const PIECES_FROM: u64 = 8 << 20;
 
 /// Bytes read at a time by a thread of [`read_pieces`], then looked over for NUL bytes
-/// while in cache. Measured (perf, `dedup` on the 48 MB corpus, one thread): the look
-/// over the whole buffer after reading it, about 0.4 % of the samples in `memchr`
-/// more than this.
+/// while in cache: a look over the whole buffer after reading it spent more in
+/// `memchr`.
 const CHECK_PIECE: usize = 1 << 20;
 
 /// A source's content as loaded.
@@ -1487,8 +1486,7 @@ fn read_pieces(file: &fs::File, size: u64, threads: usize, piece: usize) -> Opti
         return None;
     }
     // Looking right after the read finds the bytes in the cache: the same look over
-    // the whole buffer afterwards took about 3 ms on one thread while the other waited
-    // (`dedup` on the 48 MB corpus, perf).
+    // the whole buffer afterwards ran on one thread while the other waited.
     let nul_free = AtomicBool::new(true);
     let checked = crate::minhash::kernel::fill_utf8(len, piece, threads, |at, part| {
         let read = file.read_exact_at(part, at as u64).is_ok();
@@ -1513,9 +1511,8 @@ const READ_PIECE: u64 = 8 << 20;
 
 /// Reads a whole input, decompressing gzip. Errors are messages for a [`Problem`].
 /// `size`: the input's size if known (else 0), so that a plain file is read into a
-/// buffer of the right size at once instead of one grown by doubling (reading the
-/// 48 MB corpus: 0.10–0.14 → 0.05–0.06 s, `dedup --stats-json`, one thread; NUL
-/// bytes are looked for with memchr).
+/// buffer of the right size at once instead of one grown by doubling (about twice as
+/// slow). NUL bytes are looked for with memchr.
 fn load<R: Read>(
     inner: R,
     size: u64,
@@ -1555,9 +1552,8 @@ fn load<R: Read>(
             // Through `Take` of the inner reader, a piece at a time, and not through
             // `Counting`: `read_to_end` zeroes the spare capacity before reading into it
             // for a reader that only implements `read` (as `Counting` does), but not
-            // for a file. Zeroing the 48 MB buffer took 6 % of the samples of a
-            // one-thread `dedup` run (`perf`, the page faults of the buffer included,
-            // which the copy now takes instead).
+            // for a file. Zeroing the buffer would be a pass of its own over it; the
+            // copy takes its page faults instead.
             if memchr::memchr(0, &head).is_some() {
                 return Ok((out, compression));
             }

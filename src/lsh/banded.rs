@@ -51,10 +51,9 @@ const SECRET: [u64; 16] = [
 /// for other lengths. Every read of the byte-wise algorithm in this range starts at a
 /// multiple of 4, so it is two words put together.
 ///
-/// Measured (callgrind, `examples/scale` on 5 MB of Gutenberg text, 25 bands of 5
-/// rows, 353 k keys, with the loop that collects them): copying the rows into a zeroed
-/// 128-byte stack buffer for `xxh3_64_with_seed`: 47.7 M instructions, 135 per key;
-/// this: 37.8 M, 107 per key. Tested equal to `xxh3_64_with_seed` at every length.
+/// Copying the rows into a zeroed 128-byte stack buffer for `xxh3_64_with_seed` took
+/// about a quarter more instructions (callgrind). Tested equal to `xxh3_64_with_seed`
+/// at every length.
 #[inline]
 fn xxh3_of_words(words: &[u32], seed: u64) -> Option<u64> {
     const PRIME64_1: u64 = 0x9E37_79B1_85EB_CA87;
@@ -132,9 +131,8 @@ fn xxh3_of_words(words: &[u32], seed: u64) -> Option<u64> {
 /// spreads them over about `n / 8` ranges of a few keys each, in key order, and only
 /// those small ranges are sorted (linear time in all).
 ///
-/// Measured (callgrind, `examples/scale` on 5 MB of Gutenberg text, 25 bands of 14,142
-/// keys): `keys.sort_unstable()` then the scan: 91.1 M instructions, 258 per key; with
-/// `group_sorted`: 28.2 M, 80 per key.
+/// This takes about a third of the instructions of `keys.sort_unstable()` then a scan
+/// (`docs/PERFORMANCE.md`).
 pub fn bucket_edges(keys: &mut [(u64, u32)], edges: &mut Vec<(u32, u32)>) {
     group_sorted(keys, |run| {
         let first = run[0].1;
@@ -151,12 +149,10 @@ pub fn bucket_edges(keys: &mut [(u64, u32)], edges: &mut Vec<(u32, u32)>) {
 /// second buffer in that order (stable), and look in each range of equal top bits,
 /// which holds 2 to 4 keys when the keys are uniform, for runs.
 ///
-/// Tried (callgrind, 353 k keys in 25 bands of 14,142, instructions per key in all of
-/// `bucket_edges`): `sort_unstable` of the pairs, 258; ranges of 8 keys on average
-/// (`b = log2 n - 3`) each sorted, 116; ranges of 2 to 4 keys (`b = log2 n - 1`), 89;
-/// the same with a pair-wise look for an equal key before sorting (nearly every range
-/// has none), 80. Skewed keys (many equal) only make some ranges larger, and those are
-/// sorted with `sort_unstable` like before.
+/// Tried (callgrind): `sort_unstable` of the pairs, and ranges of 8 keys on average
+/// (`b = log2 n - 3`), both slower; the look for an equal key before sorting pays, as
+/// nearly every range has none. Skewed keys (many equal) only make some ranges larger,
+/// and those are sorted with `sort_unstable`.
 fn group_sorted(keys: &mut [(u64, u32)], mut f: impl FnMut(&[(u64, u32)])) {
     let n = keys.len();
     if n < 256 {
@@ -250,9 +246,8 @@ pub fn bucket_pairs(keys: &mut [(u64, u32)], all_pairs_up_to: usize, edges: &mut
 /// two bitmaps of at least `8 n` bits, 256 KiB each for 165 k keys, which stay in the
 /// L2 cache.
 ///
-/// Measured (one thread, `dedup` on the 48 MB corpus, 19 bands of 165 k keys, with the
-/// band keys stored band-major in blocks): the candidates stage 0.081–0.093 s with
-/// [`bucket_pairs`] over every key, 0.027–0.031 s with this filter in front.
+/// With this filter in front, the candidate search of the 48 MB corpus takes about a
+/// third of the time of [`bucket_pairs`] over every key (`docs/PERFORMANCE.md`).
 #[derive(Clone, Debug, Default)]
 pub struct SharedKeys {
     /// A key with these top bits was inserted.

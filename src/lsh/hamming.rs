@@ -102,7 +102,7 @@ impl HammingParams {
     pub fn for_size(max_distance: u32, n: usize) -> HammingParams {
         // Costs in units of one comparison inside a run. Grouping one entry by key (two
         // permutations and a scattered store) counts as SORT of them; see the note on
-        // `group_by_key` for how it was measured.
+        // `group_by_key` and its figures in `docs/PERFORMANCE.md`.
         const SORT: f64 = 8.0;
         let k = max_distance.min(64);
         let nf = n as f64;
@@ -205,13 +205,10 @@ impl Table {
     /// (`r` at most 16, and about 4 entries per bucket), then, when the key is longer
     /// than `r` bits, a comparison sort inside each bucket (a few entries each).
     ///
-    /// Tried on a million random fingerprints, 4 tables (bench `simhash`,
-    /// `all_pairs_1m_k3`, and cachegrind for instruction counts since the 2-core
-    /// development machine was shared): `sort_unstable_by_key` of the permuted values,
-    /// 0.16 to 0.25 s; this counting sort, 0.17 to 0.21 s and 1.34 G instructions; the
-    /// counting sort on at most 11 bits then sorting the buckets, 1.80 G instructions and
-    /// no faster; on at most 8 bits, slower (0.26 s). Most of what remains is the
-    /// comparisons inside runs (7.6 M per table): `count_ones` without the `popcnt`
+    /// Tried (bench `simhash`, `all_pairs_1m_k3`, and cachegrind): sorting the permuted
+    /// values with `sort_unstable_by_key`, about as fast; the counting sort on at most
+    /// 11 bits, more instructions and no faster; on at most 8 bits, slower. Most of what
+    /// remains is the comparisons inside runs: `count_ones` without the `popcnt`
     /// instruction of the baseline x86-64 target is a dozen operations.
     fn group_by_key(&self, fps: &[u64], counts: &mut Vec<u32>, sorted: &mut Vec<(u64, u32)>) {
         let n = fps.len();

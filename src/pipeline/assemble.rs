@@ -253,9 +253,7 @@ impl Deduper {
         // 6. Clusters: distinct texts joined by verified pairs, with every paragraph
         //    of each. Union-find over the few texts involved, not every paragraph: a
         //    union per paragraph and two passes over all of them ran on one thread
-        //    (perf showed it alone for about 5 ms of a two-thread `dedup` run on the
-        //    48 MB corpus). The cluster stage, best of 8: 6.1 → 4.2 ms on two threads,
-        //    8.2 → 6.3 ms on one (the adjacency's change included, see `Adjacency`).
+        //    while the other idled.
         // The paragraphs that repeat an earlier one: (their text, them), in order.
         let repeats: Vec<(u32, u32)> = (0..n)
             .into_par_iter()

@@ -3,11 +3,9 @@
 //!
 //! The keys are partitioned by their top bits, in parallel, into buckets that fit in
 //! cache; each bucket finds its repeats in a small hash table; the numbering is a count
-//! of the repeats before each paragraph. Measured against what this replaces (a sort
-//! of every `(key, paragraph)` pair, a loop over the groups on one thread, a sort of
-//! the first occurrences; `dedup` on the 48 MB corpus, 173,915 paragraphs, from the
-//! keys to the numbering, three runs each): 20.8–23.8 → 5.4–8.0 ms on one thread,
-//! 12.6–15.0 → 3.6–3.9 ms on two.
+//! of the repeats before each paragraph. A sort of every `(key, paragraph)` pair, a
+//! loop over the groups on one thread and a sort of the first occurrences was three to
+//! four times slower.
 
 use rayon::prelude::*;
 
@@ -67,7 +65,7 @@ pub(super) fn number_texts(parts: &[&[u128]]) -> (Vec<u32>, Vec<u32>) {
     // Every repeat, `(paragraph, first paragraph with its key)`, by paragraph. A
     // bucket's pairs go through a small open-addressing table in paragraph order, so
     // the first pair of a key is its first occurrence. (Sorting each bucket instead
-    // took 5.4–6.8 ms of the one-thread numbering, this 1–2.)
+    // was several times slower.)
     const EMPTY: (u128, u32) = (0, u32::MAX);
     let mut repeats: Vec<(u32, u32)> = (0..1usize << BUCKET_BITS)
         .into_par_iter()

@@ -85,11 +85,8 @@ pub const DEFAULT_MAX_HAMMING: u32 = 10;
 
 /// LSH buckets of up to this many members propose all their pairs, larger ones link
 /// each member to the first ([`bucket_pairs`]): at most 7.5 candidates per text and
-/// band. Measured with `examples/exact_recall.rs` on 50,000 distinct paragraphs of the
-/// shared corpus (recall against the exact answer, default tuning): word 2-grams at
-/// 0.6 recall 0.9805 with star links only, 0.9970 with all pairs up to 4, 0.9985 up to
-/// 8, 1.0000 up to 16; word 3-grams at 0.5: 0.9918, 0.9959 (8), 0.9973 (16). Time did
-/// not change at that size (0.14 to 0.26 s a run, noise included).
+/// band. 16 is where word 2-grams at 0.6 reached the exact answer's recall, at no cost
+/// in time (`docs/PERFORMANCE.md`, "Design decisions and their measurements").
 const ALL_PAIRS_BUCKET: usize = 16;
 
 /// Distinct texts whose shingle sets one task makes for verification.
@@ -101,16 +98,13 @@ const NORM_CHUNK: usize = 1024;
 /// Paragraphs per block of the band keys (one chunk of the exact-duplicate stage),
 /// which are stored band-major within a block ([`band_key_at`]), so that the
 /// candidate search reads each band's keys in runs. Text-major keys
-/// (`band_keys[c * bands + band]`) cost a cache miss per key there: the gather alone
-/// took about 7.6 % of the samples of a one-thread `dedup` run on the 48 MB corpus
-/// (`perf`), about 0.045 s.
+/// (`band_keys[c * bands + band]`) were slower: a cache miss per key there.
 const KEY_BLOCK: usize = NORM_CHUNK;
 
 /// The line breaks (`\n`) in `text`, whose paragraphs (spans relative to it) are
 /// `paras`: the lines before the last paragraph, known from its line number, and the
 /// breaks counted from its start on. Counting all of `text` instead was a pass over
-/// the whole corpus for the line numbers of the next piece (0.3–0.6 % of the samples
-/// of a one-thread `dedup` run on the 48 MB corpus, perf). Tested against
+/// the whole corpus for the line numbers of the next piece. Tested against
 /// [`stream::newlines`] of all of `text`.
 fn piece_lines(text: &str, paras: &[Paragraph]) -> u64 {
     match paras.last() {
@@ -685,11 +679,8 @@ impl Deduper {
             None => {
                 // Kept by no one: only the slots that the band keys read, rounded up
                 // to whole 16-slot blocks of the AVX-512 kernel. With the defaults (19
-                // bands of 3 rows), 64 of 128 slots. The exact stage, which makes the
-                // band keys of every paragraph (`dedup` on the 48 MB corpus, 12 runs
-                // alternating with the build before, best / median): one thread
-                // 0.2155 / 0.2279 → 0.1743 / 0.1881 s, two 0.1095 / 0.1227 → 0.0934 /
-                // 0.1026 s.
+                // bands of 3 rows), 64 of 128 slots: half the MinHash work of the
+                // exact stage, which makes the band keys of every paragraph.
                 let need = lsh.map_or(self.hasher.num_perm(), |p| p.bands * p.rows);
                 let len = need.next_multiple_of(16).min(self.hasher.num_perm());
                 own.resize(len, 0);
@@ -799,22 +790,17 @@ impl Deduper {
         enter(Stage::Exact, n);
         let seed = self.shingler.seed();
         // The normalized texts are kept (about the corpus's size again, until the
-        // candidates are found) for the signature stage, which normalized every
-        // distinct text a second time before: callgrind, `examples/scale` on
-        // 5 MB of the shared corpus, one thread, 682 M → 639 M instructions. Band keys
-        // instead of signatures (below) pay for the memory: peak RSS on the 48 MB
-        // corpus 168 → 161 MiB.
+        // candidates are found) for the signature stage, so that it does not normalize
+        // every distinct text a second time. Band keys instead of signatures (below)
+        // pay for the memory.
         //
         // With MinHash, banded LSH and exact verification (the defaults), the
         // candidate search reads only band keys: those are made here, of every
         // paragraph while its normalized text is at hand, and no normalized text is
         // kept (`fused`). The exact duplicates' keys are wasted work (8,627 of 173,915
-        // paragraphs of the 48 MB corpus). Measured (`dedup` on the 48 MB corpus, one
-        // thread): copying the normalized texts into the chunks' buffers, their page
-        // faults included, took 6 % of the samples (perf); exact and signature stages
-        // 0.266–0.277 s apart, 0.241–0.261 s in one pass. Verification lost some of it
-        // (0.072–0.085 → 0.096–0.101 s): its shingle sets used to reuse the freed
-        // texts' memory, and now take page faults of their own.
+        // paragraphs of the 48 MB corpus), but cost less than copying the normalized
+        // texts into the chunks' buffers, page faults included. Verification pays
+        // some of it back: its shingle sets have no freed texts' memory to reuse.
         let keys_only = matches!(self.method, Method::MinHash)
             && self.search == CandidateSearch::Lsh
             && self.similarity != Similarity::Containment
@@ -866,12 +852,8 @@ impl Deduper {
             paragraphs
                 .par_chunks(NORM_CHUNK)
                 .zip(para_keys.par_chunks_mut((bands * KEY_BLOCK).max(1)))
-                // One chunk per task. Rayon's own splitting left runs of about 40
-                // chunks as one task (a quarter of the stage), and at the end of the
-                // stage one thread idled while the other finished its run: 20–50 ms
-                // of a two-thread `dedup` run on the 48 MB corpus (perf, per-thread
-                // samples over time). Exact stage, best of 20 runs alternating with
-                // the build before: 0.135 → 0.127 s.
+                // One chunk per task: rayon's own splitting left a quarter of the
+                // stage as one task, and one thread idle at its end.
                 .with_max_len(1)
                 .map_init(init, |s, (chunk, block)| normalize(s, chunk, Some(block)))
                 .collect()
@@ -1091,8 +1073,8 @@ impl Deduper {
                 .flat_map_iter(|(i, &a)| live[i + 1..].iter().map(move |&b| (a, b)))
                 .collect(),
         };
-        // Sorted as one u64 each, `(a, b)` as `a << 32 | b` (the same order): 106 k
-        // pairs of the 48 MB corpus as tuples took 3.5 ms on one thread.
+        // Sorted as one u64 each, `(a, b)` as `a << 32 | b` (the same order): sorting
+        // the tuples was slower.
         let mut packed: Vec<u64> = edges
             .par_iter()
             .map(|&(a, b)| u64::from(a) << 32 | u64::from(b))
@@ -1105,16 +1087,15 @@ impl Deduper {
             .collect();
         drop(packed);
         // The normalized texts go before verification, which renormalizes the few
-        // texts in candidate pairs: peak RSS on the 48 MB corpus, one thread,
-        // 166 → 138 MiB (537 bytes per paragraph over the 49 MiB input).
+        // texts in candidate pairs, which lowers the peak memory.
         drop(chunks);
         timings.candidates = lap(&mut clock);
         enter(Stage::Verify, 0);
 
         // 5. Verification and 6. clusters.
         // The band keys are not read past the candidates; freeing them (26 MB on the
-        // 48 MB corpus) at the end of the run took about 3 ms with one of two threads
-        // idle (perf): they go while the shingle sets are made.
+        // 48 MB corpus) at the end of the run left one of two threads idle: they go
+        // while the shingle sets are made.
         let band_keys = match &mut sketches {
             Sketches::MinHash { band_keys, .. } => std::mem::take(band_keys),
             Sketches::SimHash { .. } => Vec::new(),
@@ -1211,8 +1192,7 @@ impl Deduper {
             line += *lines;
         }
         // Put together in parallel: one thread copying them (and taking the page
-        // faults of the output) left the other idle for about 6 ms of a two-thread
-        // `dedup` run on the 48 MB corpus (perf).
+        // faults of the output) left the other idle.
         (0..total)
             .into_par_iter()
             // Tasks of at most 4096 paragraphs (see the exact stage's chunks).
@@ -1284,11 +1264,8 @@ impl Deduper {
     /// (`u32::MAX` when absent) and the sets.
     ///
     /// The sets of each task's [`SETS_PER_TASK`] texts go end to end into one buffer,
-    /// made in a reused one. Measured (`dedup` on the 48 MB corpus, one thread, perf;
-    /// 44 k sets): a vector per set, grown push by push, then copied into the arena:
-    /// 14.3 % of the samples in making the sets (a third of it in `malloc`, heap
-    /// growth by `mprotect` and page faults) and 2.0 % in the copy; this: 8.1 % and
-    /// 1.7 % (verification 0.133–0.147 → 0.095–0.112 s on a busy machine).
+    /// made in a reused one. A vector per set, grown push by push, then copied into
+    /// the arena was slower (`malloc`, heap growth by `mprotect` and page faults).
     fn involved_sets<'t>(
         &self,
         edges: &[(u32, u32)],
@@ -1329,9 +1306,8 @@ impl Deduper {
                 .collect()
         };
         // The arena adopts each task's buffer as it is: no copy. Copying into the arena
-        // ran on one thread (10–17 ms on the 48 MB corpus, mostly its page faults);
-        // overlapping the copy with making the next of 8 rounds of sets still left a
-        // thread idle for about 3 ms of a two-thread run (perf).
+        // ran on one thread (mostly its page faults); overlapping the copy with making
+        // the next round of sets still left a thread idle.
         let sets = SetArena::from_parts(make(&involved));
         (slot, sets)
     }
