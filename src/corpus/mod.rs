@@ -803,9 +803,7 @@ impl CorpusReader {
                 });
                 let checked = match content {
                     Content::Checked(checked, _) => checked,
-                    Content::Bytes(bytes) => {
-                        crate::minhash::kernel::utf8_string(bytes, self.threads)
-                    }
+                    Content::Bytes(bytes) => crate::arch::utf8_string(bytes, self.threads),
                 };
                 let (text, map) = match checked {
                     Ok(text) => {
@@ -1464,7 +1462,7 @@ impl Content {
 /// reads on `threads` threads, a megabyte at a time, into a zeroed buffer (whose pages
 /// the kernel hands out zeroed on first touch, so zeroing costs nothing). Each thread
 /// looks for NUL bytes and checks UTF-8 in what it read while it is in cache
-/// ([`kernel::fill_utf8`](crate::minhash::kernel::fill_utf8)). `None` when that does not
+/// ([`arch::fill_utf8`](crate::arch::fill_utf8)). `None` when that does not
 /// apply (a small or compressed file) or the file turned out not to be `size` bytes
 /// long (changed meanwhile) or a read failed: then the caller reads it from the start
 /// as a stream, which reports the error.
@@ -1490,7 +1488,7 @@ fn read_pieces(file: &fs::File, size: u64, threads: usize, piece: usize) -> Opti
     // the whole buffer afterwards took about 3 ms on one thread while the other waited
     // (`dedup` on the 48 MB corpus, perf).
     let nul_free = AtomicBool::new(true);
-    let checked = crate::minhash::kernel::fill_utf8(len, piece, threads, |at, part| {
+    let checked = crate::arch::fill_utf8(len, piece, threads, |at, part| {
         let read = file.read_exact_at(part, at as u64).is_ok();
         if read && memchr::memchr(0, part).is_some() {
             nul_free.store(false, Ordering::Relaxed);
