@@ -1,10 +1,13 @@
 //! The crate's error type.
 //!
 //! Errors come from two places only: building a [`Deduper`](crate::Deduper) (or one of the
-//! low-level types) from an invalid configuration, and input that cannot be represented
-//! (more than `u32::MAX` paragraphs). Once built, the hot path cannot fail.
+//! low-level types) from an invalid configuration (a `PARADUP_KERNEL` this CPU cannot
+//! honour included), and input that cannot be represented (more than `u32::MAX`
+//! paragraphs). Once built, the hot path cannot fail.
 
 use std::fmt;
+
+use crate::arch::{ForcedKernelError, Kernel};
 
 /// The index file format version this build writes and reads
 /// ([`index::FORMAT_VERSION`](crate::index::FORMAT_VERSION)); here, at the bottom of
@@ -88,6 +91,16 @@ pub enum ErrorKind {
     /// The second pass of [`Deduper::run_stream`](crate::Deduper::run_stream) pushed
     /// other documents than the first.
     ReplayMismatch(String),
+    /// `PARADUP_KERNEL` forces a kernel this CPU cannot run, or names no kernel (see
+    /// [`check_forced`](crate::minhash::kernel::check_forced)).
+    KernelUnavailable {
+        /// The value of `PARADUP_KERNEL`.
+        requested: String,
+        /// The kernel it names, which this CPU lacks; `None` when no kernel has the name.
+        kernel: Option<Kernel>,
+        /// The kernels this CPU can run, the portable one first.
+        available: Vec<Kernel>,
+    },
     /// The index was built with parameters that differ from the deduper's.
     IndexMismatch {
         /// The first parameter that differs.
@@ -113,6 +126,16 @@ impl Error {
 impl From<ErrorKind> for Error {
     fn from(kind: ErrorKind) -> Error {
         Error::new(kind)
+    }
+}
+
+impl From<ForcedKernelError> for Error {
+    fn from(e: ForcedKernelError) -> Error {
+        Error::new(ErrorKind::KernelUnavailable {
+            requested: e.requested,
+            kernel: e.kernel,
+            available: e.available,
+        })
     }
 }
 
@@ -190,6 +213,11 @@ impl fmt::Display for Error {
                 f,
                 "the input changed between the two passes of the stream: {what}"
             ),
+            ErrorKind::KernelUnavailable {
+                requested,
+                kernel,
+                available,
+            } => crate::arch::write_forced_error(f, requested, *kernel, available),
             ErrorKind::TooManyDocuments(n) => write!(
                 f,
                 "input has {n} documents, more than the {} a u32 id can name",
@@ -200,3 +228,30 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arch::{CpuFeatures, choose};
+
+    #[test]
+    fn a_rejected_kernel_keeps_its_fields_and_message() {
+        let cpu = CpuFeatures {
+            avx2: true,
+            avx512: false,
+        };
+        for value in ["avx512", "bogus"] {
+            let forced = choose(Some(value), cpu).unwrap_err();
+            let err = Error::from(forced.clone());
+            assert_eq!(err.to_string(), forced.to_string());
+            assert_eq!(
+                err.kind(),
+                &ErrorKind::KernelUnavailable {
+                    requested: value.to_string(),
+                    kernel: Kernel::from_name(value),
+                    available: vec![Kernel::Scalar, Kernel::Avx2],
+                }
+            );
+        }
+    }
+}

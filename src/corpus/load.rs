@@ -83,7 +83,7 @@ impl Content {
 /// reads on `threads` threads, a megabyte at a time, into a zeroed buffer (whose pages
 /// the kernel hands out zeroed on first touch, so zeroing costs nothing). Each thread
 /// looks for NUL bytes and checks UTF-8 in what it read while it is in cache
-/// ([`kernel::fill_utf8`](crate::minhash::kernel::fill_utf8)). `None` when that does not
+/// ([`kernel::fill_utf8`](crate::arch::fill_utf8)). `None` when that does not
 /// apply (a small or compressed file) or the file turned out not to be `size` bytes
 /// long (changed meanwhile) or a read failed: then the caller reads it from the start
 /// as a stream, which reports the error.
@@ -113,7 +113,7 @@ pub(super) fn read_pieces(
     // Looking right after the read finds the bytes in the cache: the same look over
     // the whole buffer afterwards ran on one thread while the other waited.
     let nul_free = AtomicBool::new(true);
-    let checked = crate::minhash::kernel::fill_utf8(len, piece, threads, |at, part| {
+    let checked = crate::arch::fill_utf8(len, piece, threads, |at, part| {
         let read = file.read_exact_at(part, at as u64).is_ok();
         if read && memchr::memchr(0, part).is_some() {
             nul_free.store(false, Ordering::Relaxed);

@@ -798,7 +798,7 @@ impl CorpusReader {
                 let checked = match content {
                     Content::Checked(checked, _) => checked,
                     Content::Bytes(bytes) => {
-                        crate::minhash::kernel::utf8_string(bytes, self.threads)
+                        crate::arch::utf8_string(bytes, self.threads)
                     }
                 };
                 let (text, map) = match checked {

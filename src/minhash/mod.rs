@@ -122,7 +122,7 @@ impl MinHasher {
             "signature buffer has the wrong length"
         );
         out.fill(u32::MAX);
-        kernel::update(&self.a, &self.b, shingles, out);
+        crate::arch::update(&self.a, &self.b, shingles, out);
     }
 
     /// Writes the first `out.len()` slots of the signature of `shingles` into `out`:
@@ -146,7 +146,7 @@ impl MinHasher {
             "signature prefix longer than the signature"
         );
         out.fill(u32::MAX);
-        kernel::update(&self.a[..n], &self.b[..n], shingles, out);
+        crate::arch::update(&self.a[..n], &self.b[..n], shingles, out);
     }
 
     /// The signature of `shingles`, as a new [`Signature`].

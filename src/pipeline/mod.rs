@@ -420,8 +420,17 @@ impl DeduperBuilder {
     /// Errors: a threshold outside `(0, 1]`, `num_perm == 0`, `n == 0` (shingles or
     /// SimHash features), bands or rows of zero or `bands · rows > num_perm`, invalid
     /// weights or recall, containment with SimHash, a SimHash `max_hamming` over 64,
-    /// `threads(0)`, or a thread pool that cannot be created.
+    /// `threads(0)`, or a thread pool that cannot be created; and, checked first, a
+    /// `PARADUP_KERNEL` that names no kernel or one this CPU lacks
+    /// ([`ErrorKind::KernelUnavailable`], from
+    /// [`check_forced`](crate::minhash::kernel::check_forced)).
     pub fn build(&self) -> Result<Deduper> {
+        crate::arch::check_forced()?;
+        self.build_config()
+    }
+
+    /// [`build`](Self::build) without the check of `PARADUP_KERNEL`.
+    fn build_config(&self) -> Result<Deduper> {
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
             return Err(ErrorKind::InvalidThreshold(self.threshold).into());
         }
@@ -574,9 +583,13 @@ struct Scratch {
 
 impl Deduper {
     /// A deduper with every default.
+    ///
+    /// It cannot fail, so it does not check `PARADUP_KERNEL`: with a value that
+    /// [`DeduperBuilder::build`] rejects (a kernel this CPU lacks, or no kernel's name),
+    /// it runs the portable kernel.
     pub fn new() -> Deduper {
         DeduperBuilder::default()
-            .build()
+            .build_config()
             .expect("the default configuration is valid")
     }
 

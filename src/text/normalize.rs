@@ -18,7 +18,7 @@
 //! Spans ([`Paragraph`](crate::Paragraph)) always refer to the original text: the
 //! normalized form is only ever an input to hashing.
 
-use crate::minhash::kernel;
+use crate::arch;
 use std::sync::OnceLock;
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
@@ -136,7 +136,7 @@ impl Normalizer {
     ///   quick check, `from_utf8` and the buffer's zeroing; about 55 instructions per
     ///   block of eight bytes in the loop itself).
     ///
-    /// On CPUs with AVX-512 (F, DQ, BW, VBMI2), [`ascii_words`](kernel::ascii_words_with)
+    /// On CPUs with AVX-512 (F, DQ, BW, VBMI2), [`ascii_words`](arch::ascii_words_with)
     /// first takes 64 bytes at a time up to the next non-ASCII byte (byte compares into
     /// masks, lowercasing by a masked blend, repeated separators dropped from the masks,
     /// `vpcompressb`), then the eight-byte loop below finishes. Measured on the
@@ -159,7 +159,7 @@ impl Normalizer {
         // Decided once: without AVX-512, the kernel's call (which does nothing then) in
         // the loop cost 8% more instructions (callgrind, 41.9 M → 45.2 M on three passes
         // of the bench text).
-        let simd = kernel::ascii_words_available();
+        let simd = arch::ascii_words_available();
         // Whether the quick check ran on the rest of the text.
         let mut checked = false;
         let mut i = 0;
@@ -168,7 +168,7 @@ impl Normalizer {
             // 64 bytes at a time up to the next non-ASCII byte (AVX-512), then eight.
             if simd {
                 let (read, written, prev_sep) =
-                    kernel::ascii_words(&bytes[i..], &mut out[at.w..], at.prev_sep, LOWER, STRIP);
+                    arch::ascii_words(&bytes[i..], &mut out[at.w..], at.prev_sep, LOWER, STRIP);
                 i += read;
                 at.w += written;
                 at.prev_sep = prev_sep;

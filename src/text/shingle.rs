@@ -17,8 +17,8 @@
 //!
 //! The shingle set is returned sorted and without duplicates.
 
+use crate::arch;
 use crate::error::{ErrorKind, Result};
-use crate::minhash::kernel;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Which shingles to take.
@@ -179,7 +179,7 @@ fn space_bits(text: &[u8; 64]) -> u64 {
 /// the length: 254 MB/s, no gain over the branch.
 ///
 /// With AVX-512 the scan writes each word's span (`start | len << 32`) instead, and
-/// [`word_hashes_with`](kernel::word_hashes_with) turns eight spans at a time into
+/// [`word_hashes_with`](arch::word_hashes_with) turns eight spans at a time into
 /// hashes in place (a gather of eight `u64`, both short formulas on eight lanes, one
 /// picked by a mask; longer words one at a time). Same workload, the build before
 /// run alternately (after the AVX-512 normalization): 281 → 315 MB/s (+12%) for text
@@ -199,8 +199,8 @@ pub(crate) fn word_hashes(text: &[u8], seed: u64, out: &mut Vec<u64>) {
         for_each_span(text, |s, e| s as u64 | ((e - s) as u64) << 32, out);
         let spans = &mut out[from..];
         let (f13, f48) = (short.flip_1to3, short.flip_4to8);
-        let done = if kernel::word_hashes_available() {
-            kernel::word_hashes(text, spans, seed, f13, f48)
+        let done = if arch::word_hashes_available() {
+            arch::word_hashes(text, spans, seed, f13, f48)
         } else {
             0
         };
@@ -307,12 +307,12 @@ impl ShortWords {
 /// Tried (callgrind, 880 k shingles of 5 MB of Gutenberg text, `n = 3`):
 /// `out.extend(hashes.windows(n).map(combine_word_hashes))` with the loop over `n`
 /// kept: ≈ 46 instructions per shingle; unrolled: ≈ 28. With AVX-512, eight windows
-/// at a time first ([`combine_windows_with`](kernel::combine_windows_with)): text →
+/// at a time first ([`combine_windows_with`](arch::combine_windows_with)): text →
 /// MinHash-128 at word 2-grams (bench `text_to_minhash` workload, best pass of 500,
 /// alternating builds) 314 → 340 MB/s (+8%; this loop was 10% of the time, perf).
 pub(crate) fn combine_windows(hashes: &[u64], n: usize, out: &mut Vec<u64>) {
     // A prefix of the windows eight at a time (AVX-512), the rest below.
-    let done = kernel::combine_windows(hashes, n, out);
+    let done = arch::combine_windows(hashes, n, out);
     let hashes = &hashes[done..];
     fn unrolled<const N: usize>(hashes: &[u64], out: &mut Vec<u64>) {
         out.extend(hashes.windows(N).map(|w| {
@@ -359,7 +359,7 @@ pub(crate) fn ascii_gram_hashes(mut bytes: &[u8], n: usize, seed: u64, out: &mut
     }
     if (4..=8).contains(&n) {
         // A prefix of the windows eight at a time (AVX-512), the rest below.
-        let done = kernel::gram_hashes(bytes, n, flip_4to8(seed), out);
+        let done = arch::gram_hashes(bytes, n, flip_4to8(seed), out);
         bytes = &bytes[done..];
     }
     match n {
@@ -767,7 +767,7 @@ mod tests {
             words in proptest::collection::vec("[a-z\u{e9}]{1,19}", 0..80),
             seed in any::<u64>(),
         ) {
-            use crate::minhash::kernel::{Kernel, word_hashes_with};
+            use crate::arch::{Kernel, word_hashes_with};
             let text = words.join(" ");
             let mut spans = Vec::new();
             let mut at = 0;
@@ -794,7 +794,7 @@ mod tests {
             hashes in proptest::collection::vec(any::<u64>(), 0..100),
             n in 1usize..12,
         ) {
-            use crate::minhash::kernel::{Kernel, combine_windows_with};
+            use crate::arch::{Kernel, combine_windows_with};
             let want: Vec<u64> = if hashes.len() < n {
                 Vec::new()
             } else {
@@ -834,7 +834,7 @@ mod tests {
             ascii_gram_hashes(&bytes, n, seed, &mut got);
             prop_assert_eq!(&got[1..], &want[..]);
             if (4..=8).contains(&n) {
-                use crate::minhash::kernel::{Kernel, gram_hashes_with};
+                use crate::arch::{Kernel, gram_hashes_with};
                 for k in [Kernel::Scalar, Kernel::Avx2, Kernel::Avx512] {
                     let mut got = vec![7];
                     let done = gram_hashes_with(k, &bytes, n, flip_4to8(seed), &mut got);

@@ -10,6 +10,7 @@ mod fuzz_regressions;
 mod golden;
 mod index;
 mod index_limits;
+mod kernel_cli;
 mod naive;
 mod props;
 mod scale;
