@@ -797,9 +797,7 @@ impl CorpusReader {
                 });
                 let checked = match content {
                     Content::Checked(checked, _) => checked,
-                    Content::Bytes(bytes) => {
-                        crate::arch::utf8_string(bytes, self.threads)
-                    }
+                    Content::Bytes(bytes) => crate::arch::utf8_string(bytes, self.threads),
                 };
                 let (text, map) = match checked {
                     Ok(text) => {
