@@ -1,0 +1,92 @@
+use super::*;
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("paradup-disk-{name}-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(dir: &Path, name: &str, records: &[[u8; 12]]) -> (PathBuf, u64) {
+    let mut out = Out::create(dir.join(name)).unwrap();
+    for r in records {
+        out.put(r).unwrap();
+    }
+    out.finish().unwrap()
+}
+
+/// 150 sorted runs (more than the fan-in, so they are merged in two rounds) give
+/// every record once, in order, and the intermediate files are removed.
+#[test]
+fn narrowing_and_merging_many_runs_keeps_every_record_in_order() {
+    let dir = temp("merge");
+    let mut all = Vec::new();
+    let mut runs = Vec::new();
+    let mut x: u64 = 7;
+    for r in 0..150 {
+        let mut recs: Vec<[u8; 12]> = (0..(r % 9))
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let mut rec = [0u8; 12];
+                rec[..8].copy_from_slice(&(x >> 40).to_be_bytes());
+                rec[8..].copy_from_slice(&(r as u32).to_be_bytes());
+                rec
+            })
+            .collect();
+        recs.sort_unstable();
+        all.extend_from_slice(&recs);
+        runs.push(run(&dir, &format!("r{r}.bin"), &recs));
+    }
+    all.sort_unstable();
+    let narrowed = narrow::<12>(runs, &dir, "t").unwrap();
+    assert_eq!(narrowed.len(), 3);
+    let mut merge = Merge::<12>::open(&narrowed).unwrap();
+    let mut got = Vec::new();
+    while let Some(rec) = merge.next().unwrap() {
+        got.push(rec);
+    }
+    assert_eq!(got, all);
+    assert_eq!(
+        fs::read_dir(&dir).unwrap().count(),
+        3,
+        "merged runs removed"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A key in several runs maps its later ids to its first; others map to themselves.
+#[test]
+fn canonical_ids_come_from_equal_keys_in_different_runs() {
+    let dir = temp("canonical");
+    let mut disk = Disk::new(&dir).unwrap();
+    let mut seen = KeyMap::default();
+    for (key, id) in [(5u128, 0u32), (9, 1), (2, 2)] {
+        seen.insert(key, id);
+    }
+    disk.spill_keys(&mut seen).unwrap();
+    assert!(seen.is_empty());
+    for (key, id) in [(9u128, 3u32), (4, 4), (5, 5)] {
+        seen.insert(key, id);
+    }
+    disk.spill_keys(&mut seen).unwrap();
+    seen.insert(9, 6);
+    disk.spill_keys(&mut seen).unwrap();
+    let c = Canonical::resolve(disk.key_runs, &dir, 7).unwrap();
+    assert_eq!(c.dups, vec![(3, 1), (5, 0), (6, 1)]);
+    let mapped: Vec<u32> = (0..7).map(|p| c.of(p)).collect();
+    assert_eq!(mapped, vec![0, 1, 2, 1, 4, 0, 1]);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn paragraphs_round_trip_through_their_records() {
+    let p = Paragraph {
+        doc: u32::MAX,
+        index: 3,
+        line: u64::MAX - 1,
+        start: 1 << 40,
+        end: (1 << 40) + 17,
+    };
+    assert_eq!(decode_paragraph(&encode_paragraph(&p)), p);
+}
