@@ -217,7 +217,7 @@ impl MemberTexts {
         &self.source_names[self.doc(doc).source as usize]
     }
 
-    /// For a JSONL record, its 0-based line, as [`Document::record`](super::Document::record).
+    /// For a JSONL record, its 0-based line, as [`Document::record`](crate::corpus::Document::record).
     ///
     /// # Panics
     /// If no paragraph of `doc` was gathered.
