@@ -48,11 +48,13 @@ pub(crate) const SAMPLE: &str = include_str!("../data/putin-kim-article.txt");
         SIZE also keeps the state that grows with the corpus on disk, holding about \
         SIZE of it in memory.",
     after_help = "Exit status: 0 when everything was read; 1 when some input was skipped \
-        because of an error (an unreadable file, a malformed JSONL line) or an output \
-        file or the index could not be written: the rest is done and reported; 2 on a \
-        usage error, a path that does not exist, an --against index that cannot be \
-        used (missing, corrupt, or saved with another --threshold), an output that \
-        would overwrite an input, or (--stream) an input that changed between passes."
+        because of an error (an unreadable or binary file, a malformed JSONL line) or \
+        an output file or the index could not be written: the rest is done and \
+        reported; 2 on a usage error, a path that does not exist, an --against index \
+        that cannot be used (missing, corrupt, or saved with another --threshold), an \
+        output that would overwrite an input or another output (checked by device and \
+        inode before anything is read), or (--stream) an input that changed between \
+        passes (nothing is written then); 130 on Ctrl-C (temporary files removed)."
 )]
 pub(crate) struct Args {
     /// Files or directories to read; - reads standard input. Without any, runs on a

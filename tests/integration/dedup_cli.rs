@@ -1,4 +1,4 @@
-//! The example deduper (`examples/dedup.rs`) run as a subprocess on fixture corpora in
+//! The example deduper (`examples/dedup/`) run as a subprocess on fixture corpora in
 //! `tests/data/dedup/`, as the csv crate's tests run its examples: exit statuses,
 //! messages and outputs, byte for byte.
 //!
