@@ -402,40 +402,47 @@ pub fn stage_tree(
     removals: &[Removal],
     dir: &Path,
     what: Output,
-    mut on_error: impl FnMut(&Path, &io::Error),
+    on_error: impl FnMut(&Path, &io::Error),
 ) -> Result<Vec<StagedFile>, OutputError> {
-    let (paths, copies) = plan_tree(corpus.sources(), corpus.skipped(), dir, what)?;
-    let mut staged = Vec::with_capacity(paths.len() + copies.len());
-    for (i, path) in paths.iter().enumerate() {
-        let gzip =
-            what == Output::Deduped && corpus.sources()[i].compression() == Compression::Gzip;
-        let result = write_to(path, gzip, |out| match what {
-            Output::Deduped => write_deduped(corpus, i, removals, out),
-            Output::Annotations => write_annotations(corpus, i, removals, out),
-        });
-        match result {
-            Ok(file) => staged.push(file),
-            Err(e) => on_error(path, &e),
-        }
-    }
-    stage_copies(corpus.skipped(), &copies, &mut staged, on_error);
-    Ok(staged)
+    let (sources, skipped) = (corpus.sources(), corpus.skipped());
+    let (paths, copies) = plan_tree(sources, skipped, dir, what)?;
+    let write = |i: usize, out: &mut dyn Write| match what {
+        Output::Deduped => write_deduped(corpus, i, removals, out),
+        Output::Annotations => write_annotations(corpus, i, removals, out),
+    };
+    stage_all(sources, skipped, (&paths, &copies), what, write, on_error)
 }
 
-/// Copies each skipped file unchanged to its path in `paths`.
-fn stage_copies(
+/// Writes source `i`'s output with `write` to each of `paths`, then copies each
+/// skipped file to its path in `copies`, all to temporary files. A file that cannot
+/// be written is passed to `on_error` and left out; a source that changed since it
+/// was read abandons them all.
+fn stage_all(
+    sources: &[Source],
     skipped: &[SkippedFile],
-    paths: &[PathBuf],
-    staged: &mut Vec<StagedFile>,
+    (paths, copies): (&[PathBuf], &[PathBuf]),
+    what: Output,
+    mut write: impl FnMut(usize, &mut dyn Write) -> io::Result<()>,
     mut on_error: impl FnMut(&Path, &io::Error),
-) {
-    for (s, path) in skipped.iter().zip(paths) {
-        let result = write_to(path, false, |out| copy_skipped(s, out));
-        match result {
+) -> Result<Vec<StagedFile>, OutputError> {
+    let mut staged = Vec::with_capacity(paths.len() + copies.len());
+    for (i, path) in paths.iter().enumerate() {
+        let gzip = what == Output::Deduped && sources[i].compression() == Compression::Gzip;
+        match write_to(path, gzip, |out| write(i, out)) {
+            Ok(file) => staged.push(file),
+            Err(e) if crate::fsio::is_changed(&e) => {
+                return Err(OutputError::new(e.to_string()));
+            }
+            Err(e) => on_error(path, &e),
+        }
+    }
+    for (s, path) in skipped.iter().zip(copies) {
+        match write_to(path, false, |out| copy_skipped(s, out)) {
             Ok(file) => staged.push(file),
             Err(e) => on_error(path, &e),
         }
     }
+    Ok(staged)
 }
 
 /// Writes the bytes of a file skipped as binary: the file read again (if it is still
@@ -679,9 +686,10 @@ pub fn stage_tree_stream(
     removals: &[Removal],
     dir: &Path,
     what: Output,
-    mut on_error: impl FnMut(&Path, &io::Error),
+    on_error: impl FnMut(&Path, &io::Error),
 ) -> Result<Vec<StagedFile>, OutputError> {
-    let (paths, copies) = plan_tree(corpus.sources(), corpus.skipped(), dir, what)?;
+    let (sources, skipped) = (corpus.sources(), corpus.skipped());
+    let (paths, copies) = plan_tree(sources, skipped, dir, what)?;
     let spans = if what == Output::Annotations {
         let ps: Vec<Paragraph> = removals.iter().map(|r| r.paragraph).collect();
         corpus.gather(&ps, &[]).map_err(|e| OutputError {
@@ -690,26 +698,11 @@ pub fn stage_tree_stream(
     } else {
         crate::corpus::MemberTexts::default()
     };
-    let mut staged = Vec::with_capacity(paths.len() + copies.len());
-    for (i, path) in paths.iter().enumerate() {
-        let gzip =
-            what == Output::Deduped && corpus.sources()[i].compression() == Compression::Gzip;
-        let result = write_to(path, gzip, |out| match what {
-            Output::Deduped => write_deduped_stream(corpus, i, removals, out),
-            Output::Annotations => write_annotations_stream(corpus, &spans, i, removals, out),
-        });
-        match result {
-            Ok(file) => staged.push(file),
-            Err(e) if crate::fsio::is_changed(&e) => {
-                return Err(OutputError {
-                    message: e.to_string(),
-                });
-            }
-            Err(e) => on_error(path, &e),
-        }
-    }
-    stage_copies(corpus.skipped(), &copies, &mut staged, on_error);
-    Ok(staged)
+    let write = |i: usize, out: &mut dyn Write| match what {
+        Output::Deduped => write_deduped_stream(corpus, i, removals, out),
+        Output::Annotations => write_annotations_stream(corpus, &spans, i, removals, out),
+    };
+    stage_all(sources, skipped, (&paths, &copies), what, write, on_error)
 }
 
 #[cfg(test)]
