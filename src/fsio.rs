@@ -224,18 +224,59 @@ impl Drop for TempDir {
 /// An output written to a temporary file beside its final path and renamed into place
 /// by [`commit`](Self::commit); dropped uncommitted, it is removed and the final path
 /// is untouched. Writes are buffered.
+///
+/// A destination that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a
+/// FIFO) is written directly instead: renaming over it would replace the device or
+/// the FIFO with a file.
 #[derive(Debug)]
 pub struct AtomicFile {
-    out: Option<BufWriter<tempfile::NamedTempFile>>,
+    out: Option<BufWriter<Target>>,
     dest: PathBuf,
-    tmp: PathBuf,
+    /// The temporary file, when there is one.
+    tmp: Option<PathBuf>,
+}
+
+/// Where an [`AtomicFile`] writes.
+#[derive(Debug)]
+enum Target {
+    Temp(tempfile::NamedTempFile),
+    Direct(File),
+}
+
+impl Write for Target {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Target::Temp(f) => f.write(buf),
+            Target::Direct(f) => f.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Target::Temp(f) => f.flush(),
+            Target::Direct(f) => f.flush(),
+        }
+    }
 }
 
 impl AtomicFile {
-    /// Starts `dest` (whose directory must exist): a temporary file in its directory (hidden, named after `dest`, created anew, with the mode a new file
-    /// gets: 0666 less the umask).
+    /// Starts `dest` (whose directory must exist): a temporary file in its directory
+    /// (hidden, named after `dest`, created anew, with the mode a new file gets: 0666
+    /// less the umask); or `dest` itself, opened for writing, if it exists and is not
+    /// a regular file (or a directory, which is an error).
     pub fn create(dest: impl AsRef<Path>) -> io::Result<AtomicFile> {
         let dest = dest.as_ref().to_path_buf();
+        if let Ok(meta) = fs::metadata(&dest)
+            && !meta.is_file()
+            && !meta.is_dir()
+        {
+            let file = fs::OpenOptions::new().write(true).open(&dest)?;
+            return Ok(AtomicFile {
+                out: Some(BufWriter::with_capacity(1 << 16, Target::Direct(file))),
+                dest,
+                tmp: None,
+            });
+        }
         let parent = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -257,9 +298,9 @@ impl AtomicFile {
         let tmp = file.path().to_path_buf();
         register(&tmp);
         Ok(AtomicFile {
-            out: Some(BufWriter::with_capacity(1 << 16, file)),
+            out: Some(BufWriter::with_capacity(1 << 16, Target::Temp(file))),
             dest,
-            tmp,
+            tmp: Some(tmp),
         })
     }
 
@@ -270,13 +311,23 @@ impl AtomicFile {
 
     /// Flushes the data to the temporary file and closes it, keeping it for a later
     /// rename: a [`StagedFile`], so that many outputs can be made first and renamed
-    /// together once all of them are complete (no open file per staged output).
+    /// together once all of them are complete (no open file per staged output). A
+    /// destination written directly is complete here.
     pub fn finish(mut self) -> io::Result<StagedFile> {
         let out = self.out.take().expect("present until finished");
-        let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
-        file.as_file().sync_data()?;
+        let target = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        let tmp = match target {
+            Target::Temp(file) => {
+                file.as_file().sync_data()?;
+                Some(file.into_temp_path())
+            }
+            Target::Direct(mut file) => {
+                file.flush()?;
+                None
+            }
+        };
         Ok(StagedFile {
-            tmp: Some(file.into_temp_path()),
+            tmp,
             dest: std::mem::take(&mut self.dest),
         })
     }
@@ -310,9 +361,11 @@ impl Write for AtomicFile {
 impl Drop for AtomicFile {
     fn drop(&mut self) {
         // Finished files unregister themselves when they are renamed or dropped.
-        if self.out.take().is_some() {
-            let _ = fs::remove_file(&self.tmp);
-            unregister(&self.tmp);
+        if self.out.take().is_some()
+            && let Some(tmp) = &self.tmp
+        {
+            let _ = fs::remove_file(tmp);
+            unregister(tmp);
         }
     }
 }
@@ -322,7 +375,7 @@ impl Drop for AtomicFile {
 pub const TEMP_SUFFIX: &str = ".paradup-tmp";
 
 /// A complete output in its temporary file, waiting for [`commit`](Self::commit);
-/// removed if dropped uncommitted.
+/// removed if dropped uncommitted. (An output written directly has no temporary file.)
 #[derive(Debug)]
 pub struct StagedFile {
     tmp: Option<tempfile::TempPath>,
@@ -335,9 +388,12 @@ impl StagedFile {
         &self.dest
     }
 
-    /// Renames the file into place (replacing what was there).
+    /// Renames the file into place (replacing what was there); nothing to do for a
+    /// destination written directly.
     pub fn commit(mut self) -> io::Result<()> {
-        let tmp = self.tmp.take().expect("present until committed");
+        let Some(tmp) = self.tmp.take() else {
+            return Ok(());
+        };
         let path = tmp.to_path_buf();
         match tmp.persist(&self.dest) {
             Ok(()) => {
@@ -402,6 +458,29 @@ mod tests {
         assert_eq!(fs::read_to_string(&input).unwrap(), "the input");
         assert_eq!(fs::read_to_string(&output).unwrap(), "the output");
         assert_ne!(FileId::of_path(&input), FileId::of_path(&output));
+    }
+
+    #[test]
+    fn a_fifo_is_written_to_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !made {
+            return; // no mkfifo here
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read(fifo).unwrap())
+        };
+        let mut f = AtomicFile::create(&fifo).unwrap();
+        f.write_all(b"through the fifo").unwrap();
+        f.commit().unwrap();
+        assert_eq!(reader.join().unwrap(), b"through the fifo");
+        assert!(!fs::metadata(&fifo).unwrap().is_file(), "still a FIFO");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

@@ -359,7 +359,7 @@ fn a_file_reached_twice_is_read_once() {
         vec![t.path("in").to_str().unwrap(), a],
     ] {
         let mut args = args.clone();
-        args.extend(["--format", "pairs", "--stats-json", "/dev/null"]);
+        args.extend(["--format", "pairs", "-q"]);
         let r = dedup(&args);
         assert_eq!(r.code, 0, "{}", r.stderr);
         assert!(r.stderr.contains("the same file as"), "{}", r.stderr);
@@ -531,4 +531,31 @@ fn an_interrupted_run_removes_its_temporary_files() {
         "{:?}",
         files_of(&t.path("tmp"))
     );
+}
+
+/// An output that is a FIFO (or a device such as `/dev/null`) is written to, never
+/// replaced by a file: renaming over `/dev/null` would break the whole machine.
+#[test]
+fn an_output_that_is_a_fifo_is_written_to_not_replaced() {
+    let t = TempDir::new("safety-fifo-out");
+    let fifo = t.path("stats.fifo");
+    let ok = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read_to_string(fifo))
+    };
+    let mut cmd = Command::new(dedup_bin());
+    cmd.args(["-q", "--stats-json", fifo.to_str().unwrap()]);
+    let r = run_bounded(cmd, Duration::from_secs(60));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Checked before waiting for the reader, which a replaced FIFO would leave waiting.
+    assert!(!fs::metadata(&fifo).unwrap().is_file(), "still a FIFO");
+    assert_eq!(files_of(&t.0), ["stats.fifo"]);
+    let stats = reader.join().unwrap().unwrap();
+    assert!(stats.starts_with("{\"files\":1,"), "{stats}");
 }
