@@ -97,9 +97,7 @@ fn run(args: &Args) -> Result<u8, Fatal> {
     // is its first worker: it works instead of waiting for the pool. With a pool of its
     // own, the deduper woke both its workers at once while this thread still held a
     // core, and now and then the scheduler left both on one core and the other idle
-    // for 30–40 ms (perf, every CPU, two threads on two cores). Two windows of 16 and
-    // 20 runs alternating with the build before, two threads: median 0.192 → 0.182 s
-    // and 0.199 → 0.191 s.
+    // (figures in docs/PERFORMANCE.md and commit 7f1d8be).
     let mut pool = rayon::ThreadPoolBuilder::new().use_current_thread();
     if let Some(n) = threads {
         pool = pool.num_threads(n);
