@@ -25,6 +25,8 @@ run() {
   run simhash --method simhash
   run containment --similarity containment --threshold 0.8
   run memory-limit --memory-limit 256M --temp-dir "$tmp"
+  run stream --stream
+  run stream-simhash --stream --method simhash
   run threshold-0.8 --threshold 0.8
 } > "$tmp/sums"
 if [ -n "$check" ]; then

@@ -91,6 +91,12 @@ pub enum ErrorKind {
     /// The second pass of [`Deduper::run_stream`](crate::Deduper::run_stream) pushed
     /// other documents than the first.
     ReplayMismatch(String),
+    /// A configuration that the [`stages`](crate::pipeline::stages) do not cover
+    /// (they cover what streams without a memory limit, with exact verification).
+    StagesUnsupported(&'static str),
+    /// Data given to a stage of [`stages`](crate::pipeline::stages) that does not fit
+    /// together (ids out of range, a candidate text without its shingle set, ...).
+    InvalidStageInput(String),
     /// `PARADUP_KERNEL` forces a kernel this CPU cannot run, or names no kernel (see
     /// [`check_forced`](crate::minhash::kernel::check_forced)).
     KernelUnavailable {
@@ -209,6 +215,10 @@ impl fmt::Display for Error {
             ErrorKind::StreamUnsupported(what) => {
                 write!(f, "{what} cannot be streamed; use Deduper::run")
             }
+            ErrorKind::StagesUnsupported(what) => {
+                write!(f, "the stage API does not cover {what}; use Deduper::run")
+            }
+            ErrorKind::InvalidStageInput(what) => write!(f, "invalid stage input: {what}"),
             ErrorKind::ReplayMismatch(what) => write!(
                 f,
                 "the input changed between the two passes of the stream: {what}"

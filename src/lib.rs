@@ -150,6 +150,7 @@ pub mod arch;
 pub mod cluster;
 pub mod corpus;
 pub mod error;
+mod feed;
 pub mod fsio;
 pub mod index;
 pub mod lsh;

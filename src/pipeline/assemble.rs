@@ -21,6 +21,15 @@ pub(super) trait Column<T>: Sync {
     fn at(&self, i: usize) -> T;
 }
 
+impl<T: Copy + Sync> Column<T> for &[T] {
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+    fn at(&self, i: usize) -> T {
+        self[i]
+    }
+}
+
 impl<T: Copy + Sync> Column<T> for Vec<T> {
     fn len(&self) -> usize {
         Vec::len(self)

@@ -4,6 +4,7 @@
 use super::Deduper;
 use crate::error::Result;
 use crate::index::{Index, IndexParams};
+use rayon::prelude::*;
 use std::io::Read;
 use std::path::Path;
 
@@ -46,5 +47,58 @@ impl Index {
         let index = Index::read_any(r)?;
         index.check_params(deduper)?;
         Ok(index)
+    }
+}
+
+/// Batch operations on an [`Index`], in parallel.
+impl Deduper {
+    /// Sketches `texts` in parallel (on this deduper's pool) and inserts them into
+    /// `index` under `keys`, in order (a later duplicate key replaces an earlier one,
+    /// as with [`Index::insert`](crate::Index::insert)).
+    ///
+    /// # Panics
+    /// If `keys` and `texts` differ in length, or `index` was built with other
+    /// parameters than this deduper's (check with
+    /// [`Index::check_params`](crate::Index::check_params)).
+    pub fn insert_batch<S: AsRef<str> + Sync>(
+        &self,
+        index: &mut crate::Index,
+        keys: &[u64],
+        texts: &[S],
+    ) {
+        assert_eq!(keys.len(), texts.len(), "one key per text");
+        index
+            .check_params(self)
+            .expect("index built with other parameters");
+        let sketches = self.sketch_all(index.sketcher(), texts);
+        for (&key, sketch) in keys.iter().zip(&sketches) {
+            index.insert_sketch(key, sketch);
+        }
+    }
+
+    /// Sketches `texts` in parallel with `sketcher`, in input order.
+    pub fn sketch_all<S: AsRef<str> + Sync>(
+        &self,
+        sketcher: &crate::Sketcher,
+        texts: &[S],
+    ) -> Vec<crate::Sketch> {
+        let work = || {
+            texts
+                .par_iter()
+                .map_init(crate::SketchScratch::default, |scratch, t| {
+                    let mut out = crate::Sketch {
+                        exact: 0,
+                        signature: Vec::new(),
+                        has_shingles: false,
+                    };
+                    sketcher.sketch_into(t.as_ref(), scratch, &mut out);
+                    out
+                })
+                .collect()
+        };
+        match &self.pool {
+            Some(pool) => pool.install(work),
+            None => work(),
+        }
     }
 }

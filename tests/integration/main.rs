@@ -16,4 +16,5 @@ mod props;
 mod scale;
 mod seed;
 mod simhash;
+mod stages;
 mod stream;

@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// A corpus with exact duplicates, one-word edits, chains, short and ornament
 /// paragraphs, blank-line and line-per-paragraph documents, CRLF and non-ASCII text.
-fn corpus(seed: u64, docs: usize) -> Vec<String> {
+pub(crate) fn corpus(seed: u64, docs: usize) -> Vec<String> {
     let mut rng = Rng::new(seed);
     let word = |rng: &mut Rng| -> String {
         match rng.below(40) {

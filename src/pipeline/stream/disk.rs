@@ -30,24 +30,28 @@
 //! distinct text; with SimHash, the fingerprints (8 bytes per distinct text) and the
 //! ids of the texts that have one (4).
 
-use super::{
-    Batcher, Collector, Feed, KeyMap, Piece, Sink, StreamConfig, check_paragraph, io_at,
-    merge_band, replay_batch,
-};
+use super::StreamConfig;
+mod files;
+mod store;
+
+use super::collect::{Collector, KeyMap, io_at};
 use crate::cluster::{Cluster, Clusters, Pair, StageTimings, UnionFind};
 use crate::error::{ErrorKind, Result};
+use crate::feed::Feed;
 use crate::paragraph::Paragraph;
-use crate::pipeline::assemble::{Counts, Evidence, Found, SetArena};
-use crate::pipeline::{Deduper, hamming_edges, lap};
+use crate::pipeline::assemble::{Counts, Found};
+use crate::pipeline::candidates::{bucket_candidates, hamming_edges, sort_pairs};
+use crate::pipeline::{Deduper, lap};
 use crate::progress::{Progress, Stage};
 use crate::{Method, Verification};
+pub(super) use files::{In, Merge, Out, narrow};
+use files::{decode_paragraph, encode_paragraph, u32_at};
 use rayon::prelude::*;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-use std::fs::{self, File};
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::fs::File;
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+use store::{Bits, Canonical, Replayer, Store};
 
 /// Memory set aside from the limit for the work in progress (a batch being
 /// processed on every thread, I/O buffers, the allocator's own slack), besides the
@@ -59,155 +63,6 @@ pub(super) fn reserve(config: &StreamConfig) -> usize {
         .batch_bytes
         .saturating_mul(32)
         .saturating_add(32 << 20)
-}
-
-/// A file of records, written in order.
-pub(super) struct Out {
-    w: BufWriter<File>,
-    path: PathBuf,
-    records: u64,
-}
-
-impl Out {
-    pub(super) fn create(path: PathBuf) -> Result<Out> {
-        let f = File::create(&path).map_err(io_at(&path))?;
-        Ok(Out {
-            w: BufWriter::with_capacity(1 << 16, f),
-            path,
-            records: 0,
-        })
-    }
-
-    pub(super) fn put(&mut self, record: &[u8]) -> Result<()> {
-        self.records += 1;
-        self.w.write_all(record).map_err(io_at(&self.path))
-    }
-
-    /// Flushes; the file and its record count.
-    pub(super) fn finish(mut self) -> Result<(PathBuf, u64)> {
-        self.w.flush().map_err(io_at(&self.path))?;
-        Ok((self.path, self.records))
-    }
-}
-
-/// Reads a file of `N`-byte records in order.
-pub(super) struct In<const N: usize> {
-    r: BufReader<File>,
-    path: PathBuf,
-    left: u64,
-}
-
-impl<const N: usize> In<N> {
-    pub(super) fn open(path: &Path, records: u64) -> Result<In<N>> {
-        let f = File::open(path).map_err(io_at(path))?;
-        Ok(In {
-            r: BufReader::with_capacity(1 << 16, f),
-            path: path.to_path_buf(),
-            left: records,
-        })
-    }
-
-    pub(super) fn next(&mut self) -> Result<Option<[u8; N]>> {
-        if self.left == 0 {
-            return Ok(None);
-        }
-        self.left -= 1;
-        let mut rec = [0u8; N];
-        self.r.read_exact(&mut rec).map_err(io_at(&self.path))?;
-        Ok(Some(rec))
-    }
-}
-
-fn u32_at(b: &[u8]) -> u32 {
-    u32::from_be_bytes(b[..4].try_into().expect("4 bytes"))
-}
-
-fn u64_at(b: &[u8]) -> u64 {
-    u64::from_be_bytes(b[..8].try_into().expect("8 bytes"))
-}
-
-fn encode_paragraph(p: &Paragraph) -> [u8; 32] {
-    let mut b = [0u8; 32];
-    b[..4].copy_from_slice(&p.doc.to_be_bytes());
-    b[4..8].copy_from_slice(&p.index.to_be_bytes());
-    b[8..16].copy_from_slice(&p.line.to_be_bytes());
-    b[16..24].copy_from_slice(&(p.start as u64).to_be_bytes());
-    b[24..].copy_from_slice(&(p.end as u64).to_be_bytes());
-    b
-}
-
-fn decode_paragraph(b: &[u8; 32]) -> Paragraph {
-    Paragraph {
-        doc: u32_at(&b[..4]),
-        index: u32_at(&b[4..8]),
-        line: u64_at(&b[8..16]),
-        start: u64_at(&b[16..24]) as usize,
-        end: u64_at(&b[24..]) as usize,
-    }
-}
-
-/// Sorted runs merged at once; more are first merged into fewer (open files).
-const FAN_IN: usize = 64;
-
-/// A k-way merge of sorted runs of `N`-byte records (big-endian fields, so that byte
-/// order is the records' order).
-pub(super) struct Merge<const N: usize> {
-    runs: Vec<In<N>>,
-    heap: BinaryHeap<Reverse<([u8; N], usize)>>,
-}
-
-impl<const N: usize> Merge<N> {
-    pub(super) fn open<'a>(runs: impl IntoIterator<Item = &'a (PathBuf, u64)>) -> Result<Merge<N>> {
-        let mut m = Merge {
-            runs: Vec::new(),
-            heap: BinaryHeap::new(),
-        };
-        for (path, n) in runs {
-            let mut run = In::open(path, *n)?;
-            if let Some(rec) = run.next()? {
-                m.heap.push(Reverse((rec, m.runs.len())));
-            }
-            m.runs.push(run);
-        }
-        Ok(m)
-    }
-
-    pub(super) fn next(&mut self) -> Result<Option<[u8; N]>> {
-        let Some(Reverse((rec, i))) = self.heap.pop() else {
-            return Ok(None);
-        };
-        if let Some(next) = self.runs[i].next()? {
-            self.heap.push(Reverse((next, i)));
-        }
-        Ok(Some(rec))
-    }
-}
-
-/// Merges `runs` [`FAN_IN`] at a time into new runs (named `{tag}-mN-I.bin`, the old
-/// ones removed) until at most [`FAN_IN`] remain.
-pub(super) fn narrow<const N: usize>(
-    mut runs: Vec<(PathBuf, u64)>,
-    dir: &Path,
-    tag: &str,
-) -> Result<Vec<(PathBuf, u64)>> {
-    let mut round = 0;
-    while runs.len() > FAN_IN {
-        let mut next = Vec::new();
-        for (i, group) in runs.chunks(FAN_IN).enumerate() {
-            let mut out = Out::create(dir.join(format!("{tag}-m{round}-{i}.bin")))?;
-            let mut m = Merge::<N>::open(group)?;
-            while let Some(rec) = m.next()? {
-                out.put(&rec)?;
-            }
-            next.push(out.finish()?);
-            for (path, _) in group {
-                let _ = fs::remove_file(path);
-            }
-        }
-        runs = next;
-        round += 1;
-    }
-    Ok(runs)
 }
 
 /// The first pass's files.
@@ -260,278 +115,6 @@ impl Disk {
     }
 }
 
-/// Provisional text ids met again after their key window went to disk, each with the
-/// canonical id of its text (the text's first id).
-struct Canonical {
-    /// (provisional id, canonical id), by provisional id.
-    dups: Vec<(u32, u32)>,
-    /// Which ids are in `dups`: most lookups end here (one bit per text id).
-    is_dup: Bits,
-}
-
-impl Canonical {
-    /// From the key runs (one per key window): equal keys in different runs.
-    fn resolve(runs: Vec<(PathBuf, u64)>, dir: &Path, texts: usize) -> Result<Canonical> {
-        let mut dups = Vec::new();
-        if runs.len() > 1 {
-            let runs = narrow::<20>(runs, dir, "keys")?;
-            let mut merge = Merge::<20>::open(&runs)?;
-            let mut current: Option<(u128, u32)> = None;
-            while let Some(rec) = merge.next()? {
-                let key = u128::from_be_bytes(rec[..16].try_into().expect("16 bytes"));
-                let id = u32_at(&rec[16..]);
-                match current {
-                    Some((k, first)) if k == key => dups.push((id, first)),
-                    _ => current = Some((key, id)),
-                }
-            }
-            dups.sort_unstable();
-        }
-        let mut is_dup = Bits::new(if dups.is_empty() { 0 } else { texts });
-        for &(d, _) in &dups {
-            is_dup.set(d);
-        }
-        Ok(Canonical { dups, is_dup })
-    }
-
-    /// The canonical id of provisional id `p`.
-    fn of(&self, p: u32) -> u32 {
-        if self.dups.is_empty() || !self.is_dup.get(p) {
-            return p;
-        }
-        match self.dups.binary_search_by_key(&p, |&(d, _)| d) {
-            Ok(i) => self.dups[i].1,
-            Err(_) => p,
-        }
-    }
-}
-
-/// Small bit set.
-struct Bits(Vec<u64>);
-
-impl Bits {
-    fn new(n: usize) -> Bits {
-        Bits(vec![0; n.div_ceil(64)])
-    }
-    fn get(&self, i: u32) -> bool {
-        self.0[i as usize / 64] >> (i % 64) & 1 == 1
-    }
-    fn set(&mut self, i: u32) {
-        self.0[i as usize / 64] |= 1 << (i % 64);
-    }
-}
-
-/// Where verification finds the evidence of a text (by canonical id).
-enum Store<'a> {
-    /// Shingle sets of the texts `involved`, in `sets.bin`: set `i` is
-    /// `offsets[i]..offsets[i + 1]` (in `u64` values).
-    Sets {
-        file: Option<BufReader<File>>,
-        path: PathBuf,
-        involved: &'a [u32],
-        offsets: Vec<u64>,
-    },
-    /// Signatures of every text (`k` slots), in `signatures.bin`.
-    Sigs {
-        file: BufReader<File>,
-        path: PathBuf,
-        k: usize,
-    },
-    /// SimHash fingerprints of every text, in memory.
-    Fps { fps: &'a [u64], max_hamming: u32 },
-}
-
-/// Bytes of bookkeeping per loaded text besides its evidence: its id, its slot, its
-/// entry in the set of ids being gathered.
-const PER_LOADED: usize = 32;
-
-/// Evidence loaded for some texts, in their order.
-enum Loaded {
-    Sets(SetArena),
-    Sigs(Vec<u32>, usize),
-    Fps(Vec<u64>, u32),
-}
-
-impl Loaded {
-    /// Verification's view, with `slot[i]` the loaded index of local text `i`.
-    fn evidence(&mut self, slot: Vec<u32>) -> Evidence<'_> {
-        match self {
-            Loaded::Sets(sets) => Evidence::Sets {
-                slot,
-                sets: std::mem::take(sets),
-            },
-            Loaded::Sigs(sigs, k) => Evidence::Signatures {
-                slot: Some(slot),
-                sigs,
-                k: *k,
-            },
-            Loaded::Fps(fps, max_hamming) => {
-                // Fingerprints are read by text, not by slot: one per local text.
-                *fps = slot
-                    .iter()
-                    .map(|&s| fps.get(s as usize).copied().unwrap_or(0))
-                    .collect();
-                Evidence::Fingerprints {
-                    fps,
-                    max_hamming: *max_hamming,
-                }
-            }
-        }
-    }
-}
-
-impl Store<'_> {
-    /// Bytes that loading `c`'s evidence takes.
-    fn bytes(&self, c: u32) -> usize {
-        match self {
-            Store::Sets {
-                involved, offsets, ..
-            } => {
-                let i = involved.binary_search(&c).expect("an involved text");
-                (offsets[i + 1] - offsets[i]) as usize * 8 + 12 + PER_LOADED
-            }
-            Store::Sigs { k, .. } => k * 4 + PER_LOADED,
-            Store::Fps { .. } => 8 + PER_LOADED,
-        }
-    }
-
-    /// The evidence of texts `ids` (ascending), in order.
-    fn load(&mut self, ids: &[u32]) -> Result<Loaded> {
-        match self {
-            Store::Sets {
-                file,
-                path,
-                involved,
-                offsets,
-            } => {
-                let mut sets = SetArena::default();
-                let mut at = None;
-                let mut set = Vec::new();
-                let mut buf = Vec::new();
-                for &c in ids {
-                    let i = involved.binary_search(&c).expect("an involved text");
-                    let (lo, hi) = (offsets[i], offsets[i + 1]);
-                    let r = file.as_mut().expect("sets were written");
-                    seek(r, &mut at, lo * 8).map_err(io_at(path))?;
-                    buf.resize((hi - lo) as usize * 8, 0);
-                    r.read_exact(&mut buf).map_err(io_at(path))?;
-                    at = Some(hi * 8);
-                    set.clear();
-                    set.extend(
-                        buf.chunks_exact(8)
-                            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
-                    );
-                    sets.push(&set);
-                }
-                Ok(Loaded::Sets(sets))
-            }
-            Store::Sigs { file, path, k } => {
-                let k = *k;
-                let mut out = Vec::with_capacity(ids.len() * k);
-                let mut rec = vec![0u8; k * 4];
-                let mut at = None;
-                for &c in ids {
-                    let want = c as u64 * rec.len() as u64;
-                    seek(file, &mut at, want).map_err(io_at(path))?;
-                    file.read_exact(&mut rec).map_err(io_at(path))?;
-                    at = Some(want + rec.len() as u64);
-                    out.extend(
-                        rec.chunks_exact(4)
-                            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes"))),
-                    );
-                }
-                Ok(Loaded::Sigs(out, k))
-            }
-            Store::Fps { fps, max_hamming } => Ok(Loaded::Fps(
-                ids.iter().map(|&c| fps[c as usize]).collect(),
-                *max_hamming,
-            )),
-        }
-    }
-}
-
-/// Moves `r` from `at` (`None`: unknown) to `to`, within its buffer when it can
-/// (a forward seek of a few records costs no system call).
-fn seek(r: &mut BufReader<File>, at: &mut Option<u64>, to: u64) -> std::io::Result<()> {
-    match *at {
-        Some(now) if now == to => Ok(()),
-        Some(now) => r.seek_relative(to as i64 - now as i64),
-        None => r.seek(SeekFrom::Start(to)).map(|_| ()),
-    }
-}
-
-/// The second pass in disk mode: the shingle sets of the involved texts, written to
-/// `sets.bin` in id order, the input checked against the first pass's files.
-struct Replayer<'d, 'c> {
-    deduper: &'d Deduper,
-    progress: Option<&'d Progress>,
-    provenance: In<32>,
-    canon_of: In<4>,
-    keys: In<16>,
-    /// Paragraphs and (provisional) text ids met so far.
-    next: usize,
-    next_text: u32,
-    involved: &'c [u32],
-    found: usize,
-    out: Out,
-    offsets: Vec<u64>,
-}
-
-impl Sink for Replayer<'_, '_> {
-    fn deduper(&self) -> &Deduper {
-        self.deduper
-    }
-
-    fn process(
-        &mut self,
-        pieces: &[Piece],
-        split: Vec<Vec<Paragraph>>,
-        split_time: Duration,
-    ) -> Result<()> {
-        let _ = split_time; // counted in the verification stage, which this pass is
-        let Replayer {
-            deduper,
-            progress,
-            provenance,
-            canon_of,
-            keys,
-            next,
-            next_text,
-            involved,
-            found,
-            out,
-            offsets,
-        } = self;
-        let look = |pid: usize, p: &Paragraph| {
-            let first = provenance.next()?.map(|b| decode_paragraph(&b));
-            check_paragraph(pid, first.as_ref(), p)?;
-            let c = u32_at(&canon_of.next()?.expect("one per paragraph"));
-            if c != *next_text {
-                return Ok(None);
-            }
-            *next_text += 1;
-            let key = u128::from_be_bytes(keys.next()?.expect("one per text"));
-            if involved.get(*found) != Some(&c) {
-                return Ok(None);
-            }
-            *found += 1;
-            Ok(Some((c, key)))
-        };
-        let mut bytes = Vec::new();
-        let keep = |_: u32, set: Vec<u64>| {
-            bytes.clear();
-            for v in &set {
-                bytes.extend_from_slice(&v.to_le_bytes());
-            }
-            out.put(&bytes)?;
-            let last = *offsets.last().expect("starts at 0");
-            offsets.push(last + set.len() as u64);
-            Ok(())
-        };
-        replay_batch(deduper, *progress, next, pieces, &split, look, keep)
-    }
-}
-
 /// Everything after the first pass, in disk mode.
 pub(super) fn finish<F>(
     d: &Deduper,
@@ -574,7 +157,7 @@ where
     if let Some(p) = progress {
         p.enter(Stage::Candidates, 0);
     }
-    let mut edges: Vec<(u32, u32)> = match d.method {
+    let edges: Vec<(u32, u32)> = match d.method {
         Method::MinHash => {
             col.spill_run()?;
             let runs = std::mem::take(&mut col.spill.runs);
@@ -623,8 +206,7 @@ where
                 .collect()
         }
     };
-    d.in_pool(|| edges.par_sort_unstable());
-    edges.dedup();
+    let edges = d.in_pool(|| sort_pairs(edges));
     col.live_ids = super::Blocks::new();
     col.band_keys = Vec::new();
     timings.candidates += lap(&mut clock);
@@ -654,7 +236,7 @@ where
                     out: Out::create(path.clone())?,
                     offsets,
                 };
-                let mut batcher = Batcher::new(d, config);
+                let mut batcher = super::new_batcher(d, config);
                 source(&mut Feed {
                     batcher: &mut batcher,
                     sink: &mut replay,
@@ -1000,6 +582,27 @@ fn cluster(
         pairs.par_sort_unstable_by_key(|p| (p.a.doc, p.a.index, p.b.doc, p.b.index));
     });
     Ok((clusters, pairs, split_off))
+}
+
+/// Candidate pairs of one band from its sorted runs: a k-way merge by (key, id), ids
+/// mapped by `map` (to their canonical ids: see [`disk`]) and deduplicated within each
+/// bucket, buckets then handled as in memory ([`bucket_candidates`]).
+fn merge_band(runs: &[(PathBuf, u64)], map: &dyn Fn(u32) -> u32) -> Result<Vec<(u32, u32)>> {
+    let mut merge = Merge::<12>::open(runs)?;
+    let mut edges = Vec::new();
+    let (mut bucket, mut bucket_key): (Vec<u32>, u64) = (Vec::new(), 0);
+    while let Some(rec) = merge.next()? {
+        let key = u64::from_be_bytes(rec[..8].try_into().expect("8 bytes"));
+        let id = map(u32::from_be_bytes(rec[8..].try_into().expect("4 bytes")));
+        if key != bucket_key {
+            bucket_candidates(&mut bucket, &mut edges);
+            bucket.clear();
+            bucket_key = key;
+        }
+        bucket.push(id);
+    }
+    bucket_candidates(&mut bucket, &mut edges);
+    Ok(edges)
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 use super::*;
+use std::fs;
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("paradup-disk-{name}-{}", std::process::id()));

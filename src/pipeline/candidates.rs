@@ -1,0 +1,215 @@
+//! Stage 4, candidates, shared by every driver: pairs of distinct texts from LSH
+//! buckets, size-class buckets (containment) or the Hamming search, and the one
+//! order all of them are verified in.
+
+use super::{ALL_PAIRS_BUCKET, Deduper};
+use crate::lsh::banded::{band_key, bucket_pairs};
+use crate::lsh::containment::{ContainmentBanding, size_class};
+use crate::lsh::hamming::{NearPairs, NearScratch};
+use rayon::prelude::*;
+
+/// The candidate pairs of one band's `(key, text)` rows: the texts that share a key
+/// (a bucket) pair up by the bucket rule ([`bucket_pairs`] with [`ALL_PAIRS_BUCKET`]).
+/// Each text once per band; `rows` is reordered.
+pub(crate) fn band_pairs(rows: &mut [(u64, u32)], out: &mut Vec<(u32, u32)>) {
+    bucket_pairs(rows, ALL_PAIRS_BUCKET, out);
+}
+
+/// The candidate pairs of one bucket, the texts `ids` (any order, repeats allowed):
+/// every pair, `(lo, hi)`, in a bucket of at most [`ALL_PAIRS_BUCKET`] texts, else
+/// each text with the first. The same pairs as [`band_pairs`] gives for the bucket.
+pub(crate) fn bucket_candidates(ids: &mut Vec<u32>, out: &mut Vec<(u32, u32)>) {
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() <= ALL_PAIRS_BUCKET {
+        for (k, &a) in ids.iter().enumerate() {
+            out.extend(ids[k + 1..].iter().map(|&b| (a, b)));
+        }
+    } else if let Some((&first, rest)) = ids.split_first() {
+        out.extend(rest.iter().map(|&b| (first, b)));
+    }
+}
+
+/// `pairs` sorted and without repeats: the order verification reads them in.
+/// Sorted as one `u64` each (`a << 32 | b`, the same order), which was faster than
+/// sorting the tuples.
+pub(crate) fn sort_pairs(pairs: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    let mut packed: Vec<u64> = pairs
+        .par_iter()
+        .map(|&(a, b)| u64::from(a) << 32 | u64::from(b))
+        .collect();
+    drop(pairs);
+    packed.par_sort_unstable();
+    packed.dedup();
+    packed
+        .par_iter()
+        .map(|&x| ((x >> 32) as u32, x as u32))
+        .collect()
+}
+
+/// The distinct texts that `pairs` involve, ascending, and the slot of each of the
+/// `distinct` texts among them (`u32::MAX`: not involved).
+pub(crate) fn involved(pairs: &[(u32, u32)], distinct: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut slot = vec![u32::MAX; distinct];
+    let mut ids = Vec::new();
+    for &(a, b) in pairs {
+        for c in [a, b] {
+            if slot[c as usize] == u32::MAX {
+                slot[c as usize] = 0;
+                ids.push(c);
+            }
+        }
+    }
+    ids.sort_unstable();
+    for (i, &c) in ids.iter().enumerate() {
+        slot[c as usize] = i as u32;
+    }
+    (ids, slot)
+}
+
+/// Candidate pairs within `max_hamming` bits of the live texts' fingerprints
+/// `live_fps` (per permuted table in parallel), as `(id_of(i), id_of(j))` for `i < j`:
+/// `(lo, hi)` distinct-text ids when `id_of` is ascending. Bounded on near-identical
+/// fingerprints by the rule of [`NearPairs`] (all pairs on ordinary input); may repeat
+/// a pair.
+pub(crate) fn hamming_edges(
+    max_hamming: u32,
+    live_fps: &[u64],
+    id_of: impl Fn(u32) -> u32 + Sync,
+) -> Vec<(u32, u32)> {
+    let near = NearPairs::new(live_fps, max_hamming);
+    let (mut edges, dense_links) = (0..near.tables())
+        .into_par_iter()
+        .map(|table| {
+            let mut scratch = NearScratch::default();
+            let (mut pairs, mut links) = (Vec::new(), Vec::new());
+            near.table(table, &mut scratch, &mut pairs, &mut links);
+            (pairs, links)
+        })
+        .reduce(
+            || (Vec::new(), Vec::new()),
+            |(mut a, mut la), (mut b, mut lb)| {
+                a.append(&mut b);
+                la.append(&mut lb);
+                (a, la)
+            },
+        );
+    near.within_groups(&mut edges);
+    edges.extend(near.forest(dense_links));
+
+    edges
+        .par_iter_mut()
+        .for_each(|e| *e = (id_of(e.0), id_of(e.1)));
+    edges
+}
+
+impl Deduper {
+    /// Containment candidates: for each class distance `d` and each band of its
+    /// banding, the texts of size classes `k` and `k + d` that share the band's bucket
+    /// key (see [`ContainmentBanding`]). A text of class `k` enters each band under the
+    /// pair of classes it heads (`k`) and, for `d > 0`, the one it ends (`k − d`), the
+    /// lower class mixed into its key.
+    pub(super) fn containment_edges(
+        &self,
+        banding: Option<&ContainmentBanding>,
+        live: &[u32],
+        sigs: &[u32],
+        k: usize,
+        sizes: &[u32],
+    ) -> Vec<(u32, u32)> {
+        let Some(banding) = banding else {
+            return Vec::new();
+        };
+        let mix =
+            |key: u64, class: u32| key ^ (u64::from(class) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let jobs: Vec<(usize, usize)> = banding
+            .levels()
+            .iter()
+            .enumerate()
+            .flat_map(|(d, p)| (0..p.bands).map(move |band| (d, band)))
+            .collect();
+        jobs.into_par_iter()
+            .map(|(d, band)| {
+                let params = banding.levels()[d];
+                let d = d as u32;
+                let mut buf = Vec::new();
+                let mut keys: Vec<(u64, u32)> = Vec::with_capacity(live.len() * 2);
+                for &c in live {
+                    let sig = &sigs[c as usize * k..(c as usize + 1) * k];
+                    let key = band_key(params, band, sig, &mut buf);
+                    let class = size_class(sizes[c as usize] as usize);
+                    keys.push((mix(key, class), c));
+                    if d > 0 && class >= d {
+                        keys.push((mix(key, class - d), c));
+                    }
+                }
+                let mut edges = Vec::new();
+                band_pairs(&mut keys, &mut edges);
+                // Two keys of one text can only meet by a 64-bit collision; drop it.
+                edges.retain(|&(a, b)| a != b);
+                edges
+            })
+            .reduce(Vec::new, |mut a, mut b| {
+                a.append(&mut b);
+                a
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn buckets_one_by_one_equal_the_band(
+            rows in proptest::collection::vec((0u64..12, 0u32..400), 0..600),
+        ) {
+            // One row per text, as in a band.
+            let mut rows = rows;
+            rows.sort_unstable_by_key(|r| r.1);
+            rows.dedup_by_key(|r| r.1);
+            let mut band = Vec::new();
+            band_pairs(&mut rows.clone(), &mut band);
+            let mut by_bucket = Vec::new();
+            for key in 0..12 {
+                let mut ids: Vec<u32> =
+                    rows.iter().filter(|r| r.0 == key).map(|r| r.1).rev().collect();
+                bucket_candidates(&mut ids, &mut by_bucket);
+            }
+            band.sort_unstable();
+            by_bucket.sort_unstable();
+            prop_assert_eq!(band, by_bucket);
+        }
+
+        #[test]
+        fn sort_pairs_sorts_and_dedups(
+            pairs in proptest::collection::vec((0u32..50, 0u32..50), 0..300),
+        ) {
+            let mut expected = pairs.clone();
+            expected.sort_unstable();
+            expected.dedup();
+            prop_assert_eq!(sort_pairs(pairs), expected);
+        }
+    }
+
+    #[test]
+    fn involved_numbers_the_texts_of_pairs_in_order() {
+        let (ids, slot) = involved(&[(4, 7), (1, 4), (7, 9)], 10);
+        assert_eq!(ids, [1, 4, 7, 9]);
+        assert_eq!(slot[1], 0);
+        assert_eq!(slot[4], 1);
+        assert_eq!(slot[9], 3);
+        assert_eq!(slot[0], u32::MAX);
+    }
+
+    #[test]
+    fn a_large_bucket_links_each_text_to_the_first() {
+        let mut ids: Vec<u32> = (0..40).rev().collect();
+        let mut out = Vec::new();
+        bucket_candidates(&mut ids, &mut out);
+        assert_eq!(out.len(), 39);
+        assert!(out.iter().all(|&(a, _)| a == 0));
+    }
+}

@@ -1,0 +1,292 @@
+//! What disk mode reads back: canonical ids, and the evidence of the texts in candidate
+//! pairs (written by the second pass), loaded a window at a time.
+
+use super::super::collect::io_at;
+use super::super::replay::{check_paragraph, replay_batch};
+use super::files::{In, Merge, Out, decode_paragraph, narrow, u32_at};
+use crate::error::Result;
+use crate::feed::{Piece, Sink};
+use crate::paragraph::Paragraph;
+use crate::pipeline::Deduper;
+use crate::pipeline::assemble::{Evidence, SetArena};
+use crate::progress::Progress;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Provisional text ids met again after their key window went to disk, each with the
+/// canonical id of its text (the text's first id).
+pub(crate) struct Canonical {
+    /// (provisional id, canonical id), by provisional id.
+    pub(crate) dups: Vec<(u32, u32)>,
+    /// Which ids are in `dups`: most lookups end here (one bit per text id).
+    pub(crate) is_dup: Bits,
+}
+
+impl Canonical {
+    /// From the key runs (one per key window): equal keys in different runs.
+    pub(crate) fn resolve(
+        runs: Vec<(PathBuf, u64)>,
+        dir: &Path,
+        texts: usize,
+    ) -> Result<Canonical> {
+        let mut dups = Vec::new();
+        if runs.len() > 1 {
+            let runs = narrow::<20>(runs, dir, "keys")?;
+            let mut merge = Merge::<20>::open(&runs)?;
+            let mut current: Option<(u128, u32)> = None;
+            while let Some(rec) = merge.next()? {
+                let key = u128::from_be_bytes(rec[..16].try_into().expect("16 bytes"));
+                let id = u32_at(&rec[16..]);
+                match current {
+                    Some((k, first)) if k == key => dups.push((id, first)),
+                    _ => current = Some((key, id)),
+                }
+            }
+            dups.sort_unstable();
+        }
+        let mut is_dup = Bits::new(if dups.is_empty() { 0 } else { texts });
+        for &(d, _) in &dups {
+            is_dup.set(d);
+        }
+        Ok(Canonical { dups, is_dup })
+    }
+
+    /// The canonical id of provisional id `p`.
+    pub(crate) fn of(&self, p: u32) -> u32 {
+        if self.dups.is_empty() || !self.is_dup.get(p) {
+            return p;
+        }
+        match self.dups.binary_search_by_key(&p, |&(d, _)| d) {
+            Ok(i) => self.dups[i].1,
+            Err(_) => p,
+        }
+    }
+}
+
+/// Small bit set.
+pub(crate) struct Bits(Vec<u64>);
+
+impl Bits {
+    pub(crate) fn new(n: usize) -> Bits {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+    pub(crate) fn get(&self, i: u32) -> bool {
+        self.0[i as usize / 64] >> (i % 64) & 1 == 1
+    }
+    pub(crate) fn set(&mut self, i: u32) {
+        self.0[i as usize / 64] |= 1 << (i % 64);
+    }
+}
+
+/// Where verification finds the evidence of a text (by canonical id).
+pub(crate) enum Store<'a> {
+    /// Shingle sets of the texts `involved`, in `sets.bin`: set `i` is
+    /// `offsets[i]..offsets[i + 1]` (in `u64` values).
+    Sets {
+        file: Option<BufReader<File>>,
+        path: PathBuf,
+        involved: &'a [u32],
+        offsets: Vec<u64>,
+    },
+    /// Signatures of every text (`k` slots), in `signatures.bin`.
+    Sigs {
+        file: BufReader<File>,
+        path: PathBuf,
+        k: usize,
+    },
+    /// SimHash fingerprints of every text, in memory.
+    Fps { fps: &'a [u64], max_hamming: u32 },
+}
+
+/// Bytes of bookkeeping per loaded text besides its evidence: its id, its slot, its
+/// entry in the set of ids being gathered.
+pub(crate) const PER_LOADED: usize = 32;
+
+/// Evidence loaded for some texts, in their order.
+pub(crate) enum Loaded {
+    Sets(SetArena),
+    Sigs(Vec<u32>, usize),
+    Fps(Vec<u64>, u32),
+}
+
+impl Loaded {
+    /// Verification's view, with `slot[i]` the loaded index of local text `i`.
+    pub(crate) fn evidence(&mut self, slot: Vec<u32>) -> Evidence<'_> {
+        match self {
+            Loaded::Sets(sets) => Evidence::Sets {
+                slot,
+                sets: std::mem::take(sets),
+            },
+            Loaded::Sigs(sigs, k) => Evidence::Signatures {
+                slot: Some(slot),
+                sigs,
+                k: *k,
+            },
+            Loaded::Fps(fps, max_hamming) => {
+                // Fingerprints are read by text, not by slot: one per local text.
+                *fps = slot
+                    .iter()
+                    .map(|&s| fps.get(s as usize).copied().unwrap_or(0))
+                    .collect();
+                Evidence::Fingerprints {
+                    fps,
+                    max_hamming: *max_hamming,
+                }
+            }
+        }
+    }
+}
+
+impl Store<'_> {
+    /// Bytes that loading `c`'s evidence takes.
+    pub(crate) fn bytes(&self, c: u32) -> usize {
+        match self {
+            Store::Sets {
+                involved, offsets, ..
+            } => {
+                let i = involved.binary_search(&c).expect("an involved text");
+                (offsets[i + 1] - offsets[i]) as usize * 8 + 12 + PER_LOADED
+            }
+            Store::Sigs { k, .. } => k * 4 + PER_LOADED,
+            Store::Fps { .. } => 8 + PER_LOADED,
+        }
+    }
+
+    /// The evidence of texts `ids` (ascending), in order.
+    pub(crate) fn load(&mut self, ids: &[u32]) -> Result<Loaded> {
+        match self {
+            Store::Sets {
+                file,
+                path,
+                involved,
+                offsets,
+            } => {
+                let mut sets = SetArena::default();
+                let mut at = None;
+                let mut set = Vec::new();
+                let mut buf = Vec::new();
+                for &c in ids {
+                    let i = involved.binary_search(&c).expect("an involved text");
+                    let (lo, hi) = (offsets[i], offsets[i + 1]);
+                    let r = file.as_mut().expect("sets were written");
+                    seek(r, &mut at, lo * 8).map_err(io_at(path))?;
+                    buf.resize((hi - lo) as usize * 8, 0);
+                    r.read_exact(&mut buf).map_err(io_at(path))?;
+                    at = Some(hi * 8);
+                    set.clear();
+                    set.extend(
+                        buf.chunks_exact(8)
+                            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
+                    );
+                    sets.push(&set);
+                }
+                Ok(Loaded::Sets(sets))
+            }
+            Store::Sigs { file, path, k } => {
+                let k = *k;
+                let mut out = Vec::with_capacity(ids.len() * k);
+                let mut rec = vec![0u8; k * 4];
+                let mut at = None;
+                for &c in ids {
+                    let want = c as u64 * rec.len() as u64;
+                    seek(file, &mut at, want).map_err(io_at(path))?;
+                    file.read_exact(&mut rec).map_err(io_at(path))?;
+                    at = Some(want + rec.len() as u64);
+                    out.extend(
+                        rec.chunks_exact(4)
+                            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes"))),
+                    );
+                }
+                Ok(Loaded::Sigs(out, k))
+            }
+            Store::Fps { fps, max_hamming } => Ok(Loaded::Fps(
+                ids.iter().map(|&c| fps[c as usize]).collect(),
+                *max_hamming,
+            )),
+        }
+    }
+}
+
+/// Moves `r` from `at` (`None`: unknown) to `to`, within its buffer when it can
+/// (a forward seek of a few records costs no system call).
+pub(crate) fn seek(r: &mut BufReader<File>, at: &mut Option<u64>, to: u64) -> std::io::Result<()> {
+    match *at {
+        Some(now) if now == to => Ok(()),
+        Some(now) => r.seek_relative(to as i64 - now as i64),
+        None => r.seek(SeekFrom::Start(to)).map(|_| ()),
+    }
+}
+
+/// The second pass in disk mode: the shingle sets of the involved texts, written to
+/// `sets.bin` in id order, the input checked against the first pass's files.
+pub(crate) struct Replayer<'d, 'c> {
+    pub(crate) deduper: &'d Deduper,
+    pub(crate) progress: Option<&'d Progress>,
+    pub(crate) provenance: In<32>,
+    pub(crate) canon_of: In<4>,
+    pub(crate) keys: In<16>,
+    /// Paragraphs and (provisional) text ids met so far.
+    pub(crate) next: usize,
+    pub(crate) next_text: u32,
+    pub(crate) involved: &'c [u32],
+    pub(crate) found: usize,
+    pub(crate) out: Out,
+    pub(crate) offsets: Vec<u64>,
+}
+
+impl Sink for Replayer<'_, '_> {
+    fn pool(&self) -> Option<&rayon::ThreadPool> {
+        self.deduper.pool.as_ref()
+    }
+
+    fn process(
+        &mut self,
+        pieces: &[Piece],
+        split: Vec<Vec<Paragraph>>,
+        split_time: Duration,
+    ) -> Result<()> {
+        let _ = split_time; // counted in the verification stage, which this pass is
+        let Replayer {
+            deduper,
+            progress,
+            provenance,
+            canon_of,
+            keys,
+            next,
+            next_text,
+            involved,
+            found,
+            out,
+            offsets,
+        } = self;
+        let look = |pid: usize, p: &Paragraph| {
+            let first = provenance.next()?.map(|b| decode_paragraph(&b));
+            check_paragraph(pid, first.as_ref(), p)?;
+            let c = u32_at(&canon_of.next()?.expect("one per paragraph"));
+            if c != *next_text {
+                return Ok(None);
+            }
+            *next_text += 1;
+            let key = u128::from_be_bytes(keys.next()?.expect("one per text"));
+            if involved.get(*found) != Some(&c) {
+                return Ok(None);
+            }
+            *found += 1;
+            Ok(Some((c, key)))
+        };
+        let mut bytes = Vec::new();
+        let keep = |_: u32, set: Vec<u64>| {
+            bytes.clear();
+            for v in &set {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+            out.put(&bytes)?;
+            let last = *offsets.last().expect("starts at 0");
+            offsets.push(last + set.len() as u64);
+            Ok(())
+        };
+        replay_batch(deduper, *progress, next, pieces, &split, look, keep)
+    }
+}
