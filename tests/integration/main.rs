@@ -8,6 +8,7 @@ mod determinism;
 mod fuzz_checks;
 mod fuzz_regressions;
 mod golden;
+mod hard_wrap;
 mod index;
 mod index_limits;
 mod kernel_cli;
