@@ -11,6 +11,7 @@ mod golden;
 mod hard_wrap;
 mod index;
 mod index_limits;
+mod keep;
 mod kernel_cli;
 mod naive;
 mod props;
