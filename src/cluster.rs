@@ -36,6 +36,13 @@
 //! cluster. Cost: one similarity per member and round; a component that splits into
 //! `k` clusters costs at most `k` rounds over what remains of it.
 //!
+//! # Keeping one per cluster
+//!
+//! Deduplication keeps one member of each cluster and drops the others. [`Keep`] says
+//! which one stays; [`Clusters::kept`], [`Clusters::dropped`] and
+//! [`Clusters::keep_mask`] give the answer as paragraphs or, when each document is one
+//! paragraph, as a mask over the documents.
+//!
 //! The cluster-size guard ([`max_cluster_size`](crate::DeduperBuilder::max_cluster_size))
 //! only reports: [`Clusters::oversized`] lists the clusters larger than the limit, and
 //! [`RunStats`] counts them, so that a caller can look before trusting them.
@@ -218,6 +225,17 @@ pub struct Member {
     pub direction: Direction,
 }
 
+/// Which member of a cluster stays when the others are dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Keep {
+    /// The first in input order (the representative). The default.
+    #[default]
+    First,
+    /// The longest in bytes; the first of those on a tie.
+    Longest,
+}
+
 /// A group of near-duplicate paragraphs. Its first member is the representative: the
 /// first occurrence in document order.
 #[derive(Clone, Debug, PartialEq)]
@@ -244,6 +262,34 @@ impl Cluster {
     /// Always false: clusters have at least two members.
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
+    }
+
+    /// The member that stays under `keep` (see [`Keep`]).
+    ///
+    /// ```
+    /// use paradup::{Deduper, Keep, ParagraphMode};
+    ///
+    /// let docs = ["the quick brown fox jumps over the lazy dog",
+    ///             "the quick brown fox jumps over the lazy dog again and again"];
+    /// let d = Deduper::builder().threshold(0.5).paragraphs(ParagraphMode::Whole).build().unwrap();
+    /// let clusters = d.run(&docs);
+    /// assert_eq!(clusters[0].kept(Keep::First).paragraph.doc, 0);
+    /// assert_eq!(clusters[0].kept(Keep::Longest).paragraph.doc, 1);
+    /// ```
+    pub fn kept(&self, keep: Keep) -> &Member {
+        &self.members[self.kept_index(keep)]
+    }
+
+    /// Index into [`members`](Self::members) of [`kept`](Self::kept).
+    pub(crate) fn kept_index(&self, keep: Keep) -> usize {
+        match keep {
+            Keep::First => 0,
+            // `rev` so that `max_by_key`, which returns the last maximum, gives the first.
+            Keep::Longest => (0..self.members.len())
+                .rev()
+                .max_by_key(|&i| self.members[i].paragraph.len())
+                .unwrap_or(0),
+        }
     }
 }
 
@@ -427,6 +473,93 @@ impl Clusters {
     pub fn duplicates(&self) -> usize {
         self.clusters.iter().map(|c| c.len() - 1).sum()
     }
+
+    /// The paragraph that stays of each cluster under `keep`, in cluster order.
+    pub fn kept(&self, keep: Keep) -> Vec<Paragraph> {
+        self.clusters
+            .iter()
+            .map(|c| c.kept(keep).paragraph)
+            .collect()
+    }
+
+    /// The paragraphs to drop under `keep`: every member of every cluster but the one
+    /// that stays, in document order (by document, then paragraph index).
+    ///
+    /// ```
+    /// use paradup::{Deduper, Keep, ParagraphMode};
+    ///
+    /// let text = "A short line that is said twice here.\n\
+    ///             Something else.\n\
+    ///             A short line that is said twice here, and then some more.\n\
+    ///             A short line that is said twice here.\n";
+    /// let deduper = Deduper::builder().paragraphs(ParagraphMode::Lines).build().unwrap();
+    /// let clusters = deduper.run(&[text]);
+    /// let lines = |ps: Vec<paradup::Paragraph>| ps.iter().map(|p| p.line).collect::<Vec<_>>();
+    /// assert_eq!(lines(clusters.dropped(Keep::First)), [3, 4]);
+    /// assert_eq!(lines(clusters.dropped(Keep::Longest)), [1, 4]);
+    /// assert_eq!(lines(clusters.kept(Keep::Longest)), [3]);
+    /// ```
+    pub fn dropped(&self, keep: Keep) -> Vec<Paragraph> {
+        let mut out = Vec::with_capacity(self.duplicates());
+        for c in &self.clusters {
+            let kept = c.kept_index(keep);
+            let others = c.members.iter().enumerate().filter(|&(i, _)| i != kept);
+            out.extend(others.map(|(_, m)| m.paragraph));
+        }
+        // `Paragraph` orders by document, then index.
+        out.sort_unstable();
+        out
+    }
+
+    /// Which of the first `documents` documents to keep when each document is one
+    /// paragraph: `false` for a document that holds a [dropped](Self::dropped)
+    /// paragraph, `true` for every other. Documents at or past `documents` are left
+    /// out. With several paragraphs per document, a `false` says only that some
+    /// paragraph of it repeats another; use [`dropped`](Self::dropped) there.
+    ///
+    /// Deduplicating a list of paragraphs, keeping the first of each group:
+    ///
+    /// ```
+    /// use paradup::{Deduper, Keep, ParagraphMode};
+    ///
+    /// let items: Vec<String> = vec![
+    ///     "Putin met Kim Jong-un at a spaceport in Russia's far east on Wednesday.".into(),
+    ///     "Markets were calm.".into(),
+    ///     "Putin met Kim Jong-un at a spaceport in Russia's far east, on Wednesday.".into(),
+    ///     "Putin met Kim Jong-un at a spaceport in Russia's far east on Wednesday.".into(),
+    /// ];
+    /// // Whole: each item is one paragraph, whatever line breaks it holds.
+    /// let deduper = Deduper::builder().paragraphs(ParagraphMode::Whole).build().unwrap();
+    /// let clusters = deduper.run(&items);
+    ///
+    /// let mask = clusters.keep_mask(Keep::First, items.len());
+    /// let unique: Vec<&String> = items.iter().zip(mask).filter_map(|(s, k)| k.then_some(s)).collect();
+    ///
+    /// assert_eq!(unique, [&items[0], &items[1]]);
+    /// assert_eq!(clusters.keep_mask(Keep::First, 2), [true, true]);
+    /// ```
+    pub fn keep_mask(&self, keep: Keep, documents: usize) -> Vec<bool> {
+        let mut mask = vec![true; documents];
+        for p in self.dropped(keep) {
+            if let Some(slot) = mask.get_mut(p.doc as usize) {
+                *slot = false;
+            }
+        }
+        mask
+    }
+}
+
+/// The `i`-th cluster, as `clusters.as_slice()[i]`.
+///
+/// # Panics
+/// If `i >= self.len()`; [`as_slice`](Clusters::as_slice)`().get(i)` is the fallible
+/// twin.
+impl std::ops::Index<usize> for Clusters {
+    type Output = Cluster;
+
+    fn index(&self, i: usize) -> &Cluster {
+        &self.clusters[i]
+    }
 }
 
 impl<'a> IntoIterator for &'a Clusters {
@@ -435,6 +568,17 @@ impl<'a> IntoIterator for &'a Clusters {
 
     fn into_iter(self) -> Self::IntoIter {
         self.clusters.iter()
+    }
+}
+
+/// The clusters in order, by value (the pairs and statistics are dropped: read them
+/// first).
+impl IntoIterator for Clusters {
+    type Item = Cluster;
+    type IntoIter = std::vec::IntoIter<Cluster>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.clusters.into_iter()
     }
 }
 

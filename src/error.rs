@@ -3,9 +3,13 @@
 //! Errors come from two places only: building a [`Deduper`](crate::Deduper) (or one of the
 //! low-level types) from an invalid configuration (a `PARADUP_KERNEL` this CPU cannot
 //! honour included), and input that cannot be represented (more than `u32::MAX`
-//! paragraphs). Once built, the hot path cannot fail.
+//! paragraphs). Once built, the hot path cannot fail. Reading and writing can, and so
+//! can the caller's own code that feeds a stream: an [`std::io::Error`] converts with
+//! `?`, and any other error goes in with [`Error::other`]. Both stay reachable as the
+//! error's [`source`](std::error::Error::source), with their own source chain.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::arch::{ForcedKernelError, Kernel};
 
@@ -20,8 +24,34 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// An error from building or running a near-duplicate search.
 ///
 /// The kind is boxed so that `Result<T>` stays one pointer wide on the happy path.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Error(Box<ErrorKind>);
+/// An error converted from an [`std::io::Error`] or made by [`Error::other`] keeps
+/// that error as its [`source`](std::error::Error::source). Errors compare by
+/// [kind](Error::kind) only.
+///
+/// ```
+/// use paradup::{Deduper, ErrorKind, StreamConfig};
+/// use std::error::Error as _;
+///
+/// let missing = std::env::temp_dir().join("paradup-doctest-no-such-dir/a.txt");
+/// let err = Deduper::new()
+///     .run_stream(&StreamConfig::new(), |feed| {
+///         // `?` turns the I/O error into a paradup::Error.
+///         feed.push_reader(std::fs::File::open(&missing)?)
+///     })
+///     .unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::Io(_)));
+/// let io = err.source().and_then(|e| e.downcast_ref::<std::io::Error>()).unwrap();
+/// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Error(Box<Inner>);
+
+#[derive(Clone, Debug)]
+struct Inner {
+    kind: ErrorKind,
+    // An `Arc`, not a `Box`: `Error` is `Clone`, and the caller's error need not be.
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
 
 /// What went wrong.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,8 +96,12 @@ pub enum ErrorKind {
     TooManyParagraphs(usize),
     /// The input held more documents than a `u32` id can name.
     TooManyDocuments(usize),
-    /// Reading or writing a file failed (the message names the file).
+    /// Reading or writing failed: the message (naming the file where the crate opened
+    /// it). Converted from an [`std::io::Error`], the error keeps it as its source.
     Io(String),
+    /// An error of the caller's own code, made by [`Error::other`]: its message. The
+    /// caller's error is the [`source`](std::error::Error::source).
+    Other(String),
     /// The file does not start with the index magic bytes: not a paradup index.
     IndexMagic,
     /// The index file has a format version this crate does not read.
@@ -121,11 +155,63 @@ pub enum ErrorKind {
 impl Error {
     /// The kind of error.
     pub fn kind(&self) -> &ErrorKind {
-        &self.0
+        &self.0.kind
     }
 
     pub(crate) fn new(kind: ErrorKind) -> Error {
-        Error(Box::new(kind))
+        Error(Box::new(Inner { kind, source: None }))
+    }
+
+    /// An error of the caller's own code (in a [`run_stream`](crate::Deduper::run_stream)
+    /// source, say), kept whole: [`ErrorKind::Other`] with its message, and the error
+    /// itself as the [`source`](std::error::Error::source), its own source chain
+    /// included. Takes what [`std::io::Error::other`] takes: any error, or a message.
+    ///
+    /// ```
+    /// use paradup::{Error, ErrorKind};
+    /// use std::error::Error as _;
+    ///
+    /// #[derive(Debug)]
+    /// struct BadRecord(u64);
+    /// impl std::fmt::Display for BadRecord {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    ///         write!(f, "bad record {}", self.0)
+    ///     }
+    /// }
+    /// impl std::error::Error for BadRecord {}
+    ///
+    /// let err = Error::other(BadRecord(7));
+    /// assert_eq!(err.kind(), &ErrorKind::Other("bad record 7".into()));
+    /// assert_eq!(err.to_string(), "bad record 7");
+    /// let inner = err.source().and_then(|e| e.downcast_ref::<BadRecord>()).unwrap();
+    /// assert_eq!(inner.0, 7);
+    /// ```
+    pub fn other<E>(error: E) -> Error
+    where
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let error: Box<dyn std::error::Error + Send + Sync> = error.into();
+        Error(Box::new(Inner {
+            kind: ErrorKind::Other(error.to_string()),
+            source: Some(Arc::from(error)),
+        }))
+    }
+}
+
+impl PartialEq for Error {
+    fn eq(&self, other: &Error) -> bool {
+        // The sources are opaque (`dyn Error` has no equality); the kind holds their message.
+        self.kind() == other.kind()
+    }
+}
+
+impl From<std::io::Error> for Error {
+    /// [`ErrorKind::Io`] with the error's message, and the error as the source.
+    fn from(e: std::io::Error) -> Error {
+        Error(Box::new(Inner {
+            kind: ErrorKind::Io(e.to_string()),
+            source: Some(Arc::new(e)),
+        }))
     }
 }
 
@@ -147,7 +233,7 @@ impl From<ForcedKernelError> for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &*self.0 {
+        match &self.0.kind {
             ErrorKind::InvalidThreshold(t) => {
                 write!(f, "threshold must be in (0, 1], got {t}")
             }
@@ -189,6 +275,7 @@ impl fmt::Display for Error {
                 u32::MAX
             ),
             ErrorKind::Io(msg) => write!(f, "I/O error: {msg}"),
+            ErrorKind::Other(msg) => f.write_str(msg),
             ErrorKind::IndexMagic => write!(f, "not a paradup index (wrong magic bytes)"),
             ErrorKind::IndexVersion(v) => write!(
                 f,
@@ -237,12 +324,97 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let source: &(dyn std::error::Error + 'static) = self.0.source.as_deref()?;
+        Some(source)
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::arch::{CpuFeatures, choose};
+
+    use std::error::Error as _;
+
+    /// A caller's error with a source of its own.
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+
+    impl fmt::Display for Outer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("loading the batch failed")
+        }
+    }
+
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn an_io_error_converts_with_question_mark_and_stays_the_source() {
+        let read = || -> Result<String> {
+            Ok(std::fs::read_to_string(
+                std::env::temp_dir().join("paradup-no-such-dir/missing.txt"),
+            )?)
+        };
+        let err = read().unwrap_err();
+        let ErrorKind::Io(msg) = err.kind() else {
+            panic!("not an Io error: {err:?}");
+        };
+        let io = err
+            .source()
+            .unwrap()
+            .downcast_ref::<std::io::Error>()
+            .unwrap();
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        assert_eq!(msg, &io.to_string());
+        assert_eq!(err.to_string(), format!("I/O error: {io}"));
+        // Clones share the source; equality is by kind.
+        let copy = err.clone();
+        assert!(copy.source().unwrap().is::<std::io::Error>());
+        assert_eq!(copy, err);
+        assert_eq!(err, Error::from(ErrorKind::Io(msg.clone())));
+    }
+
+    #[test]
+    fn a_callers_error_keeps_its_source_chain() {
+        let inner = std::io::Error::new(std::io::ErrorKind::InvalidData, "byte 12");
+        let err = Error::other(Outer(inner));
+        assert_eq!(
+            err.kind(),
+            &ErrorKind::Other("loading the batch failed".into())
+        );
+        assert_eq!(err.to_string(), "loading the batch failed");
+        let outer = err.source().unwrap();
+        assert!(outer.is::<Outer>());
+        let io = outer
+            .source()
+            .unwrap()
+            .downcast_ref::<std::io::Error>()
+            .unwrap();
+        assert_eq!(
+            (io.kind(), io.to_string()),
+            (std::io::ErrorKind::InvalidData, "byte 12".into())
+        );
+        // A message alone is an error too.
+        let msg = Error::other("no such shard");
+        assert_eq!(msg.to_string(), "no such shard");
+        assert_eq!(msg.source().unwrap().to_string(), "no such shard");
+    }
+
+    #[test]
+    fn errors_of_the_crate_have_no_source() {
+        let err = Error::from(ErrorKind::ZeroThreads);
+        assert!(err.source().is_none());
+        assert_eq!(
+            std::mem::size_of::<Result<()>>(),
+            std::mem::size_of::<usize>()
+        );
+    }
 
     #[test]
     fn a_rejected_kernel_keeps_its_fields_and_message() {

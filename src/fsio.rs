@@ -126,7 +126,7 @@ pub(crate) fn is_changed(e: &io::Error) -> bool {
 
 /// An I/O error of a pass over the input as the crate's error:
 /// [`ErrorKind::ReplayMismatch`](crate::ErrorKind::ReplayMismatch) when the input
-/// changed, else [`ErrorKind::Io`](crate::ErrorKind::Io).
+/// changed, else [`ErrorKind::Io`](crate::ErrorKind::Io) with `e` as its source.
 pub(crate) fn pass_error(e: io::Error) -> crate::Error {
     if is_changed(&e) {
         let message = e
@@ -134,7 +134,7 @@ pub(crate) fn pass_error(e: io::Error) -> crate::Error {
             .map_or_else(|| e.to_string(), ToString::to_string);
         crate::ErrorKind::ReplayMismatch(message).into()
     } else {
-        crate::ErrorKind::Io(e.to_string()).into()
+        e.into()
     }
 }
 

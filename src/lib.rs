@@ -164,7 +164,7 @@ pub mod simhash;
 pub mod similarity;
 pub mod text;
 
-pub use cluster::{Cluster, Clusters, Member, Pair, RunStats, StageTimings, UnionFind};
+pub use cluster::{Cluster, Clusters, Keep, Member, Pair, RunStats, StageTimings, UnionFind};
 pub use error::{Error, ErrorKind, Result};
 pub use index::{Index, IndexParams, Match, Matches, Sketch, SketchScratch, Sketcher};
 pub use lsh::banded::LshIndex;

@@ -130,7 +130,9 @@ pub(crate) struct Args {
 
     /// How documents (text files, JSONL records) are cut into paragraphs: blocks
     /// between blank lines (blank), every line (line), the whole document (whole), or
-    /// blank if the document has a blank line between two others, else line (auto).
+    /// blank if the document has a blank line between two others, else whole if it is
+    /// one hard-wrapped paragraph (2 to 64 full lines of at most 100 characters), else
+    /// line (auto).
     /// auto is decided per document, so a file whose only blank separators were
     /// removed may be cut differently on a second run.
     #[arg(long, value_enum, default_value_t = ParagraphsArg::Auto)]

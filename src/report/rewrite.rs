@@ -26,16 +26,7 @@ use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-/// Which member of a cluster stays.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Keep {
-    /// The first in input order (the representative). The default.
-    #[default]
-    First,
-    /// The longest in bytes; the first of those on a tie.
-    Longest,
-}
+pub use crate::cluster::Keep;
 
 /// A paragraph to remove.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -53,16 +44,9 @@ pub struct Removal {
 pub fn removals(clusters: &Clusters, keep: Keep) -> Vec<Removal> {
     let mut out = Vec::with_capacity(clusters.duplicates());
     for (ci, c) in clusters.iter().enumerate() {
-        let members = c.members();
-        let kept = match keep {
-            Keep::First => 0,
-            Keep::Longest => (0..members.len())
-                .rev()
-                .max_by_key(|&i| members[i].paragraph.len())
-                .unwrap_or(0),
-        };
+        let kept = c.kept_index(keep);
         out.extend(
-            members
+            c.members()
                 .iter()
                 .enumerate()
                 .filter(|&(i, _)| i != kept)

@@ -30,6 +30,7 @@ fn public_types_are_send_and_sync() {
     assert_send_sync::<Error>();
     // The rest of the public types.
     assert_send_sync::<ErrorKind>();
+    assert_send_sync::<paradup::Keep>();
     assert_send_sync::<RunStats>();
     assert_send_sync::<UnionFind>();
     assert_send_sync::<LshWeights>();

@@ -96,7 +96,8 @@ pub fn lines(text: &str) -> Vec<(usize, usize)> {
 /// `Lines` makes every non-blank line a paragraph, `BlankLines` every run of
 /// consecutive non-blank lines, `Whole` one paragraph from the first to the last
 /// non-blank line, and `Auto` is `BlankLines` when the non-blank lines are not
-/// consecutive (a blank line lies between two of them), else `Lines`.
+/// consecutive (a blank line lies between two of them), else `Whole` when they are
+/// one [hard-wrapped](hard_wrapped) paragraph, else `Lines`.
 pub fn split(text: &str, mode: ParagraphMode) -> Vec<NaiveParagraph> {
     let lines = lines(text);
     let non_blank: Vec<usize> = (0..lines.len())
@@ -112,6 +113,16 @@ pub fn split(text: &str, mode: ParagraphMode) -> Vec<NaiveParagraph> {
     }
     let mode = match mode {
         ParagraphMode::Auto if runs.len() > 1 => ParagraphMode::BlankLines,
+        ParagraphMode::Auto
+            if hard_wrapped(
+                &non_blank
+                    .iter()
+                    .map(|&i| &text[lines[i].0..lines[i].1])
+                    .collect::<Vec<_>>(),
+            ) =>
+        {
+            ParagraphMode::Whole
+        }
         ParagraphMode::Auto => ParagraphMode::Lines,
         m => m,
     };
@@ -134,6 +145,36 @@ pub fn split(text: &str, mode: ParagraphMode) -> Vec<NaiveParagraph> {
             end: lines[last].1,
         })
         .collect()
+}
+
+/// Whether consecutive non-blank lines are one hard-wrapped paragraph, as the
+/// `paradup::paragraph` docs ("Hard-wrapped paragraphs") state it: 2 to 64 lines;
+/// the widest 40 to 100 characters (trailing whitespace not counted); every line but
+/// the last has two words or more and, with a space and the next line's first word,
+/// more than 90% of the widest line's characters; some line but the last does not
+/// end in `. ! ? : ; …` once closing quotes and brackets are taken off; and some line
+/// holds one of `. , ; : ! ?`.
+pub fn hard_wrapped(rows: &[&str]) -> bool {
+    let rows: Vec<&str> = rows.iter().map(|r| r.trim_end()).collect();
+    let width = |s: &str| s.chars().count();
+    let widest = rows.iter().map(|r| width(r)).max().unwrap_or(0);
+    if !(2..=64).contains(&rows.len()) || !(40..=100).contains(&widest) {
+        return false;
+    }
+    let body = &rows[..rows.len() - 1];
+    let full = body.iter().zip(&rows[1..]).all(|(row, next)| {
+        let first_word = next.split_whitespace().next().unwrap_or("");
+        row.split_whitespace().count() >= 2
+            && 10 * (width(row) + 1 + width(first_word)) > 9 * widest
+    });
+    let ends_sentence = |row: &str| {
+        let bare = row.trim_end_matches(['"', '\'', '”', '’', ')', ']', '»']);
+        bare.ends_with(['.', '!', '?', ':', ';', '…'])
+    };
+    let prose = rows
+        .iter()
+        .any(|row| row.contains(['.', ',', ';', ':', '!', '?']));
+    full && !body.iter().all(|row| ends_sentence(row)) && prose
 }
 
 /// The configuration the naive clustering follows (the same knobs a `Deduper` has).
@@ -342,6 +383,41 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         (self.0.next_u64() % n as u64) as usize
     }
+}
+
+#[test]
+fn naive_hard_wrap_rule_on_hand_made_lines() {
+    let row = "the quick brown fox jumps over the lazy dog and";
+    assert_eq!(row.len(), 47);
+    // 47 + 1 + 3 = 51 > 0.9 × 47: full; the first line ends inside a sentence.
+    assert!(hard_wrapped(&[row, "the cat."]));
+    assert!(hard_wrapped(&[&format!("{row}  "), "the cat."]));
+    // No punctuation anywhere: not prose.
+    assert!(!hard_wrapped(&[row, "the cat"]));
+    // 64 lines, and 65.
+    let many = vec![format!("{row},"); 65];
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    assert!(hard_wrapped(&many[..64]));
+    assert!(!hard_wrapped(&many));
+    // Every line but the last ends a sentence (closing quote aside).
+    assert!(!hard_wrapped(&[&format!("{row}.”"), "the cat."]));
+    // A 42-character line before "the": 42 + 1 + 3 = 46, more than 90% of a widest
+    // line of 51 (45.9), not of 52 (46.8).
+    let short = "the quick brown fox, jumps over the lazy d";
+    assert!(hard_wrapped(&[
+        short,
+        "the cat sat on the mat and then it slept"
+    ]));
+    assert!(hard_wrapped(&[short, &format!("the {row}")]));
+    assert!(!hard_wrapped(&[short, &format!("the {row}s")]));
+    // Widths out of 40..=100, one line, one word.
+    assert!(!hard_wrapped(&[
+        "the quick brown fox jumps over",
+        "the cat."
+    ]));
+    assert!(!hard_wrapped(&[&format!("{row} {row} {row}"), "the cat."]));
+    assert!(!hard_wrapped(&[&format!("{row}.")]));
+    assert!(!hard_wrapped(&[&"x".repeat(45), "the cat."]));
 }
 
 #[test]

@@ -451,6 +451,66 @@ proptest! {
             prop_assert_eq!(paras.len(), non_blank);
         }
     }
+
+    #[test]
+    fn auto_on_wrapped_prose_matches_naive_splitter(doc in wrapped_prose()) {
+        let got: Vec<_> = ParagraphSplitter::new(ParagraphMode::Auto)
+            .split(0, &doc)
+            .map(|p| (p.index, p.line, p.start, p.end))
+            .collect();
+        let want: Vec<_> = naive::split(&doc, ParagraphMode::Auto)
+            .iter()
+            .map(|w| (w.index, w.line, w.start, w.end))
+            .collect();
+        prop_assert_eq!(got, want, "{:?}", doc);
+    }
+}
+
+/// Prose wrapped greedily at 30 to 110 columns, then perhaps one line cut to its first
+/// word or given a long tail; `\n`, `\r\n` or trailing spaces; blank lines around it or
+/// not: both sides of the edges of `Auto`'s hard-wrap rule.
+fn wrapped_prose() -> impl Strategy<Value = String> {
+    let tails = vec![
+        "",
+        "x.",
+        "and a tail that runs on and on well past the widest wrap width",
+    ];
+    (
+        proptest::collection::vec("[a-z]{1,9}[.,?;\"”]?", 2..60),
+        30usize..110,
+        select(vec!["\n", "\r\n", "  \n"]),
+        proptest::option::of((0usize..20, select(tails))),
+        any::<bool>(),
+    )
+        .prop_map(|(words, width, end, edit, blank_around)| {
+            let mut rows = vec![String::new()];
+            for word in words {
+                let row = rows.last_mut().expect("one row at least");
+                if row.is_empty() {
+                    row.push_str(&word);
+                } else if row.len() + 1 + word.len() > width {
+                    rows.push(word);
+                } else {
+                    row.push(' ');
+                    row.push_str(&word);
+                }
+            }
+            if let Some((i, tail)) = edit {
+                let i = i % rows.len();
+                let first = rows[i].split(' ').next().unwrap_or("").to_string();
+                rows[i] = if tail.is_empty() {
+                    first
+                } else {
+                    format!("{} {tail}", rows[i])
+                };
+            }
+            let doc = rows.join(end);
+            if blank_around {
+                format!("\n \n{doc}\n\n")
+            } else {
+                doc
+            }
+        })
 }
 
 // ---------------------------------------------------------------------------------

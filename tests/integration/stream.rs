@@ -374,6 +374,71 @@ fn source_and_reader_errors_come_back() {
 }
 
 #[test]
+fn a_source_uses_question_mark_on_io_errors_and_keeps_them_as_the_source() {
+    use std::error::Error as _;
+    let dir = tempfile::tempdir().unwrap();
+    let article = dir.path().join("article.txt");
+    std::fs::write(&article, crate::seed::ARTICLE).unwrap();
+    let missing = dir.path().join("missing.txt");
+    let read = |paths: &[&Path]| {
+        Deduper::new().run_stream(&StreamConfig::new(), |feed| {
+            for path in paths {
+                feed.push_reader(std::fs::File::open(path)?)?;
+            }
+            Ok(())
+        })
+    };
+    let clusters = read(&[&article]).unwrap();
+    let lines: Vec<u64> = clusters[0]
+        .members()
+        .iter()
+        .map(|m| m.paragraph.line)
+        .collect();
+    assert_eq!((clusters.len(), lines), (1, vec![10, 11]));
+
+    let err = read(&[&article, &missing]).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Io(_)), "{err}");
+    let io = err
+        .source()
+        .and_then(|e| e.downcast_ref::<std::io::Error>());
+    assert_eq!(
+        io.map(std::io::Error::kind),
+        Some(std::io::ErrorKind::NotFound)
+    );
+}
+
+#[test]
+fn a_callers_own_error_comes_back_with_its_source_chain() {
+    use std::error::Error as _;
+    #[derive(Debug)]
+    struct BadShard(std::num::ParseIntError);
+    impl std::fmt::Display for BadShard {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("bad shard number")
+        }
+    }
+    impl std::error::Error for BadShard {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+    let err = Deduper::new()
+        .run_stream(&StreamConfig::new(), |feed| {
+            feed.push("first document")?;
+            let shard: u32 = "x7"
+                .parse()
+                .map_err(|e| paradup::Error::other(BadShard(e)))?;
+            feed.push(format!("shard {shard}"))
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Other("bad shard number".into()));
+    let shard = err.source().unwrap();
+    assert!(shard.is::<BadShard>());
+    let parse = shard.source().unwrap();
+    assert_eq!(parse.to_string(), "invalid digit found in string");
+}
+
+#[test]
 fn empty_input_gives_no_clusters() {
     let mut limited = StreamConfig::new();
     limited.memory_limit(1);
