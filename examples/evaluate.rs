@@ -22,9 +22,11 @@
 //! over every predicted pair, recall over the label-1 pairs, pairs unordered); with
 //! `--pairs-out` the last row's predictions can be checked with it.
 
+#[path = "common/cli.rs"]
+mod cli;
 mod common;
 
-use clap::{Parser, ValueEnum};
+use cli::{Choice, Command, Opt, Positional};
 use common::{parse_kind, set_tuning};
 use paradup::{
     CandidateSearch, Clusters, Deduper, Method, ParagraphMode, ShingleKind, Similarity,
@@ -35,70 +37,221 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-#[derive(Parser, Debug)]
-#[command(
-    version,
-    about = "Score the Deduper on a labelled set of paragraph pairs"
-)]
+/// The options, as parsed; [`Args::parse`] reads them.
+#[derive(Debug)]
 struct Args {
-    /// The labelled set's folder.
-    #[arg(default_value = "../shared/eval/gutenberg-editions")]
     set: PathBuf,
-    /// Jaccard thresholds to try, comma-separated.
-    #[arg(long, default_value = "0.5", value_delimiter = ',')]
     threshold: Vec<f64>,
-    /// Shingle kinds to try, comma-separated: wN (word N-grams) or cN (char N-grams).
-    #[arg(long, default_value = "w3", value_delimiter = ',')]
     shingles: Vec<String>,
-    /// Numbers of permutations to try, comma-separated.
-    #[arg(long, default_value = "128", value_delimiter = ',')]
     num_perm: Vec<usize>,
-    /// Candidate searches to try, comma-separated: lsh, prefix (exact, by prefix
-    /// filtering), exhaustive (all pairs).
-    #[arg(long, default_value = "lsh", value_delimiter = ',')]
     search: Vec<String>,
-    /// Similarity measures to try, comma-separated: jaccard, containment.
-    #[arg(long, default_value = "jaccard", value_delimiter = ',')]
     similarity: Vec<String>,
-    /// Anti-chaining settings to try, comma-separated: on, off, default.
-    #[arg(long, default_value = "default", value_delimiter = ',')]
     anti_chaining: Vec<String>,
-    /// LSH tunings to try, comma-separated: default, FN:FP (datasketch's weights), rP
-    /// (least recall P at the threshold), BxR (explicit banding).
-    #[arg(long, default_value = "default", value_delimiter = ',')]
     tuning: Vec<String>,
-    /// What counts as a predicted pair: two members of one cluster, or a verified pair.
-    #[arg(long, value_enum, default_value_t = Predict::Clusters)]
     predict: Predict,
-    /// Verify with the signature estimate instead of exact Jaccard.
-    #[arg(long)]
     signature_verify: bool,
-    /// Candidate methods to try, comma-separated: minhash, simhash.
-    #[arg(long, default_value = "minhash", value_delimiter = ',')]
     method: Vec<String>,
-    /// SimHash search radii (bits) to try, comma-separated.
-    #[arg(long, default_value = "6", value_delimiter = ',')]
     max_hamming: Vec<u32>,
-    /// SimHash features to try, comma-separated: wN or cN (w1 = single words).
-    #[arg(long, default_value = "w1", value_delimiter = ',')]
     features: Vec<String>,
-    /// SimHash weightings to try, comma-separated: tf (term frequency) or uniform.
-    #[arg(long, default_value = "tf", value_delimiter = ',')]
     weighting: Vec<String>,
-    /// Run on this many threads (default: all).
-    #[arg(long)]
     threads: Option<usize>,
-    /// Write the predicted pairs of the last setting to this file (id_a TAB id_b).
-    #[arg(long)]
     pairs_out: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+impl Args {
+    /// The command line: every option with its help and default.
+    fn command() -> Command {
+        Command::new(
+            "evaluate",
+            "Score the Deduper on a labelled set of paragraph pairs",
+        )
+        .version(format!("paradup {}", env!("CARGO_PKG_VERSION")))
+        .positional(
+            Positional::one("SET", "The labelled set's folder")
+                .default("../shared/eval/gutenberg-editions"),
+        )
+        .opt(
+            Opt::value(
+                "threshold",
+                "THRESHOLD",
+                "Jaccard thresholds to try, comma-separated",
+            )
+            .list()
+            .default("0.5")
+            .parses::<f64>(),
+        )
+        .opt(
+            Opt::value(
+                "shingles",
+                "SHINGLES",
+                "Shingle kinds to try, comma-separated: wN (word N-grams) or cN (char N-grams)",
+            )
+            .list()
+            .default("w3"),
+        )
+        .opt(
+            Opt::value(
+                "num-perm",
+                "NUM_PERM",
+                "Numbers of permutations to try, comma-separated",
+            )
+            .list()
+            .default("128")
+            .parses::<usize>(),
+        )
+        .opt(
+            Opt::value(
+                "search",
+                "SEARCH",
+                "Candidate searches to try, comma-separated: lsh, prefix (exact, by prefix \
+                filtering), exhaustive (all pairs)",
+            )
+            .list()
+            .default("lsh"),
+        )
+        .opt(
+            Opt::value(
+                "similarity",
+                "SIMILARITY",
+                "Similarity measures to try, comma-separated: jaccard, containment",
+            )
+            .list()
+            .default("jaccard"),
+        )
+        .opt(
+            Opt::value(
+                "anti-chaining",
+                "ANTI_CHAINING",
+                "Anti-chaining settings to try, comma-separated: on, off, default",
+            )
+            .list()
+            .default("default"),
+        )
+        .opt(
+            Opt::value(
+                "tuning",
+                "TUNING",
+                "LSH tunings to try, comma-separated: default, FN:FP (datasketch's weights), \
+                rP (least recall P at the threshold), BxR (explicit banding)",
+            )
+            .list()
+            .default("default"),
+        )
+        .opt(
+            Opt::value(
+                "predict",
+                "PREDICT",
+                "What counts as a predicted pair: two members of one cluster, or a verified \
+                pair",
+            )
+            .choices::<Predict>()
+            .default("clusters"),
+        )
+        .opt(Opt::flag(
+            "signature-verify",
+            "Verify with the signature estimate instead of exact Jaccard",
+        ))
+        .opt(
+            Opt::value(
+                "method",
+                "METHOD",
+                "Candidate methods to try, comma-separated: minhash, simhash",
+            )
+            .list()
+            .default("minhash"),
+        )
+        .opt(
+            Opt::value(
+                "max-hamming",
+                "MAX_HAMMING",
+                "SimHash search radii (bits) to try, comma-separated",
+            )
+            .list()
+            .default("6")
+            .parses_u32(),
+        )
+        .opt(
+            Opt::value(
+                "features",
+                "FEATURES",
+                "SimHash features to try, comma-separated: wN or cN (w1 = single words)",
+            )
+            .list()
+            .default("w1"),
+        )
+        .opt(
+            Opt::value(
+                "weighting",
+                "WEIGHTING",
+                "SimHash weightings to try, comma-separated: tf (term frequency) or uniform",
+            )
+            .list()
+            .default("tf"),
+        )
+        .opt(
+            Opt::value(
+                "threads",
+                "THREADS",
+                "Run on this many threads (default: all)",
+            )
+            .parses::<usize>(),
+        )
+        .opt(
+            Opt::value(
+                "pairs-out",
+                "PAIRS_OUT",
+                "Write the predicted pairs of the last setting to this file (id_a TAB id_b)",
+            )
+            .path(),
+        )
+    }
+
+    /// This process's options; prints the help, the version or a usage error (exit
+    /// status 2) and exits where those are asked for or due.
+    fn parse() -> Args {
+        let m = Args::command().parse();
+        Args {
+            set: m.positionals().remove(0),
+            threshold: m.list("threshold"),
+            shingles: m.list("shingles"),
+            num_perm: m.list("num-perm"),
+            search: m.list("search"),
+            similarity: m.list("similarity"),
+            anti_chaining: m.list("anti-chaining"),
+            tuning: m.list("tuning"),
+            predict: m.choice("predict"),
+            signature_verify: m.flag("signature-verify"),
+            method: m.list("method"),
+            max_hamming: m.list("max-hamming"),
+            features: m.list("features"),
+            weighting: m.list("weighting"),
+            threads: m.get("threads"),
+            pairs_out: m.path("pairs-out"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Predict {
     /// Every pair of members of one cluster.
     Clusters,
     /// Every verified pair (`Clusters::pairs`).
     Pairs,
+}
+
+impl Choice for Predict {
+    const CHOICES: &'static [(&'static str, &'static str, Self)] = &[
+        (
+            "clusters",
+            "Every pair of members of one cluster",
+            Predict::Clusters,
+        ),
+        (
+            "pairs",
+            "Every verified pair (`Clusters::pairs`)",
+            Predict::Pairs,
+        ),
+    ];
 }
 
 fn parse_search(s: &str) -> Result<CandidateSearch, String> {

@@ -23,9 +23,11 @@
 //! With `--containment` both runs use containment similarity, and recall is also given
 //! for the pairs whose size ratio is at most the containment search's `MAX_RATIO`.
 
+#[path = "common/cli.rs"]
+mod cli;
 mod common;
 
-use clap::Parser;
+use cli::{Command, Opt, Positional};
 use common::{parse_kind, set_tuning};
 use paradup::lsh::containment::MAX_RATIO;
 use paradup::{CandidateSearch, Clusters, Deduper, ParagraphMode, ShingleKind, Similarity};
@@ -34,39 +36,109 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::time::Instant;
 
-#[derive(Parser, Debug)]
-#[command(about = "LSH recall and precision against exact all-pairs similarity")]
+/// The options, as parsed; [`Args::parse`] reads them.
+#[derive(Debug)]
 struct Args {
-    /// One paragraph per line (blank lines skipped), gzip or plain.
-    #[arg(default_value = "../shared/corpora/gutenberg-48mb.txt.gz")]
     corpus: PathBuf,
-    /// Distinct paragraphs to take from the start of the corpus.
-    #[arg(long, default_value_t = 50_000)]
     paragraphs: usize,
-    /// Similarity threshold.
-    #[arg(long, default_value_t = paradup::pipeline::DEFAULT_THRESHOLD)]
     threshold: f64,
-    /// LSH tunings to compare, comma-separated: FALSE_NEGATIVE:FALSE_POSITIVE weights
-    /// (datasketch's rule), rP (least recall P at the threshold), BxR (explicit
-    /// banding), or `default`.
-    #[arg(long, default_value = "0.5:0.5,default", value_delimiter = ',')]
     tuning: Vec<String>,
-    /// Shingles: wN (word N-grams) or cN (char N-grams) [default: the crate's].
-    #[arg(long)]
     shingles: Option<String>,
-    /// MinHash permutations.
-    #[arg(long, default_value_t = 128)]
     num_perm: usize,
-    /// Containment similarity instead of Jaccard.
-    #[arg(long)]
     containment: bool,
-    /// Run on this many threads (default: all).
-    #[arg(long)]
     threads: Option<usize>,
-    /// Print up to N reference pairs that each LSH run missed (similarity, shingle-set
-    /// sizes, texts).
-    #[arg(long, default_value_t = 0, value_name = "N")]
     show_missed: usize,
+}
+
+impl Args {
+    /// The command line: every option with its help and default.
+    fn command() -> Command {
+        Command::new(
+            "exact_recall",
+            "LSH recall and precision against exact all-pairs similarity",
+        )
+        .positional(
+            Positional::one(
+                "CORPUS",
+                "One paragraph per line (blank lines skipped), gzip or plain",
+            )
+            .default("../shared/corpora/gutenberg-48mb.txt.gz"),
+        )
+        .opt(
+            Opt::value(
+                "paragraphs",
+                "PARAGRAPHS",
+                "Distinct paragraphs to take from the start of the corpus",
+            )
+            .default(50_000)
+            .parses::<usize>(),
+        )
+        .opt(
+            Opt::value("threshold", "THRESHOLD", "Similarity threshold")
+                .default(paradup::pipeline::DEFAULT_THRESHOLD)
+                .parses::<f64>(),
+        )
+        .opt(
+            Opt::value(
+                "tuning",
+                "TUNING",
+                "LSH tunings to compare, comma-separated: FALSE_NEGATIVE:FALSE_POSITIVE \
+                weights (datasketch's rule), rP (least recall P at the threshold), BxR \
+                (explicit banding), or `default`",
+            )
+            .list()
+            .default("0.5:0.5,default"),
+        )
+        .opt(Opt::value(
+            "shingles",
+            "SHINGLES",
+            "Shingles: wN (word N-grams) or cN (char N-grams) [default: the crate's]",
+        ))
+        .opt(
+            Opt::value("num-perm", "NUM_PERM", "MinHash permutations")
+                .default(128)
+                .parses::<usize>(),
+        )
+        .opt(Opt::flag(
+            "containment",
+            "Containment similarity instead of Jaccard",
+        ))
+        .opt(
+            Opt::value(
+                "threads",
+                "THREADS",
+                "Run on this many threads (default: all)",
+            )
+            .parses::<usize>(),
+        )
+        .opt(
+            Opt::value(
+                "show-missed",
+                "N",
+                "Print up to N reference pairs that each LSH run missed (similarity, \
+                shingle-set sizes, texts)",
+            )
+            .default(0)
+            .parses::<usize>(),
+        )
+    }
+
+    /// This process's options; prints the help or a usage error (exit status 2) and
+    /// exits where those are asked for or due.
+    fn parse() -> Args {
+        let m = Args::command().parse();
+        Args {
+            corpus: m.positionals().remove(0),
+            paragraphs: m.value("paragraphs"),
+            threshold: m.value("threshold"),
+            tuning: m.list("tuning"),
+            shingles: m.text("shingles"),
+            num_perm: m.value("num-perm"),
+            containment: m.flag("containment"),
+            threads: m.get("threads"),
+            show_missed: m.value("show-missed"),
+        }
+    }
 }
 
 /// The first `limit` paragraphs of `path` that are distinct after `deduper`'s

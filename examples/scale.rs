@@ -23,7 +23,7 @@
 //! the peak RSS per paragraph. Run one thread count per process for a clean peak
 //! RSS figure.
 
-use clap::Parser;
+use cli::{Command, Opt};
 use paradup::Deduper;
 use std::io::Read;
 use std::path::PathBuf;
@@ -34,31 +34,103 @@ use std::time::Instant;
 #[path = "../benches/common.rs"]
 mod common;
 
-#[derive(Parser, Debug)]
-#[command(version, about = "Pipeline throughput and memory at scale")]
+#[path = "common/cli.rs"]
+mod cli;
+
+/// The options, as parsed; [`Args::parse`] reads them.
+#[derive(Debug)]
 struct Args {
-    /// A corpus file (plain text or .gz); paragraphs as the deduper splits them.
-    #[arg(long, conflicts_with = "synthetic")]
     file: Option<PathBuf>,
-    /// Generate this many synthetic paragraphs instead of reading a file.
-    #[arg(long, default_value_t = 1_000_000)]
     synthetic: usize,
-    /// Thread counts to run, comma-separated.
-    #[arg(long, default_value = "1,2", value_delimiter = ',')]
     threads: Vec<usize>,
-    /// Runs per thread count (the fastest is reported).
-    #[arg(long, default_value_t = 1)]
     repeat: usize,
-    /// Stream the input through `Deduper::run_stream` instead of holding it.
-    #[arg(long)]
     stream: bool,
-    /// With --stream: keep the state on disk and at most about this many bytes of it in
-    /// memory (suffixes K, M, G).
-    #[arg(long, value_parser = parse_size, requires = "stream")]
     memory_limit: Option<usize>,
-    /// With --stream: where spill files go [default: the system's temporary directory].
-    #[arg(long, requires = "stream")]
     temp_dir: Option<PathBuf>,
+}
+
+impl Args {
+    /// The command line: every option with its help, default and constraints.
+    fn command() -> Command {
+        Command::new("scale", "Pipeline throughput and memory at scale")
+            .version(format!("paradup {}", env!("CARGO_PKG_VERSION")))
+            .opt(
+                Opt::value(
+                    "file",
+                    "FILE",
+                    "A corpus file (plain text or .gz); paragraphs as the deduper splits them",
+                )
+                .path()
+                .conflicts(&["synthetic"]),
+            )
+            .opt(
+                Opt::value(
+                    "synthetic",
+                    "SYNTHETIC",
+                    "Generate this many synthetic paragraphs instead of reading a file",
+                )
+                .default(1_000_000)
+                .parses::<usize>(),
+            )
+            .opt(
+                Opt::value(
+                    "threads",
+                    "THREADS",
+                    "Thread counts to run, comma-separated",
+                )
+                .list()
+                .default("1,2")
+                .parses::<usize>(),
+            )
+            .opt(
+                Opt::value(
+                    "repeat",
+                    "REPEAT",
+                    "Runs per thread count (the fastest is reported)",
+                )
+                .default(1)
+                .parses::<usize>(),
+            )
+            .opt(Opt::flag(
+                "stream",
+                "Stream the input through `Deduper::run_stream` instead of holding it",
+            ))
+            .opt(
+                Opt::value(
+                    "memory-limit",
+                    "MEMORY_LIMIT",
+                    "With --stream: keep the state on disk and at most about this many bytes \
+                    of it in memory (suffixes K, M, G)",
+                )
+                .check(|s| parse_size(s).map(drop))
+                .requires(&["stream"]),
+            )
+            .opt(
+                Opt::value(
+                    "temp-dir",
+                    "TEMP_DIR",
+                    "With --stream: where spill files go [default: the system's temporary \
+                    directory]",
+                )
+                .path()
+                .requires(&["stream"]),
+            )
+    }
+
+    /// This process's options; prints the help, the version or a usage error (exit
+    /// status 2) and exits where those are asked for or due.
+    fn parse() -> Args {
+        let m = Args::command().parse();
+        Args {
+            file: m.path("file"),
+            synthetic: m.value("synthetic"),
+            threads: m.list("threads"),
+            repeat: m.value("repeat"),
+            stream: m.flag("stream"),
+            memory_limit: m.get_with("memory-limit", parse_size),
+            temp_dir: m.path("temp-dir"),
+        }
+    }
 }
 
 /// `512M`, `4G`, `100000`: bytes.

@@ -33,13 +33,14 @@
 //! paragraph's text at hand and are refused.
 
 mod args;
+#[path = "../common/cli.rs"]
+mod cli;
 mod output;
 mod progress;
 mod run;
 mod stream;
 
 use args::{Args, build_deduper, cap_threads, inputs};
-use clap::Parser;
 use output::check_outputs;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};

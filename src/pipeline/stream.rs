@@ -87,7 +87,10 @@
 //! each document from its text as [`Deduper::run`] does; a document read from a reader
 //! is resolved from its first [`StreamConfig::auto_window`] bytes (16 MiB by default),
 //! the one place where a stream can differ from `run`: a document with no blank
-//! separator line in its first 16 MiB is read line by line.
+//! separator line in its first 16 MiB is read line by line, or whole if those bytes
+//! are one hard-wrapped paragraph (the [`paragraph`](crate::paragraph) module docs,
+//! "Hard-wrapped paragraphs"). That test reads at most 65 lines of up to 100
+//! characters, so any window of at least 26 KB decides it as `run` does.
 //!
 //! Invalid UTF-8 read by `push_reader` is decoded lossily (U+FFFD); byte spans then
 //! refer to the decoded text, as they would after `String::from_utf8_lossy` of the
