@@ -20,8 +20,8 @@
 //! disk mode are drivers of the same stage functions, with storage of their own.
 //!
 //! The stages cover what [`Deduper::run_stream`] streams without a memory limit, with
-//! exact verification: [`Method::MinHash`](crate::Method::MinHash) with Jaccard, and
-//! [`Method::SimHash`](crate::Method::SimHash); [`Deduper::stages`] refuses the rest.
+//! exact verification: [`Method::MinHash`] with Jaccard, and
+//! [`Method::SimHash`]; [`Deduper::stages`] refuses the rest.
 //!
 //! ```
 //! use paradup::Deduper;

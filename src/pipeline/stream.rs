@@ -98,7 +98,9 @@
 
 mod collect;
 mod disk;
+mod files;
 mod replay;
+mod spill;
 
 use super::assemble::{Evidence, Found};
 use super::candidates::{band_pairs, hamming_edges, involved, sort_pairs};
@@ -110,8 +112,9 @@ pub use crate::feed::Feed;
 use crate::progress::{Progress, Stage};
 use crate::similarity::Similarity;
 use crate::{CandidateSearch, Method, Verification};
-use collect::{Blocks, Collector, KeyMap, SigStore};
+use collect::{Blocks, Collector, SigStore};
 use rayon::prelude::*;
+use spill::KeyMap;
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -3,7 +3,8 @@
 use super::super::assemble::Column;
 use super::super::{Deduper, MinHashScratch, lap};
 use super::StreamConfig;
-use super::disk;
+use super::files::{Out, io_at};
+use super::spill::{Disk, KeyMap, Spill, reserve};
 use crate::cluster::StageTimings;
 use crate::error::{ErrorKind, Result};
 use crate::feed::{Piece, Sink};
@@ -13,32 +14,10 @@ use crate::simhash::SimHashScratch;
 use crate::similarity::Similarity;
 use crate::{Method, Verification};
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::fs::File;
-use std::hash::{BuildHasherDefault, Hasher};
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-/// A hasher for keys that are already uniform hashes (the exact keys): their low bits.
-#[derive(Default)]
-pub(super) struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u128(&mut self, v: u128) {
-        self.0 = v as u64;
-    }
-}
-
-pub(super) type KeyMap = HashMap<u128, u32, BuildHasherDefault<PassThrough>>;
 
 /// A growable array kept in fixed-size blocks of 32 MiB: growing never copies and
 /// leaves no doubling slack (a `Vec` of 10 M band keys can hold 16.7 M of capacity,
@@ -135,7 +114,7 @@ pub(super) struct Collector<'d> {
     pub(super) canon: Blocks<u32>,
     pub(super) seen: KeyMap,
     /// Under a memory limit: the files that hold what the three above hold.
-    pub(super) disk: Option<disk::Disk>,
+    pub(super) disk: Option<Disk>,
     /// Live distinct texts whose band keys are in `band_keys` (not spilled yet).
     pub(super) live_ids: Blocks<u32>,
     pub(super) band_keys: Vec<Blocks<u64>>,
@@ -156,39 +135,6 @@ pub(super) enum SigStore {
     File(Option<BufWriter<File>>, PathBuf),
 }
 
-/// Sorted band runs on disk.
-pub(super) struct Spill {
-    pub(super) limit: Option<usize>,
-    /// What the work in progress may take besides the counted state.
-    pub(super) reserve: usize,
-    pub(super) base: PathBuf,
-    pub(super) dir: Option<crate::fsio::TempDir>,
-    /// Per run, per band: (file, records).
-    pub(super) runs: Vec<Vec<(PathBuf, u64)>>,
-}
-
-impl Spill {
-    /// The spill directory, made on first use: private (mode 0700, an unpredictable
-    /// name, never one that already existed), so no other user can plant a file or a
-    /// link in it.
-    pub(super) fn dir(&mut self) -> Result<&Path> {
-        if self.dir.is_none() {
-            let dir = crate::fsio::TempDir::new_in(&self.base, "paradup-spill-").map_err(|e| {
-                ErrorKind::Io(format!(
-                    "cannot create a spill directory in {}: {e}",
-                    self.base.display()
-                ))
-            })?;
-            self.dir = Some(dir);
-        }
-        Ok(self.dir.as_ref().expect("just made").path())
-    }
-}
-
-pub(super) fn io_at(path: &Path) -> impl Fn(io::Error) -> crate::Error + '_ {
-    move |e| ErrorKind::Io(format!("{}: {e}", path.display())).into()
-}
-
 /// Bytes of state per paragraph and per distinct text besides band keys, in memory.
 const PER_PARAGRAPH: usize = std::mem::size_of::<Paragraph>() + 4;
 const PER_DISTINCT: usize = 4;
@@ -206,7 +152,7 @@ impl<'d> Collector<'d> {
         let containment = d.similarity == Similarity::Containment;
         let spill = Spill {
             limit: config.memory_limit,
-            reserve: disk::reserve(config),
+            reserve: reserve(config),
             base: config.temp_dir.clone().unwrap_or_else(std::env::temp_dir),
             dir: None,
             runs: Vec::new(),
@@ -237,7 +183,7 @@ impl<'d> Collector<'d> {
             timings: StageTimings::default(),
         };
         if config.memory_limit.is_some() {
-            col.disk = Some(disk::Disk::new(col.spill.dir()?)?);
+            col.disk = Some(Disk::new(col.spill.dir()?)?);
         }
         if keep_sigs {
             col.sigs = if config.memory_limit.is_some() {
@@ -287,7 +233,7 @@ impl<'d> Collector<'d> {
                     kv.extend(keys.into_iter().zip(ids.iter().copied()));
                     kv.sort_unstable();
                     let path = dir.join(format!("run{run}-band{b}.bin"));
-                    let mut out = disk::Out::create(path)?;
+                    let mut out = Out::create(path)?;
                     let mut rec = [0u8; 12];
                     for &(key, id) in &kv {
                         rec[..8].copy_from_slice(&key.to_be_bytes());

@@ -31,10 +31,11 @@
 //! ids of the texts that have one (4).
 
 use super::StreamConfig;
-mod files;
 mod store;
 
-use super::collect::{Collector, KeyMap, io_at};
+use super::collect::Collector;
+use super::files::{In, Merge, Out, decode_paragraph, io_at, narrow, u32_at};
+use super::spill::{KeyMap, reserve};
 use crate::cluster::{Cluster, Clusters, Pair, StageTimings, UnionFind};
 use crate::error::{ErrorKind, Result};
 use crate::feed::Feed;
@@ -44,76 +45,12 @@ use crate::pipeline::candidates::{bucket_candidates, hamming_edges, sort_pairs};
 use crate::pipeline::{Deduper, lap};
 use crate::progress::{Progress, Stage};
 use crate::{Method, Verification};
-pub(super) use files::{In, Merge, Out, narrow};
-use files::{decode_paragraph, encode_paragraph, u32_at};
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use store::{Bits, Canonical, Replayer, Store};
-
-/// Memory set aside from the limit for the work in progress (a batch being
-/// processed on every thread, I/O buffers, the allocator's own slack), besides the
-/// state the limit counts: 32 batches and 32 MiB, 160 MiB at the default batch size.
-/// With 10 batches and 16 MiB, 10 M paragraphs under a 1 GiB limit peaked at
-/// 1,126 MiB, 126 MiB above the state counted, in each stage.
-pub(super) fn reserve(config: &StreamConfig) -> usize {
-    config
-        .batch_bytes
-        .saturating_mul(32)
-        .saturating_add(32 << 20)
-}
-
-/// The first pass's files.
-pub(super) struct Disk {
-    dir: PathBuf,
-    provenance: Out,
-    canon_of: Out,
-    keys: Out,
-    key_runs: Vec<(PathBuf, u64)>,
-}
-
-impl Disk {
-    pub(super) fn new(dir: &Path) -> Result<Disk> {
-        Ok(Disk {
-            dir: dir.to_path_buf(),
-            provenance: Out::create(dir.join("provenance.bin"))?,
-            canon_of: Out::create(dir.join("canon_of.bin"))?,
-            keys: Out::create(dir.join("keys.bin"))?,
-            key_runs: Vec::new(),
-        })
-    }
-
-    /// Records a paragraph and its text's (provisional) id.
-    pub(super) fn paragraph(&mut self, p: &Paragraph, text: u32) -> Result<()> {
-        self.provenance.put(&encode_paragraph(p))?;
-        self.canon_of.put(&text.to_be_bytes())
-    }
-
-    /// Records the exact key of a new (provisional) text id.
-    pub(super) fn text(&mut self, key: u128) -> Result<()> {
-        self.keys.put(&key.to_be_bytes())
-    }
-
-    /// Writes the key map as a sorted run and empties it.
-    pub(super) fn spill_keys(&mut self, seen: &mut KeyMap) -> Result<()> {
-        if seen.is_empty() {
-            return Ok(());
-        }
-        let mut kv: Vec<(u128, u32)> = std::mem::take(seen).into_iter().collect();
-        kv.sort_unstable();
-        let mut out = Out::create(self.dir.join(format!("keys-{}.bin", self.key_runs.len())))?;
-        let mut rec = [0u8; 20];
-        for (key, id) in kv {
-            rec[..16].copy_from_slice(&key.to_be_bytes());
-            rec[16..].copy_from_slice(&id.to_be_bytes());
-            out.put(&rec)?;
-        }
-        self.key_runs.push(out.finish()?);
-        Ok(())
-    }
-}
 
 /// Everything after the first pass, in disk mode.
 pub(super) fn finish<F>(

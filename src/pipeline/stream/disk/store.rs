@@ -1,9 +1,8 @@
 //! What disk mode reads back: canonical ids, and the evidence of the texts in candidate
 //! pairs (written by the second pass), loaded a window at a time.
 
-use super::super::collect::io_at;
+use super::super::files::{In, Merge, Out, decode_paragraph, io_at, narrow, u32_at};
 use super::super::replay::{check_paragraph, replay_batch};
-use super::files::{In, Merge, Out, decode_paragraph, narrow, u32_at};
 use crate::error::Result;
 use crate::feed::{Piece, Sink};
 use crate::paragraph::Paragraph;

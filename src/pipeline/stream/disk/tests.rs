@@ -1,3 +1,5 @@
+use super::super::files::encode_paragraph;
+use super::super::spill::Disk;
 use super::*;
 use std::fs;
 

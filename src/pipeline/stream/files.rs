@@ -1,7 +1,6 @@
 //! The spill files: records written in order, read in order, and merged in sorted runs.
 
-use super::super::collect::io_at;
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::paragraph::Paragraph;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -156,4 +155,9 @@ pub(crate) fn narrow<const N: usize>(
         round += 1;
     }
     Ok(runs)
+}
+
+/// An I/O error at `path`, as the crate's error.
+pub(crate) fn io_at(path: &Path) -> impl Fn(std::io::Error) -> crate::Error + '_ {
+    move |e| ErrorKind::Io(format!("{}: {e}", path.display())).into()
 }
