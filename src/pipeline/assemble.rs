@@ -198,6 +198,18 @@ pub(super) struct Counts {
     pub split_off: usize,
 }
 
+/// What [`Deduper::group_clusters`] reads: the paragraphs and their texts, the
+/// verified pairs' adjacency, and the measures.
+struct Parts<'a, 'f> {
+    paragraphs: &'a dyn Column<Paragraph>,
+    canon_of: &'a dyn Column<u32>,
+    canon: &'a dyn Column<u32>,
+    adjacency: &'f Adjacency,
+    similarity: &'f (dyn Fn(u32, u32) -> f64 + Sync),
+    passes: &'f (dyn Fn(u32, u32, f64) -> bool + Sync),
+    direction: &'f (dyn Fn(u32, u32) -> Direction + Sync),
+}
+
 /// Everything the first stages found, in the numbering both pipelines share:
 /// paragraphs in document order, distinct texts in order of first occurrence.
 pub(super) struct Found<'a> {
@@ -316,62 +328,19 @@ impl Deduper {
         } else {
             Adjacency::default()
         };
-        // Each group of paragraphs becomes one cluster, or several with anti-chaining;
-        // a part of one paragraph is no cluster.
+        let parts = Parts {
+            paragraphs,
+            canon_of,
+            canon,
+            adjacency: &adjacency,
+            similarity: &similarity,
+            passes: &passes,
+            direction: &direction,
+        };
         let (mut clusters, split_off) = groups
             .into_par_iter()
             .with_max_len(64)
-            .map(|group| {
-                let mut texts: Vec<u32> = group
-                    .iter()
-                    .map(|&(_, p)| canon_of.at(p as usize))
-                    .collect();
-                texts.sort_unstable();
-                texts.dedup();
-                let (parts, moved) = if self.anti_chaining {
-                    split_chains(&texts, &adjacency, |rep, c| {
-                        let s = similarity(rep, c);
-                        (s, passes(rep, c, s))
-                    })
-                } else {
-                    let rep = texts[0];
-                    let part = texts
-                        .iter()
-                        .map(|&c| (c, if c == rep { 1.0 } else { similarity(rep, c) }))
-                        .collect();
-                    (vec![part], 0)
-                };
-                // Distinct text → (part, its representative, similarity), by text.
-                let mut place: Vec<(u32, usize, u32, f64)> = parts
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(i, part)| part.iter().map(move |&(c, s)| (c, i, part[0].0, s)))
-                    .collect();
-                place.sort_unstable_by_key(|x| x.0);
-                let mut members: Vec<Vec<Member>> = vec![Vec::new(); parts.len()];
-                for &(_, p) in group {
-                    let c = canon_of.at(p as usize);
-                    let at = place.partition_point(|x| x.0 < c);
-                    let (_, part, rep, s) = place[at];
-                    members[part].push(Member {
-                        paragraph: paragraphs.at(p as usize),
-                        similarity: s,
-                        exact: c == rep,
-                        direction: if c == rep {
-                            Direction::Mutual
-                        } else {
-                            direction(rep, c)
-                        },
-                    });
-                }
-                let clusters: Vec<(u32, Cluster)> = members
-                    .into_iter()
-                    .zip(&parts)
-                    .filter(|(m, _)| m.len() >= 2)
-                    .map(|(members, part)| (canon.at(part[0].0 as usize), Cluster { members }))
-                    .collect();
-                (clusters, moved)
-            })
+            .map(|group| self.group_clusters(group, &parts))
             .fold(
                 || (Vec::new(), 0),
                 |(mut all, total), (mut some, moved)| {
@@ -417,6 +386,74 @@ impl Deduper {
             split_off,
         };
         self.answer(clusters, pairs, counts, timings)
+    }
+
+    /// One connected group of paragraphs (`(root, paragraph)`, ascending) as one
+    /// cluster, or several with anti-chaining (a part of one paragraph is no cluster),
+    /// each with its first paragraph; and how many texts anti-chaining moved.
+    fn group_clusters(
+        &self,
+        group: &[(u32, u32)],
+        at: &Parts<'_, '_>,
+    ) -> (Vec<(u32, Cluster)>, usize) {
+        let Parts {
+            paragraphs,
+            canon_of,
+            canon,
+            adjacency,
+            similarity,
+            passes,
+            direction,
+        } = at;
+        let mut texts: Vec<u32> = group
+            .iter()
+            .map(|&(_, p)| canon_of.at(p as usize))
+            .collect();
+        texts.sort_unstable();
+        texts.dedup();
+        let (parts, moved) = if self.anti_chaining {
+            split_chains(&texts, adjacency, |rep, c| {
+                let s = similarity(rep, c);
+                (s, passes(rep, c, s))
+            })
+        } else {
+            let rep = texts[0];
+            let part = texts
+                .iter()
+                .map(|&c| (c, if c == rep { 1.0 } else { similarity(rep, c) }))
+                .collect();
+            (vec![part], 0)
+        };
+        // Distinct text → (part, its representative, similarity), by text.
+        let mut place: Vec<(u32, usize, u32, f64)> = parts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, part)| part.iter().map(move |&(c, s)| (c, i, part[0].0, s)))
+            .collect();
+        place.sort_unstable_by_key(|x| x.0);
+        let mut members: Vec<Vec<Member>> = vec![Vec::new(); parts.len()];
+        for &(_, p) in group {
+            let c = canon_of.at(p as usize);
+            let at = place.partition_point(|x| x.0 < c);
+            let (_, part, rep, s) = place[at];
+            members[part].push(Member {
+                paragraph: paragraphs.at(p as usize),
+                similarity: s,
+                exact: c == rep,
+                direction: if c == rep {
+                    Direction::Mutual
+                } else {
+                    direction(rep, c)
+                },
+            });
+        }
+        let clusters: Vec<(u32, Cluster)> = members
+            .into_iter()
+            .zip(&parts)
+            .filter(|(m, _)| m.len() >= 2)
+            .map(|(members, part)| (canon.at(part[0].0 as usize), Cluster { members }))
+            .collect();
+        (clusters, moved)
     }
 
     /// The run's answer: `clusters` ordered by first member, `pairs` ordered by

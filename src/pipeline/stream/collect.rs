@@ -279,8 +279,7 @@ impl Sink for Collector<'_> {
         self.timings.paragraphs += lap(&mut clock);
 
         // Normalize and key every paragraph; keep the normalized texts of the batch.
-        const CHUNK: usize = 256;
-        let normalized: Vec<(Vec<u128>, String, Vec<usize>)> = d.in_pool(|| {
+        let normalized: Vec<Keyed> = d.in_pool(|| {
             items
                 .par_chunks(CHUNK)
                 .map_init(String::new, |buf, chunk| {
@@ -296,38 +295,7 @@ impl Sink for Collector<'_> {
                 })
                 .collect()
         });
-        // Exact duplicates against everything seen so far (in disk mode, so far in
-        // this key window), in order.
-        let mut new: Vec<(u32, u32)> = Vec::new();
-        for (ci, (keys, _, _)) in normalized.iter().enumerate() {
-            for (j, key) in keys.iter().enumerate() {
-                let (_, p) = items[ci * CHUNK + j];
-                let pid = self.count as u32;
-                let next = self.distinct as u32;
-                let c = *self.seen.entry(*key).or_insert(next);
-                if c == next {
-                    self.distinct += 1;
-                    new.push((ci as u32, j as u32));
-                    match &mut self.disk {
-                        Some(disk) => disk.text(*key)?,
-                        None => self.canon.push(pid),
-                    }
-                }
-                match &mut self.disk {
-                    Some(disk) => disk.paragraph(&p, c)?,
-                    None => {
-                        self.canon_of.push(c);
-                        self.paragraphs.push(p);
-                    }
-                }
-                self.count += 1;
-                self.bytes += p.len();
-            }
-        }
-        if let Some(pr) = self.progress {
-            pr.add(items.len() as u64);
-            pr.set_paragraphs(self.count as u64);
-        }
+        let new = self.number(&items, &normalized)?;
         drop(items);
         self.timings.exact += lap(&mut clock);
 
@@ -339,66 +307,7 @@ impl Sink for Collector<'_> {
             &arena[lo..ends[j]]
         };
         match d.method {
-            Method::MinHash => {
-                let k = d.hasher.num_perm();
-                let nb = self.band_keys.len();
-                let sized = d.similarity == Similarity::Containment;
-                // Signatures only when they are kept; band keys text by text, then
-                // appended band by band.
-                let keep = !matches!(self.sigs, SigStore::None);
-                let mut sigs = vec![0u32; if keep { new.len() * k } else { 0 }];
-                let mut keys = vec![0u64; new.len() * nb.max(1)];
-                let lsh = (nb > 0).then_some(d.lsh);
-                let (live, sizes): (Vec<bool>, Vec<u32>) = d.in_pool(|| {
-                    let sketch = |scratch: &mut MinHashScratch, at, sig, keys: &mut [u64]| {
-                        d.sketch_minhash(text(at), sized, lsh, scratch, sig, &mut keys[..nb])
-                    };
-                    if keep {
-                        sigs.par_chunks_mut(k)
-                            .zip(keys.par_chunks_mut(nb.max(1)))
-                            .zip(new.par_iter())
-                            .map_init(MinHashScratch::default, |scratch, ((sig, out), at)| {
-                                sketch(scratch, at, Some(sig), out)
-                            })
-                            .unzip()
-                    } else {
-                        keys.par_chunks_mut(nb.max(1))
-                            .zip(new.par_iter())
-                            .map_init(MinHashScratch::default, |scratch, (out, at)| {
-                                sketch(scratch, at, None, out)
-                            })
-                            .unzip()
-                    }
-                });
-                let first = self.distinct - new.len();
-                let live_new: Vec<u32> = (0..new.len() as u32)
-                    .filter(|&i| live[i as usize])
-                    .collect();
-                d.in_pool(|| {
-                    self.band_keys
-                        .par_iter_mut()
-                        .enumerate()
-                        .for_each(|(b, band)| {
-                            band.extend(live_new.iter().map(|&i| keys[i as usize * nb + b]));
-                        });
-                });
-                debug_assert!(nb == 0 || self.band_keys[0].len() >= live_new.len());
-                self.live_ids
-                    .extend(live_new.iter().map(|&i| (first + i as usize) as u32));
-                if sized {
-                    self.sizes.extend_from_slice(&sizes);
-                }
-                match &mut self.sigs {
-                    SigStore::None => {}
-                    SigStore::Memory(all) => all.extend_from_slice(&sigs),
-                    SigStore::File(w, path) => {
-                        let w = w.as_mut().expect("open during the first pass");
-                        for s in &sigs {
-                            w.write_all(&s.to_le_bytes()).map_err(io_at(path))?;
-                        }
-                    }
-                }
-            }
+            Method::MinHash => self.add_minhash(&new, &text)?,
             Method::SimHash { .. } => {
                 let (fps, live): (Vec<u64>, Vec<bool>) = d.in_pool(|| {
                     new.par_iter()
@@ -429,6 +338,119 @@ impl Sink for Collector<'_> {
                 disk.spill_keys(&mut self.seen)?;
             }
             self.timings.candidates += lap(&mut clock);
+        }
+        Ok(())
+    }
+}
+
+/// Paragraphs keyed per task of the first pass.
+const CHUNK: usize = 256;
+
+/// One task's exact keys, normalized texts end to end, and where each ends.
+type Keyed = (Vec<u128>, String, Vec<usize>);
+
+impl Collector<'_> {
+    /// Exact duplicates of the batch `items` (keyed in chunks of [`CHUNK`]) against
+    /// everything seen so far (in disk mode, so far in this key window), in order:
+    /// each paragraph recorded with its text, and the new texts' places (chunk, index).
+    fn number(&mut self, items: &[(u32, Paragraph)], keyed: &[Keyed]) -> Result<Vec<(u32, u32)>> {
+        let mut new: Vec<(u32, u32)> = Vec::new();
+        for (ci, (keys, _, _)) in keyed.iter().enumerate() {
+            for (j, key) in keys.iter().enumerate() {
+                let (_, p) = items[ci * CHUNK + j];
+                let pid = self.count as u32;
+                let next = self.distinct as u32;
+                let c = *self.seen.entry(*key).or_insert(next);
+                if c == next {
+                    self.distinct += 1;
+                    new.push((ci as u32, j as u32));
+                    match &mut self.disk {
+                        Some(disk) => disk.text(*key)?,
+                        None => self.canon.push(pid),
+                    }
+                }
+                match &mut self.disk {
+                    Some(disk) => disk.paragraph(&p, c)?,
+                    None => {
+                        self.canon_of.push(c);
+                        self.paragraphs.push(p);
+                    }
+                }
+                self.count += 1;
+                self.bytes += p.len();
+            }
+        }
+        if let Some(pr) = self.progress {
+            pr.add(items.len() as u64);
+            pr.set_paragraphs(self.count as u64);
+        }
+        Ok(new)
+    }
+
+    /// The MinHash sketches of the new texts `new` (normalized texts from `text`):
+    /// band keys appended band by band, signatures kept where the mode keeps them.
+    fn add_minhash<'t>(
+        &mut self,
+        new: &[(u32, u32)],
+        text: &(impl Fn(&(u32, u32)) -> &'t str + Sync),
+    ) -> Result<()> {
+        let d = self.deduper;
+        let k = d.hasher.num_perm();
+        let nb = self.band_keys.len();
+        let sized = d.similarity == Similarity::Containment;
+        // Signatures only when they are kept; band keys text by text.
+        let keep = !matches!(self.sigs, SigStore::None);
+        let mut sigs = vec![0u32; if keep { new.len() * k } else { 0 }];
+        let mut keys = vec![0u64; new.len() * nb.max(1)];
+        let lsh = (nb > 0).then_some(d.lsh);
+        let (live, sizes): (Vec<bool>, Vec<u32>) = d.in_pool(|| {
+            let sketch = |scratch: &mut MinHashScratch, at, sig, keys: &mut [u64]| {
+                d.sketch_minhash(text(at), sized, lsh, scratch, sig, &mut keys[..nb])
+            };
+            if keep {
+                sigs.par_chunks_mut(k)
+                    .zip(keys.par_chunks_mut(nb.max(1)))
+                    .zip(new.par_iter())
+                    .map_init(MinHashScratch::default, |scratch, ((sig, out), at)| {
+                        sketch(scratch, at, Some(sig), out)
+                    })
+                    .unzip()
+            } else {
+                keys.par_chunks_mut(nb.max(1))
+                    .zip(new.par_iter())
+                    .map_init(MinHashScratch::default, |scratch, (out, at)| {
+                        sketch(scratch, at, None, out)
+                    })
+                    .unzip()
+            }
+        });
+        let first = self.distinct - new.len();
+        let live_new: Vec<u32> = (0..new.len() as u32)
+            .filter(|&i| live[i as usize])
+            .collect();
+        d.in_pool(|| {
+            self.band_keys
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(b, band)| {
+                    band.extend(live_new.iter().map(|&i| keys[i as usize * nb + b]));
+                });
+        });
+        debug_assert!(nb == 0 || self.band_keys[0].len() >= live_new.len());
+        self.live_ids
+            .extend(live_new.iter().map(|&i| (first + i as usize) as u32));
+        if sized {
+            self.sizes.extend_from_slice(&sizes);
+        }
+        match &mut self.sigs {
+            SigStore::None => {}
+            SigStore::Memory(all) => all.extend_from_slice(&sigs),
+            SigStore::File(w, path) => {
+                let w = w.as_mut().expect("open during the first pass");
+                for s in &sigs {
+                    w.write_all(&s.to_le_bytes()).map_err(io_at(path))?;
+                }
+            }
         }
         Ok(())
     }

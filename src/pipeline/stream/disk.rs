@@ -94,58 +94,7 @@ where
     if let Some(p) = progress {
         p.enter(Stage::Candidates, 0);
     }
-    let edges: Vec<(u32, u32)> = match d.method {
-        Method::MinHash => {
-            col.spill_run()?;
-            let runs = std::mem::take(&mut col.spill.runs);
-            let bands = d.lsh.bands;
-            let per_band: Vec<Vec<(PathBuf, u64)>> = (0..bands)
-                .map(|b| runs.iter().map(|r| r[b].clone()).collect())
-                .collect();
-            let map = |p: u32| canonical.of(p);
-            // A few bands at a time, each band's pairs deduplicated, so that the pairs
-            // of every band are never all held at once.
-            let mut all: Vec<(u32, u32)> = Vec::new();
-            let at_once = rayon::current_num_threads().max(1);
-            for group in per_band.chunks(at_once) {
-                let found: Vec<Result<Vec<(u32, u32)>>> = d.in_pool(|| {
-                    group
-                        .par_iter()
-                        .enumerate()
-                        .map(|(i, runs)| {
-                            let runs = narrow::<12>(runs.clone(), &dir, &format!("band{i}"))?;
-                            let mut e = merge_band(&runs, &map)?;
-                            e.sort_unstable();
-                            e.dedup();
-                            Ok(e)
-                        })
-                        .collect()
-                });
-                for e in found {
-                    all.extend(e?);
-                }
-                d.in_pool(|| all.par_sort_unstable());
-                all.dedup();
-            }
-            all
-        }
-        Method::SimHash { max_hamming } => {
-            let max_hamming = max_hamming.min(crate::simhash::BITS);
-            let live_fps: Vec<u64> = col.live_ids.iter().map(|&c| col.fps[c as usize]).collect();
-            let live = &col.live_ids;
-            let found = d.in_pool(|| hamming_edges(max_hamming, &live_fps, |i| live[i as usize]));
-            found
-                .into_iter()
-                .filter_map(|(a, b)| {
-                    let (a, b) = (canonical.of(a), canonical.of(b));
-                    (a != b).then(|| (a.min(b), a.max(b)))
-                })
-                .collect()
-        }
-    };
-    let edges = d.in_pool(|| sort_pairs(edges));
-    col.live_ids = super::Blocks::new();
-    col.band_keys = Vec::new();
+    let edges = candidates(d, &mut col, &canonical, &dir)?;
     timings.candidates += lap(&mut clock);
 
     // Verification: the evidence of the texts in candidate pairs, a window at a time.
@@ -158,40 +107,17 @@ where
     let mut store = match (d.verification, d.method) {
         (Verification::Exact, _) => {
             let path = dir.join("sets.bin");
-            let mut offsets = vec![0u64];
-            if !involved.is_empty() {
-                let mut replay = Replayer {
-                    deduper: d,
-                    progress,
-                    provenance: In::open(&provenance, n as u64)?,
-                    canon_of: In::open(&canon_of, n as u64)?,
-                    keys: In::open(&keys, texts)?,
-                    next: 0,
-                    next_text: 0,
-                    involved: &involved,
-                    found: 0,
-                    out: Out::create(path.clone())?,
-                    offsets,
+            let offsets = if involved.is_empty() {
+                vec![0u64]
+            } else {
+                let first = FirstPass {
+                    files: (&provenance, &canon_of, &keys),
+                    paragraphs: n,
+                    texts,
+                    documents,
                 };
-                let mut batcher = super::new_batcher(d, config);
-                source(&mut Feed {
-                    batcher: &mut batcher,
-                    sink: &mut replay,
-                })?;
-                batcher.flush(&mut replay)?;
-                if replay.next != n
-                    || batcher.docs as usize != documents
-                    || replay.found != involved.len()
-                {
-                    return Err(ErrorKind::ReplayMismatch(format!(
-                        "the second pass gave {} paragraphs in {} documents, the first {n} in {documents}",
-                        replay.next, batcher.docs
-                    ))
-                    .into());
-                }
-                replay.out.finish()?;
-                offsets = replay.offsets;
-            }
+                second_pass(d, config, source, &first, &involved, &path, progress)?
+            };
             let file = if involved.is_empty() {
                 None
             } else {
@@ -255,6 +181,123 @@ where
         split_off,
     };
     Ok(d.answer(clusters, pairs, counts, timings))
+}
+
+/// The first pass's files (provenance, text ids, exact keys) and counts.
+struct FirstPass<'a> {
+    files: (&'a Path, &'a Path, &'a Path),
+    paragraphs: usize,
+    texts: u64,
+    documents: usize,
+}
+
+/// The second pass (exact verification): the shingle sets of the texts `involved`
+/// written to `path`, checked against the first pass; their offsets in the file.
+fn second_pass<F>(
+    d: &Deduper,
+    config: &StreamConfig,
+    source: &mut F,
+    first: &FirstPass<'_>,
+    involved: &[u32],
+    path: &Path,
+    progress: Option<&Progress>,
+) -> Result<Vec<u64>>
+where
+    F: FnMut(&mut Feed<'_>) -> Result<()>,
+{
+    let (provenance, canon_of, keys) = first.files;
+    let (n, documents) = (first.paragraphs, first.documents);
+    let mut replay = Replayer {
+        deduper: d,
+        progress,
+        provenance: In::open(provenance, n as u64)?,
+        canon_of: In::open(canon_of, n as u64)?,
+        keys: In::open(keys, first.texts)?,
+        next: 0,
+        next_text: 0,
+        involved,
+        found: 0,
+        out: Out::create(path.to_path_buf())?,
+        offsets: vec![0u64],
+    };
+    let mut batcher = super::new_batcher(d, config);
+    source(&mut Feed {
+        batcher: &mut batcher,
+        sink: &mut replay,
+    })?;
+    batcher.flush(&mut replay)?;
+    if replay.next != n || batcher.docs as usize != documents || replay.found != involved.len() {
+        return Err(ErrorKind::ReplayMismatch(format!(
+            "the second pass gave {} paragraphs in {} documents, the first {n} in {documents}",
+            replay.next, batcher.docs
+        ))
+        .into());
+    }
+    replay.out.finish()?;
+    Ok(replay.offsets)
+}
+
+/// Stage 4 in disk mode: the candidate pairs in canonical ids, sorted, from the band
+/// runs merged a few bands at a time (or the fingerprints); the band keys go.
+fn candidates(
+    d: &Deduper,
+    col: &mut Collector<'_>,
+    canonical: &Canonical,
+    dir: &Path,
+) -> Result<Vec<(u32, u32)>> {
+    let edges: Vec<(u32, u32)> = match d.method {
+        Method::MinHash => {
+            col.spill_run()?;
+            let runs = std::mem::take(&mut col.spill.runs);
+            let bands = d.lsh.bands;
+            let per_band: Vec<Vec<(PathBuf, u64)>> = (0..bands)
+                .map(|b| runs.iter().map(|r| r[b].clone()).collect())
+                .collect();
+            let map = |p: u32| canonical.of(p);
+            // A few bands at a time, each band's pairs deduplicated, so that the pairs
+            // of every band are never all held at once.
+            let mut all: Vec<(u32, u32)> = Vec::new();
+            let at_once = rayon::current_num_threads().max(1);
+            for group in per_band.chunks(at_once) {
+                let found: Vec<Result<Vec<(u32, u32)>>> = d.in_pool(|| {
+                    group
+                        .par_iter()
+                        .enumerate()
+                        .map(|(i, runs)| {
+                            let runs = narrow::<12>(runs.clone(), dir, &format!("band{i}"))?;
+                            let mut e = merge_band(&runs, &map)?;
+                            e.sort_unstable();
+                            e.dedup();
+                            Ok(e)
+                        })
+                        .collect()
+                });
+                for e in found {
+                    all.extend(e?);
+                }
+                d.in_pool(|| all.par_sort_unstable());
+                all.dedup();
+            }
+            all
+        }
+        Method::SimHash { max_hamming } => {
+            let max_hamming = max_hamming.min(crate::simhash::BITS);
+            let live_fps: Vec<u64> = col.live_ids.iter().map(|&c| col.fps[c as usize]).collect();
+            let live = &col.live_ids;
+            let found = d.in_pool(|| hamming_edges(max_hamming, &live_fps, |i| live[i as usize]));
+            found
+                .into_iter()
+                .filter_map(|(a, b)| {
+                    let (a, b) = (canonical.of(a), canonical.of(b));
+                    (a != b).then(|| (a.min(b), a.max(b)))
+                })
+                .collect()
+        }
+    };
+    let edges = d.in_pool(|| sort_pairs(edges));
+    col.live_ids = super::Blocks::new();
+    col.band_keys = Vec::new();
+    Ok(edges)
 }
 
 /// The candidate pairs `edges` (ascending) that pass, with their similarity, in
