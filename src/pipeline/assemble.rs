@@ -252,19 +252,7 @@ impl Deduper {
         let measure = self.similarity;
         let similarity = |a: u32, b: u32| evidence.similarity(a, b, measure, sizes);
         let passes = |a: u32, b: u32, s: f64| evidence.passes(a, b, s, self.threshold);
-        let verified: Vec<(u32, u32, f64)> = edges
-            .par_iter()
-            // Tasks of at most 1024 pairs, so that a thread never waits long on
-            // the other's last task (see the exact stage in `run_inner`).
-            .with_max_len(1024)
-            .filter_map(|&(a, b)| {
-                if !evidence.may_pass(a, b, measure, self.threshold) {
-                    return None;
-                }
-                let s = similarity(a, b);
-                passes(a, b, s).then_some((a, b, s))
-            })
-            .collect();
+        let verified = self.verify_pairs(&edges, evidence, sizes);
         drop(edges);
         timings.verify += lap(clock);
         if let Some(p) = progress {
@@ -275,46 +263,9 @@ impl Deduper {
         //    of each. Union-find over the few texts involved, not every paragraph: a
         //    union per paragraph and two passes over all of them ran on one thread
         //    while the other idled.
-        // The paragraphs that repeat an earlier one: (their text, them), in order.
-        let repeats: Vec<(u32, u32)> = (0..n)
-            .into_par_iter()
-            .with_max_len(1 << 14)
-            .filter_map(|p| {
-                let c = canon_of.at(p);
-                (canon.at(c as usize) != p as u32).then_some((c, p as u32))
-            })
-            .collect();
-        let mut uf = UnionFind::new(distinct);
-        for &(a, b, _) in &verified {
-            uf.union(a, b);
-        }
-        // (group, paragraph) of every paragraph in a group of two or more. A group is
-        // named by its smallest text, whose first paragraph is the group's first.
-        let mut involved: Vec<u32> = verified
-            .iter()
-            .flat_map(|&(a, b, _)| [a, b])
-            .chain(repeats.iter().map(|&(c, _)| c))
-            .collect();
-        involved.par_sort_unstable();
-        involved.dedup();
-        let mut placed: Vec<(u32, u32)> = Vec::with_capacity(involved.len() + repeats.len());
-        for &c in &involved {
-            placed.push((uf.find(c), canon.at(c as usize)));
-        }
-        for &(c, p) in &repeats {
-            placed.push((uf.find(c), p));
-        }
-        drop(involved);
-        placed.par_sort_unstable();
+        let (repeats, placed) = connected(&verified, canon_of, canon);
         // Each group's paragraphs, ascending; groups in order of first paragraph.
-        let mut groups: Vec<&[(u32, u32)]> = Vec::new();
-        let mut rest = placed.as_slice();
-        while let Some(&(root, _)) = rest.first() {
-            let len = rest.partition_point(|&(r, _)| r == root);
-            let (group, tail) = rest.split_at(len);
-            groups.push(group);
-            rest = tail;
-        }
+        let groups = placed.chunk_by(|x, y| x.0 == y.0);
         // Which of two distinct texts is contained in the other (containment only).
         let direction = |a: u32, b: u32| {
             if sizes.is_empty() {
@@ -337,6 +288,7 @@ impl Deduper {
             passes: &passes,
             direction: &direction,
         };
+        let groups: Vec<&[(u32, u32)]> = groups.collect();
         let (mut clusters, split_off) = groups
             .into_par_iter()
             .with_max_len(64)
@@ -358,22 +310,7 @@ impl Deduper {
         // Parts of one group interleave with other groups: order by first paragraph.
         clusters.par_sort_unstable_by_key(|(first, _)| *first);
         let clusters: Vec<Cluster> = clusters.into_iter().map(|(_, c)| c).collect();
-        let mut pairs: Vec<Pair> = repeats
-            .par_iter()
-            .map(|&(c, p)| Pair {
-                a: paragraphs.at(canon.at(c as usize) as usize),
-                b: paragraphs.at(p as usize),
-                similarity: 1.0,
-                direction: Direction::Mutual,
-            })
-            .chain(verified.par_iter().map(|&(a, b, s)| Pair {
-                a: paragraphs.at(canon.at(a as usize) as usize),
-                b: paragraphs.at(canon.at(b as usize) as usize),
-                similarity: s,
-                direction: direction(a, b),
-            }))
-            .collect();
-        pairs.par_sort_unstable_by_key(|p| (p.a.doc, p.a.index, p.b.doc, p.b.index));
+        let pairs = pairs_of(&repeats, &verified, paragraphs, canon, &direction);
 
         timings.cluster += lap(clock);
         let counts = Counts {
@@ -386,6 +323,31 @@ impl Deduper {
             split_off,
         };
         self.answer(clusters, pairs, counts, timings)
+    }
+
+    /// Stage 5: the candidate `edges` that pass, with their similarity, in order.
+    pub(super) fn verify_pairs(
+        &self,
+        edges: &[(u32, u32)],
+        evidence: &Evidence<'_>,
+        sizes: &[u32],
+    ) -> Vec<(u32, u32, f64)> {
+        let measure = self.similarity;
+        edges
+            .par_iter()
+            // Tasks of at most 1024 pairs, so that a thread never waits long on
+            // the other's last task (see the exact stage in `run_inner`).
+            .with_max_len(1024)
+            .filter_map(|&(a, b)| {
+                if !evidence.may_pass(a, b, measure, self.threshold) {
+                    return None;
+                }
+                let s = evidence.similarity(a, b, measure, sizes);
+                evidence
+                    .passes(a, b, s, self.threshold)
+                    .then_some((a, b, s))
+            })
+            .collect()
     }
 
     /// One connected group of paragraphs (`(root, paragraph)`, ascending) as one
@@ -489,6 +451,83 @@ impl Deduper {
             stats,
         }
     }
+}
+
+/// The run's pairs, ordered by paragraphs: each repeat with its text's first
+/// paragraph, and each verified pair of texts by their first paragraphs.
+fn pairs_of(
+    repeats: &[(u32, u32)],
+    verified: &[(u32, u32, f64)],
+    paragraphs: &dyn Column<Paragraph>,
+    canon: &dyn Column<u32>,
+    direction: &(dyn Fn(u32, u32) -> Direction + Sync),
+) -> Vec<Pair> {
+    let mut pairs: Vec<Pair> = repeats
+        .par_iter()
+        .map(|&(c, p)| Pair {
+            a: paragraphs.at(canon.at(c as usize) as usize),
+            b: paragraphs.at(p as usize),
+            similarity: 1.0,
+            direction: Direction::Mutual,
+        })
+        .chain(verified.par_iter().map(|&(a, b, s)| Pair {
+            a: paragraphs.at(canon.at(a as usize) as usize),
+            b: paragraphs.at(canon.at(b as usize) as usize),
+            similarity: s,
+            direction: direction(a, b),
+        }))
+        .collect();
+    pairs.par_sort_unstable_by_key(|p| (p.a.doc, p.a.index, p.b.doc, p.b.index));
+    pairs
+}
+
+/// A paragraph in a group: (group, paragraph).
+type Placed = (u32, u32);
+
+/// Stage 6's groups: the paragraphs that repeat an earlier one (their text, them), in
+/// order, and `(group, paragraph)` of every paragraph in a group of two or more,
+/// sorted. Texts are joined by the `verified` pairs; a group is named by its smallest
+/// text, whose first paragraph is the group's first. Union-find over the few texts
+/// involved, not every paragraph: a union per paragraph and two passes over all of
+/// them ran on one thread while the other idled.
+fn connected(
+    verified: &[(u32, u32, f64)],
+    canon_of: &dyn Column<u32>,
+    canon: &dyn Column<u32>,
+) -> (Vec<(u32, u32)>, Vec<Placed>) {
+    let (n, distinct) = (canon_of.len(), canon.len());
+    // The paragraphs that repeat an earlier one: (their text, them), in order.
+    let repeats: Vec<(u32, u32)> = (0..n)
+        .into_par_iter()
+        .with_max_len(1 << 14)
+        .filter_map(|p| {
+            let c = canon_of.at(p);
+            (canon.at(c as usize) != p as u32).then_some((c, p as u32))
+        })
+        .collect();
+    let mut uf = UnionFind::new(distinct);
+    for &(a, b, _) in verified {
+        uf.union(a, b);
+    }
+    // (group, paragraph) of every paragraph in a group of two or more. A group is
+    // named by its smallest text, whose first paragraph is the group's first.
+    let mut involved: Vec<u32> = verified
+        .iter()
+        .flat_map(|&(a, b, _)| [a, b])
+        .chain(repeats.iter().map(|&(c, _)| c))
+        .collect();
+    involved.par_sort_unstable();
+    involved.dedup();
+    let mut placed: Vec<(u32, u32)> = Vec::with_capacity(involved.len() + repeats.len());
+    for &c in &involved {
+        placed.push((uf.find(c), canon.at(c as usize)));
+    }
+    for &(c, p) in &repeats {
+        placed.push((uf.find(c), p));
+    }
+    drop(involved);
+    placed.par_sort_unstable();
+    (repeats, placed)
 }
 
 #[cfg(test)]

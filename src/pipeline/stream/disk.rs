@@ -104,48 +104,14 @@ where
     let mut involved: Vec<u32> = edges.iter().flat_map(|&(a, b)| [a, b]).collect();
     involved.sort_unstable();
     involved.dedup();
-    let mut store = match (d.verification, d.method) {
-        (Verification::Exact, _) => {
-            let path = dir.join("sets.bin");
-            let offsets = if involved.is_empty() {
-                vec![0u64]
-            } else {
-                let first = FirstPass {
-                    files: (&provenance, &canon_of, &keys),
-                    paragraphs: n,
-                    texts,
-                    documents,
-                };
-                second_pass(d, config, source, &first, &involved, &path, progress)?
-            };
-            let file = if involved.is_empty() {
-                None
-            } else {
-                Some(BufReader::with_capacity(
-                    1 << 16,
-                    File::open(&path).map_err(io_at(&path))?,
-                ))
-            };
-            Store::Sets {
-                file,
-                path,
-                involved: &involved,
-                offsets,
-            }
-        }
-        (Verification::Signature, Method::MinHash) => {
-            let path = sig_path.expect("signature verification keeps signatures");
-            Store::Sigs {
-                file: BufReader::with_capacity(1 << 16, File::open(&path).map_err(io_at(&path))?),
-                path,
-                k: d.hasher.num_perm(),
-            }
-        }
-        (Verification::Signature, Method::SimHash { max_hamming }) => Store::Fps {
-            fps: &col.fps,
-            max_hamming: max_hamming.min(crate::simhash::BITS),
-        },
+    let first = FirstPass {
+        files: (&provenance, &canon_of, &keys),
+        paragraphs: n,
+        texts,
+        documents,
     };
+    let evidence = (dir.as_path(), &involved[..], sig_path, &col.fps[..]);
+    let mut store = open_store(d, config, source, &first, evidence, progress)?;
     let held = edges.len() * 8 + involved.len() * 12 + col.fps.len() * 8 + col.live_ids.len() * 4;
     // Windows of at least a batch's worth, the unit of work.
     let room = limit.saturating_sub(reserve(config) + held);
@@ -235,6 +201,58 @@ where
     }
     replay.out.finish()?;
     Ok(replay.offsets)
+}
+
+/// Where verification finds the evidence of the texts `involved` (ascending): their
+/// shingle sets, made by the second pass into the spill directory `dir`; or the
+/// signatures in the file `sig_path`; or the fingerprints `fps`.
+fn open_store<'a, F>(
+    d: &Deduper,
+    config: &StreamConfig,
+    source: &mut F,
+    first: &FirstPass<'_>,
+    (dir, involved, sig_path, fps): (&Path, &'a [u32], Option<PathBuf>, &'a [u64]),
+    progress: Option<&Progress>,
+) -> Result<Store<'a>>
+where
+    F: FnMut(&mut Feed<'_>) -> Result<()>,
+{
+    Ok(match (d.verification, d.method) {
+        (Verification::Exact, _) => {
+            let path = dir.join("sets.bin");
+            let offsets = if involved.is_empty() {
+                vec![0u64]
+            } else {
+                second_pass(d, config, source, first, involved, &path, progress)?
+            };
+            let file = if involved.is_empty() {
+                None
+            } else {
+                Some(BufReader::with_capacity(
+                    1 << 16,
+                    File::open(&path).map_err(io_at(&path))?,
+                ))
+            };
+            Store::Sets {
+                file,
+                path,
+                involved,
+                offsets,
+            }
+        }
+        (Verification::Signature, Method::MinHash) => {
+            let path = sig_path.expect("signature verification keeps signatures");
+            Store::Sigs {
+                file: BufReader::with_capacity(1 << 16, File::open(&path).map_err(io_at(&path))?),
+                path,
+                k: d.hasher.num_perm(),
+            }
+        }
+        (Verification::Signature, Method::SimHash { max_hamming }) => Store::Fps {
+            fps,
+            max_hamming: max_hamming.min(crate::simhash::BITS),
+        },
+    })
 }
 
 /// Stage 4 in disk mode: the candidate pairs in canonical ids, sorted, from the band
@@ -355,6 +373,112 @@ fn verify(
     Ok(verified)
 }
 
+/// The texts in some cluster, those in a verified pair or repeated (as bits and
+/// ascending), and those in a verified pair.
+fn chosen_texts(
+    verified: &[(u32, u32, f64)],
+    canonical: &Canonical,
+    (canon_of, n, texts): (&Path, usize, usize),
+) -> Result<(Bits, Vec<u32>, Vec<u32>)> {
+    // Texts that occur more than once (two bits per text id).
+    let (mut once, mut twice) = (Bits::new(texts), Bits::new(texts));
+    let mut ids = In::<4>::open(canon_of, n as u64)?;
+    while let Some(rec) = ids.next()? {
+        let c = canonical.of(u32_at(&rec));
+        if once.get(c) {
+            twice.set(c);
+        } else {
+            once.set(c);
+        }
+    }
+    drop(once);
+    let mut in_pair: Vec<u32> = verified.iter().flat_map(|&(a, b, _)| [a, b]).collect();
+    in_pair.sort_unstable();
+    in_pair.dedup();
+    let mut chosen = twice;
+    for &c in &in_pair {
+        chosen.set(c);
+    }
+    let chosen_ids: Vec<u32> = (0..texts as u32).filter(|&c| chosen.get(c)).collect();
+    Ok((chosen, chosen_ids, in_pair))
+}
+
+/// The paragraphs of the `chosen` texts, in order: (text by `t_of`, paragraph id,
+/// provenance), read from the first pass's files.
+fn chosen_members(
+    (provenance, canon_of, n): (&Path, &Path, usize),
+    canonical: &Canonical,
+    chosen: &Bits,
+    t_of: &dyn Fn(u32) -> u32,
+) -> Result<Vec<(u32, u32, Paragraph)>> {
+    let mut members = Vec::new();
+    let mut prov = In::<32>::open(provenance, n as u64)?;
+    let mut ids = In::<4>::open(canon_of, n as u64)?;
+    for pid in 0..n as u32 {
+        let p = prov.next()?.expect("one per paragraph");
+        let c = canonical.of(u32_at(&ids.next()?.expect("one per paragraph")));
+        if chosen.get(c) {
+            members.push((t_of(c), pid, decode_paragraph(&p)));
+        }
+    }
+    Ok(members)
+}
+
+/// Where each of `windows` windows starts among items whose windows are `keys`
+/// (a counting sort's offsets; one more entry, the end).
+fn window_starts(keys: &mut dyn Iterator<Item = usize>, windows: usize) -> Vec<usize> {
+    let mut start = vec![0usize; windows + 1];
+    for w in keys {
+        start[w + 1] += 1;
+    }
+    for w in 0..windows {
+        start[w + 1] += start[w];
+    }
+    start
+}
+
+/// Connected groups in windows of whole groups, in order of their first text, each
+/// window holding about `budget` bytes (a group larger than that alone): the window
+/// of each group's root (`root[t]`, texts `t` numbered by `chosen_ids`), and how many
+/// windows.
+fn assign_windows(
+    chosen_ids: &[u32],
+    in_pair: &[u32],
+    root: &[u32],
+    member_texts: impl Iterator<Item = u32>,
+    store: &Store<'_>,
+    budget: usize,
+) -> (Vec<u32>, usize) {
+    let mut group_bytes = vec![0usize; chosen_ids.len()];
+    for (t, &c) in chosen_ids.iter().enumerate() {
+        if in_pair.binary_search(&c).is_ok() {
+            group_bytes[root[t] as usize] += store.bytes(c);
+        }
+    }
+    for t in member_texts {
+        group_bytes[root[t as usize] as usize] += PER_WINDOW_MEMBER;
+    }
+    let mut window_of = vec![u32::MAX; chosen_ids.len()];
+    let (mut windows, mut filled) = (0u32, 0usize);
+    for t in 0..chosen_ids.len() {
+        if root[t] as usize != t {
+            continue;
+        }
+        if filled > 0 && filled + group_bytes[t] > budget {
+            windows += 1;
+            filled = 0;
+        }
+        filled += group_bytes[t];
+        window_of[t] = windows;
+    }
+    let windows = if chosen_ids.is_empty() {
+        0
+    } else {
+        windows as usize + 1
+    };
+    (window_of, windows)
+}
+
 /// Bytes per cluster member that stay through the cluster windows: its record by
 /// window (40), its [`Member`](crate::Member) in the result (48) and its share of the
 /// cluster's `Vec` (24), at most one [`Pair`] (80).
@@ -375,27 +499,7 @@ fn cluster(
     documents: usize,
     (room, floor): (usize, usize),
 ) -> Result<(Vec<Cluster>, Vec<Pair>, usize)> {
-    // Texts that occur more than once (two bits per text id).
-    let (mut once, mut twice) = (Bits::new(texts), Bits::new(texts));
-    let mut ids = In::<4>::open(canon_of, n as u64)?;
-    while let Some(rec) = ids.next()? {
-        let c = canonical.of(u32_at(&rec));
-        if once.get(c) {
-            twice.set(c);
-        } else {
-            once.set(c);
-        }
-    }
-    drop(once);
-    // The texts in some cluster: in a verified pair, or repeated.
-    let mut in_pair: Vec<u32> = verified.iter().flat_map(|&(a, b, _)| [a, b]).collect();
-    in_pair.sort_unstable();
-    in_pair.dedup();
-    let mut chosen = twice;
-    for &c in &in_pair {
-        chosen.set(c);
-    }
-    let chosen_ids: Vec<u32> = (0..texts as u32).filter(|&c| chosen.get(c)).collect();
+    let (chosen, chosen_ids, in_pair) = chosen_texts(verified, canonical, (canon_of, n, texts))?;
     let t_of = |c: u32| chosen_ids.binary_search(&c).expect("a chosen text") as u32;
     // Connected groups of texts; each group's root is its smallest text.
     let mut uf = UnionFind::new(chosen_ids.len());
@@ -404,17 +508,7 @@ fn cluster(
     }
     let root: Vec<u32> = (0..chosen_ids.len() as u32).map(|t| uf.find(t)).collect();
     drop(uf);
-    // The paragraphs of chosen texts: (text, paragraph id, provenance).
-    let mut members: Vec<(u32, u32, Paragraph)> = Vec::new();
-    let mut prov = In::<32>::open(provenance, n as u64)?;
-    let mut ids = In::<4>::open(canon_of, n as u64)?;
-    for pid in 0..n as u32 {
-        let p = prov.next()?.expect("one per paragraph");
-        let c = canonical.of(u32_at(&ids.next()?.expect("one per paragraph")));
-        if chosen.get(c) {
-            members.push((t_of(c), pid, decode_paragraph(&p)));
-        }
-    }
+    let mut members = chosen_members((provenance, canon_of, n), canonical, &chosen, &t_of)?;
     drop(chosen);
     // Windows of whole groups, in order of their first text. What stays through all
     // windows is `fixed` (members, chosen texts, verified pairs and the result); each
@@ -425,46 +519,12 @@ fn cluster(
         + verified.len() * (24 + 80)
         + in_pair.len() * 4;
     let budget = room.saturating_sub(fixed).max(floor);
-    let mut group_bytes = vec![0usize; chosen_ids.len()];
-    for (t, &c) in chosen_ids.iter().enumerate() {
-        if in_pair.binary_search(&c).is_ok() {
-            group_bytes[root[t] as usize] += store.bytes(c);
-        }
-    }
-    for &(t, _, _) in &members {
-        group_bytes[root[t as usize] as usize] += PER_WINDOW_MEMBER;
-    }
-    let mut window_of = vec![u32::MAX; chosen_ids.len()];
-    let (mut windows, mut filled) = (0u32, 0usize);
-    for t in 0..chosen_ids.len() {
-        if root[t] as usize != t {
-            continue;
-        }
-        if filled > 0 && filled + group_bytes[t] > budget {
-            windows += 1;
-            filled = 0;
-        }
-        filled += group_bytes[t];
-        window_of[t] = windows;
-    }
-    drop(group_bytes);
-    let windows = if chosen_ids.is_empty() {
-        0
-    } else {
-        windows as usize + 1
-    };
+    let member_texts = members.iter().map(|m| m.0);
+    let (window_of, windows) =
+        assign_windows(&chosen_ids, &in_pair, &root, member_texts, store, budget);
     let window = |t: u32| window_of[root[t as usize] as usize] as usize;
     // Texts, members and pairs by window, in order (counting sorts).
-    let by_window = |keys: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
-        let mut start = vec![0usize; windows + 1];
-        for w in keys {
-            start[w + 1] += 1;
-        }
-        for w in 0..windows {
-            start[w + 1] += start[w];
-        }
-        start
-    };
+    let by_window = |keys: &mut dyn Iterator<Item = usize>| window_starts(keys, windows);
     let text_start = by_window(&mut (0..chosen_ids.len() as u32).map(window));
     let mut local = vec![0u32; chosen_ids.len()];
     let mut texts_by = vec![0u32; chosen_ids.len()];
@@ -508,39 +568,9 @@ fn cluster(
     for w in 0..windows {
         let wtexts = &texts_by[text_start[w]..text_start[w + 1]];
         let wmembers = &members_by[member_start[w]..member_start[w + 1]];
-        // The evidence of the texts in pairs.
-        let with: Vec<u32> = wtexts
-            .iter()
-            .map(|&t| chosen_ids[t as usize])
-            .filter(|c| in_pair.binary_search(c).is_ok())
-            .collect();
-        let mut loaded = store.load(&with)?;
-        let slot: Vec<u32> = wtexts
-            .iter()
-            .map(|&t| {
-                let c = chosen_ids[t as usize];
-                with.binary_search(&c).map_or(u32::MAX, |i| i as u32)
-            })
-            .collect();
-        let evidence = loaded.evidence(slot);
-        let paragraphs: Vec<Paragraph> = wmembers.iter().map(|m| m.1).collect();
-        let canon_of: Vec<u32> = wmembers.iter().map(|m| m.0).collect();
-        let mut canon = vec![u32::MAX; wtexts.len()];
-        for (p, &c) in canon_of.iter().enumerate().rev() {
-            canon[c as usize] = p as u32;
-        }
-        let found = Found {
-            documents,
-            paragraphs: &paragraphs,
-            bytes: 0,
-            canon_of: &canon_of,
-            canon: &canon,
-            edges: edges_by[edge_start[w]..edge_start[w + 1]].to_vec(),
-            sizes: &[],
-        };
-        let mut clock = Instant::now();
-        let part =
-            d.in_pool(|| d.assemble(found, &evidence, StageTimings::default(), &mut clock, None));
+        let edges = edges_by[edge_start[w]..edge_start[w + 1]].to_vec();
+        let chosen = (chosen_ids.as_slice(), in_pair.as_slice());
+        let part = cluster_window(d, store, chosen, (wtexts, wmembers, edges), documents)?;
         if clusters.is_empty() {
             clusters = part.clusters;
         } else {
@@ -562,6 +592,54 @@ fn cluster(
         pairs.par_sort_unstable_by_key(|p| (p.a.doc, p.a.index, p.b.doc, p.b.index));
     });
     Ok((clusters, pairs, split_off))
+}
+
+/// One window of whole groups: its texts, its members, its verified pairs.
+type Window<'a> = (&'a [u32], &'a [(u32, Paragraph)], Vec<(u32, u32)>);
+
+/// The clusters of one window of whole groups: its texts `wtexts` (numbers into
+/// `chosen_ids`; `in_pair`: the texts with evidence), its members (local text,
+/// provenance) in paragraph order, and its verified pairs in local numbers, through
+/// the stage that `run` uses.
+fn cluster_window(
+    d: &Deduper,
+    store: &mut Store<'_>,
+    (chosen_ids, in_pair): (&[u32], &[u32]),
+    (wtexts, wmembers, edges): Window<'_>,
+    documents: usize,
+) -> Result<Clusters> {
+    // The evidence of the texts in pairs.
+    let with: Vec<u32> = wtexts
+        .iter()
+        .map(|&t| chosen_ids[t as usize])
+        .filter(|c| in_pair.binary_search(c).is_ok())
+        .collect();
+    let mut loaded = store.load(&with)?;
+    let slot: Vec<u32> = wtexts
+        .iter()
+        .map(|&t| {
+            let c = chosen_ids[t as usize];
+            with.binary_search(&c).map_or(u32::MAX, |i| i as u32)
+        })
+        .collect();
+    let evidence = loaded.evidence(slot);
+    let paragraphs: Vec<Paragraph> = wmembers.iter().map(|m| m.1).collect();
+    let canon_of: Vec<u32> = wmembers.iter().map(|m| m.0).collect();
+    let mut canon = vec![u32::MAX; wtexts.len()];
+    for (p, &c) in canon_of.iter().enumerate().rev() {
+        canon[c as usize] = p as u32;
+    }
+    let found = Found {
+        documents,
+        paragraphs: &paragraphs,
+        bytes: 0,
+        canon_of: &canon_of,
+        canon: &canon,
+        edges,
+        sizes: &[],
+    };
+    let mut clock = Instant::now();
+    Ok(d.in_pool(|| d.assemble(found, &evidence, StageTimings::default(), &mut clock, None)))
 }
 
 /// Candidate pairs of one band from its sorted runs: a k-way merge by (key, id), ids
