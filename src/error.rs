@@ -117,6 +117,10 @@ pub enum ErrorKind {
     IndexChecksum,
     /// The index file passed its checksum but holds values no index can have.
     IndexCorrupt(String),
+    /// An index holds `u32::MAX - 1` paragraphs (the count): it has no room for more.
+    IndexFull(usize),
+    /// An index uses key `u64::MAX`: no key is left to number new paragraphs after it.
+    IndexKeysExhausted,
     /// A [`StreamConfig`](crate::StreamConfig) setting out of range.
     InvalidStreamConfig(&'static str),
     /// A configuration that [`Deduper::run_stream`](crate::Deduper::run_stream) cannot
@@ -288,6 +292,11 @@ impl fmt::Display for Error {
             ),
             ErrorKind::IndexChecksum => write!(f, "index file is corrupt (checksum mismatch)"),
             ErrorKind::IndexCorrupt(what) => write!(f, "index file is corrupt: invalid {what}"),
+            ErrorKind::IndexFull(n) => write!(f, "the index is full ({n} paragraphs)"),
+            ErrorKind::IndexKeysExhausted => write!(
+                f,
+                "the index uses key u64::MAX: no key is left for new paragraphs"
+            ),
             ErrorKind::IndexMismatch {
                 parameter,
                 index,

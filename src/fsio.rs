@@ -12,6 +12,7 @@
 //! - Every temporary path the crate creates (atomic outputs, spill directories) is
 //!   registered while it lives, so that a signal handler can remove them all with
 //!   [`remove_temp_files`] before the process exits.
+//! - [`parse_size`] reads a size as people write it ("512M") for a memory limit.
 //!
 //! ```
 //! use paradup::fsio::{AtomicFile, FileId};
@@ -27,6 +28,10 @@
 //! assert_eq!(FileId::of_path(&path), FileId::of_path(dir.path().join(".").join("report.txt")));
 //! # Ok::<(), std::io::Error>(())
 //! ```
+
+mod size;
+
+pub use size::{SizeError, parse_size};
 
 use std::fs::{self, File, Metadata};
 use std::io::{self, BufWriter, Write};

@@ -3,6 +3,7 @@
 use crate::Fatal;
 use crate::cli::{Choice, Command, Opt, Positional};
 use paradup::corpus::{CorpusReader, Input, InputFormat};
+use paradup::fsio::parse_size;
 use paradup::pipeline::DEFAULT_THRESHOLD;
 use paradup::report::diff::DiffStyle;
 use paradup::report::rewrite::Output;
@@ -349,7 +350,7 @@ fn command() -> Command {
                 SIZE: bytes, or a number with K, M, G or T (powers of 1024), e.g. 512M, 2G. \
                 Not with --similarity containment",
         )
-        .check(|s| parse_size(s).map(drop))
+        .check(|s| parse_size(s).map(drop).map_err(|e| e.to_string()))
         .conflicts(&["against", "save-index", "first-wins"]),
     )
     .opt(
@@ -395,34 +396,10 @@ impl Args {
             quiet: m.flag("quiet"),
             stats_json: m.path("stats-json"),
             stream: m.flag("stream"),
-            memory_limit: m.get_with("memory-limit", parse_size),
+            memory_limit: m.get_with("memory-limit", |s| parse_size(s).map_err(|e| e.to_string())),
             temp_dir: m.path("temp-dir"),
         }
     }
-}
-
-/// `--memory-limit`: bytes, or a number with a K, M, G or T suffix (powers of 1024;
-/// an optional B or iB after it).
-pub(crate) fn parse_size(s: &str) -> Result<usize, String> {
-    let t = s.trim();
-    let t = t
-        .strip_suffix("iB")
-        .or_else(|| t.strip_suffix('B'))
-        .unwrap_or(t);
-    let (digits, shift) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
-        Some('K') => (&t[..t.len() - 1], 10),
-        Some('M') => (&t[..t.len() - 1], 20),
-        Some('G') => (&t[..t.len() - 1], 30),
-        Some('T') => (&t[..t.len() - 1], 40),
-        _ => (t, 0),
-    };
-    let n: usize = digits
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size (bytes, or a number with K, M, G or T)"))?;
-    n.checked_mul(1usize << shift)
-        .filter(|&b| b > 0)
-        .ok_or_else(|| format!("{s:?}: the size must be at least 1 byte and fit in memory"))
 }
 
 /// `--method`.

@@ -52,12 +52,14 @@ mod jsonl;
 mod load;
 mod notes;
 mod offsets;
+mod paragraphs;
 mod plan;
 pub mod stream;
 
 use jsonl::*;
 use load::*;
 use notes::*;
+pub use paragraphs::Distinct;
 pub use plan::{OUTPUTS_LIST, PlannedFile, plan_files};
 use plan::{Planned, is_jsonl_name, plan};
 pub(crate) use plan::{listed_outputs, path_name};

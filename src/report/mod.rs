@@ -13,6 +13,7 @@
 //! they were not valid UTF-8) and into the decoded text field for JSONL records.
 
 pub mod diff;
+pub mod indexed;
 pub mod json;
 pub mod matches;
 pub mod outputs;
