@@ -288,25 +288,7 @@ impl Deduper {
             passes: &passes,
             direction: &direction,
         };
-        let groups: Vec<&[(u32, u32)]> = groups.collect();
-        let (mut clusters, split_off) = groups
-            .into_par_iter()
-            .with_max_len(64)
-            .map(|group| self.group_clusters(group, &parts))
-            .fold(
-                || (Vec::new(), 0),
-                |(mut all, total), (mut some, moved)| {
-                    all.append(&mut some);
-                    (all, total + moved)
-                },
-            )
-            .reduce(
-                || (Vec::new(), 0),
-                |(mut a, x), (mut b, y)| {
-                    a.append(&mut b);
-                    (a, x + y)
-                },
-            );
+        let (mut clusters, split_off) = self.all_group_clusters(groups.collect(), &parts);
         // Parts of one group interleave with other groups: order by first paragraph.
         clusters.par_sort_unstable_by_key(|(first, _)| *first);
         let clusters: Vec<Cluster> = clusters.into_iter().map(|(_, c)| c).collect();
@@ -348,6 +330,33 @@ impl Deduper {
                     .then_some((a, b, s))
             })
             .collect()
+    }
+
+    /// [`group_clusters`](Self::group_clusters) of every group, in parallel: the
+    /// clusters with their first paragraphs, and how many texts were moved.
+    fn all_group_clusters(
+        &self,
+        groups: Vec<&[(u32, u32)]>,
+        parts: &Parts<'_, '_>,
+    ) -> (Vec<(u32, Cluster)>, usize) {
+        groups
+            .into_par_iter()
+            .with_max_len(64)
+            .map(|group| self.group_clusters(group, parts))
+            .fold(
+                || (Vec::new(), 0),
+                |(mut all, total), (mut some, moved)| {
+                    all.append(&mut some);
+                    (all, total + moved)
+                },
+            )
+            .reduce(
+                || (Vec::new(), 0),
+                |(mut a, x), (mut b, y)| {
+                    a.append(&mut b);
+                    (a, x + y)
+                },
+            )
     }
 
     /// One connected group of paragraphs (`(root, paragraph)`, ascending) as one

@@ -173,24 +173,10 @@ impl Deduper {
         // 5. Verification and 6. clusters.
         enter(Stage::Verify, 0);
         let sets = match self.verification {
-            Verification::Exact => Some(all_sets.unwrap_or_else(|| {
-                // The band keys are not read past the candidates; freeing them (26 MB
-                // on the 48 MB corpus) at the end of the run left one of two threads
-                // idle: they go while the shingle sets are made.
-                let band_keys = match &mut sketches {
-                    Sketches::MinHash { band_keys, .. } => std::mem::take(band_keys),
-                    Sketches::SimHash { .. } => Vec::new(),
-                };
-                let text = |p: u32| {
-                    let p = &paragraphs[p as usize];
-                    p.text(documents[p.doc as usize].as_ref())
-                };
-                rayon::join(
-                    || drop(band_keys),
-                    || self.involved_sets(&edges, distinct, &canon, text),
-                )
-                .1
-            })),
+            Verification::Exact => Some(match all_sets {
+                Some(sets) => sets,
+                None => self.exact_sets(documents, &paragraphs, &edges, &canon, &mut sketches),
+            }),
             Verification::Signature => None,
         };
         let evidence = evidence(sets, &sketches);
@@ -208,6 +194,33 @@ impl Deduper {
             sizes,
         };
         Ok(self.assemble(found, &evidence, timings, &mut clock, progress))
+    }
+
+    /// Stage 5's shingle sets of the texts in candidate pairs `edges`, from the raw
+    /// text of their first paragraph (`canon`). The band keys are not read past the
+    /// candidates; freeing them (26 MB on the 48 MB corpus) at the end of the run left
+    /// one of two threads idle: they go while the sets are made.
+    fn exact_sets<S: AsRef<str> + Sync>(
+        &self,
+        documents: &[S],
+        paragraphs: &[Paragraph],
+        edges: &[(u32, u32)],
+        canon: &[u32],
+        sketches: &mut Sketches,
+    ) -> SlotSets {
+        let band_keys = match sketches {
+            Sketches::MinHash { band_keys, .. } => std::mem::take(band_keys),
+            Sketches::SimHash { .. } => Vec::new(),
+        };
+        let text = |p: u32| {
+            let p = &paragraphs[p as usize];
+            p.text(documents[p.doc as usize].as_ref())
+        };
+        rayon::join(
+            || drop(band_keys),
+            || self.involved_sets(edges, canon.len(), canon, text),
+        )
+        .1
     }
 
     /// Stage 2: every paragraph normalized and keyed, in chunks of [`NORM_CHUNK`] in

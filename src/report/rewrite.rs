@@ -490,6 +490,44 @@ fn take_doc<'a>(rest: &mut &'a [Removal], doc: usize) -> &'a [Removal] {
     mine
 }
 
+/// A JSONL record's line `raw` with the paragraphs `mine` cut from its text field and
+/// every other byte kept; nothing when no text is left. Whether it wrote the record.
+fn write_record_cut(
+    raw: &[u8],
+    rec: &crate::corpus::Record,
+    mine: &[Removal],
+    out: &mut dyn Write,
+    changed: &dyn Fn() -> crate::Error,
+) -> crate::Result<bool> {
+    let w = |e: io::Error| crate::Error::from(crate::ErrorKind::Io(e.to_string()));
+    let text = &rec.text;
+    let cuts: Vec<Range<usize>> = mine
+        .iter()
+        .map(|r| r.paragraph.start..with_terminator(text, r.paragraph.end))
+        .collect();
+    let mut left = String::new();
+    let mut pos = 0;
+    for c in &cuts {
+        left.push_str(text.get(pos..c.start).unwrap_or_default());
+        pos = c.end;
+    }
+    left.push_str(text.get(pos..).unwrap_or_default());
+    if left.trim().is_empty() {
+        return Ok(false);
+    }
+    let loc = Locator::of_jsonl_line(raw, 0, rec.literal.clone()).ok_or_else(changed)?;
+    let mut p = 0;
+    for c in &cuts {
+        let a = loc.original_offset(c.start);
+        out.write_all(raw.get(p..a).ok_or_else(changed)?)
+            .map_err(w)?;
+        p = loc.original_offset(c.end);
+    }
+    out.write_all(raw.get(p..).ok_or_else(changed)?)
+        .map_err(w)?;
+    Ok(true)
+}
+
 /// [`write_deduped`] for a corpus that is not held ([`StreamCorpus`]): the source is
 /// read again, line by line, and written without the paragraphs in `removals` (sorted,
 /// as [`removals`] returns them, from a streamed run over `corpus`), by the same rules.
@@ -525,33 +563,7 @@ pub fn write_deduped_stream(
                     Ok(())
                 };
             };
-            let text = &rec.text;
-            let cuts: Vec<Range<usize>> = mine
-                .iter()
-                .map(|r| r.paragraph.start..with_terminator(text, r.paragraph.end))
-                .collect();
-            let mut left = String::new();
-            let mut pos = 0;
-            for c in &cuts {
-                left.push_str(text.get(pos..c.start).unwrap_or_default());
-                pos = c.end;
-            }
-            left.push_str(text.get(pos..).unwrap_or_default());
-            if left.trim().is_empty() {
-                return Ok(());
-            }
-            let loc =
-                Locator::of_jsonl_line(line.raw, 0, rec.literal.clone()).ok_or_else(changed)?;
-            let mut p = 0;
-            for c in &cuts {
-                let a = loc.original_offset(c.start);
-                out.write_all(line.raw.get(p..a).ok_or_else(changed)?)
-                    .map_err(w)?;
-                p = loc.original_offset(c.end);
-            }
-            out.write_all(line.raw.get(p..).ok_or_else(changed)?)
-                .map_err(w)?;
-            if line.newline {
+            if write_record_cut(line.raw, rec, mine, out, &changed)? && line.newline {
                 out.write_all(b"\n").map_err(w)?;
             }
             Ok(())

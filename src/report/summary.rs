@@ -274,29 +274,7 @@ impl fmt::Display for Summary {
             secs(self.total_time)
         )?;
         if let Some(ix) = &self.index {
-            let mut parts = Vec::new();
-            if let Some(n) = ix.loaded {
-                parts.push(format!(
-                    "loaded {} in {}",
-                    count(n, "paragraph"),
-                    secs(ix.load_time)
-                ));
-            }
-            if let Some(n) = ix.matched {
-                parts.push(format!(
-                    "{} matched one seen before ({})",
-                    count(n, "paragraph"),
-                    secs(ix.match_time)
-                ));
-            }
-            if let Some(n) = ix.saved {
-                parts.push(format!(
-                    "saved {} in {}",
-                    count(n, "paragraph"),
-                    secs(ix.save_time)
-                ));
-            }
-            writeln!(f, "index      {}", parts.join("; "))?;
+            writeln!(f, "index      {}", index_line(ix))?;
         }
         let total = self.total_time.as_secs_f64();
         let per_sec = if total > 0.0 {
@@ -312,6 +290,33 @@ impl fmt::Display for Summary {
             count(self.threads, "thread")
         )
     }
+}
+
+/// The summary's `index` line: what was loaded, matched and saved, with times.
+fn index_line(ix: &IndexSummary) -> String {
+    let mut parts = Vec::new();
+    if let Some(n) = ix.loaded {
+        parts.push(format!(
+            "loaded {} in {}",
+            count(n, "paragraph"),
+            secs(ix.load_time)
+        ));
+    }
+    if let Some(n) = ix.matched {
+        parts.push(format!(
+            "{} matched one seen before ({})",
+            count(n, "paragraph"),
+            secs(ix.match_time)
+        ));
+    }
+    if let Some(n) = ix.saved {
+        parts.push(format!(
+            "saved {} in {}",
+            count(n, "paragraph"),
+            secs(ix.save_time)
+        ));
+    }
+    parts.join("; ")
 }
 
 /// One line of progress while reading: `reading 12.30 / 48.00 MB  25%  92.1 MB/s  ETA

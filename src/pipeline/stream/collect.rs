@@ -308,22 +308,7 @@ impl Sink for Collector<'_> {
         };
         match d.method {
             Method::MinHash => self.add_minhash(&new, &text)?,
-            Method::SimHash { .. } => {
-                let (fps, live): (Vec<u64>, Vec<bool>) = d.in_pool(|| {
-                    new.par_iter()
-                        .map_init(SimHashScratch::default, |scratch, at| {
-                            d.fingerprint(text(at), scratch)
-                        })
-                        .unzip()
-                });
-                let first = self.distinct - new.len();
-                self.live_ids.extend(
-                    (0..new.len())
-                        .filter(|&i| live[i])
-                        .map(|i| (first + i) as u32),
-                );
-                self.fps.extend_from_slice(&fps);
-            }
+            Method::SimHash { .. } => self.add_simhash(&new, &text),
         }
         self.timings.signatures += lap(&mut clock);
         // Past the limit (less what the work in progress takes), the band keys and
@@ -385,6 +370,29 @@ impl Collector<'_> {
             pr.set_paragraphs(self.count as u64);
         }
         Ok(new)
+    }
+
+    /// The SimHash fingerprints of the new texts `new` (normalized texts from `text`).
+    fn add_simhash<'t>(
+        &mut self,
+        new: &[(u32, u32)],
+        text: &(impl Fn(&(u32, u32)) -> &'t str + Sync),
+    ) {
+        let d = self.deduper;
+        let (fps, live): (Vec<u64>, Vec<bool>) = d.in_pool(|| {
+            new.par_iter()
+                .map_init(SimHashScratch::default, |scratch, at| {
+                    d.fingerprint(text(at), scratch)
+                })
+                .unzip()
+        });
+        let first = self.distinct - new.len();
+        self.live_ids.extend(
+            (0..new.len())
+                .filter(|&i| live[i])
+                .map(|i| (first + i) as u32),
+        );
+        self.fps.extend_from_slice(&fps);
     }
 
     /// The MinHash sketches of the new texts `new` (normalized texts from `text`):

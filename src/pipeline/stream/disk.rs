@@ -79,16 +79,7 @@ where
     let canonical = Canonical::resolve(disk.key_runs, &dir, texts as usize)?;
     let distinct = texts as usize - canonical.dups.len();
     let n = n as usize;
-    let sig_path = match &mut col.sigs {
-        super::SigStore::File(w, path) => {
-            w.take()
-                .expect("open during the first pass")
-                .flush()
-                .map_err(io_at(path))?;
-            Some(path.clone())
-        }
-        _ => None,
-    };
+    let sig_path = close_signatures(&mut col)?;
 
     // Candidates, in canonical ids.
     if let Some(p) = progress {
@@ -147,6 +138,21 @@ where
         split_off,
     };
     Ok(d.answer(clusters, pairs, counts, timings))
+}
+
+/// The file of the signatures the first pass kept (signature verification), flushed
+/// and closed; `None` when it kept none.
+fn close_signatures(col: &mut Collector<'_>) -> Result<Option<PathBuf>> {
+    match &mut col.sigs {
+        super::SigStore::File(w, path) => {
+            w.take()
+                .expect("open during the first pass")
+                .flush()
+                .map_err(io_at(path))?;
+            Ok(Some(path.clone()))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// The first pass's files (provenance, text ids, exact keys) and counts.
@@ -403,6 +409,29 @@ fn chosen_texts(
     Ok((chosen, chosen_ids, in_pair))
 }
 
+/// The root of each of `n` texts joined by `pairs`: its group's smallest text.
+fn roots(n: usize, pairs: impl Iterator<Item = (u32, u32)>) -> Vec<u32> {
+    let mut uf = UnionFind::new(n);
+    for (a, b) in pairs {
+        uf.union(a, b);
+    }
+    (0..n as u32).map(|t| uf.find(t)).collect()
+}
+
+/// Texts `0..` in windows (`windows`, in order; `start`: where each window starts):
+/// each text's number within its window, and the texts in window order.
+fn number_by_window(start: &[usize], windows: impl Iterator<Item = usize>) -> (Vec<u32>, Vec<u32>) {
+    let n = *start.last().unwrap_or(&0);
+    let (mut local, mut by) = (vec![0u32; n], vec![0u32; n]);
+    let mut fill = start.to_vec();
+    for (t, w) in windows.enumerate() {
+        local[t] = (fill[w] - start[w]) as u32;
+        by[fill[w]] = t as u32;
+        fill[w] += 1;
+    }
+    (local, by)
+}
+
 /// The paragraphs of the `chosen` texts, in order: (text by `t_of`, paragraph id,
 /// provenance), read from the first pass's files.
 fn chosen_members(
@@ -502,12 +531,10 @@ fn cluster(
     let (chosen, chosen_ids, in_pair) = chosen_texts(verified, canonical, (canon_of, n, texts))?;
     let t_of = |c: u32| chosen_ids.binary_search(&c).expect("a chosen text") as u32;
     // Connected groups of texts; each group's root is its smallest text.
-    let mut uf = UnionFind::new(chosen_ids.len());
-    for &(a, b, _) in verified {
-        uf.union(t_of(a), t_of(b));
-    }
-    let root: Vec<u32> = (0..chosen_ids.len() as u32).map(|t| uf.find(t)).collect();
-    drop(uf);
+    let root = roots(
+        chosen_ids.len(),
+        verified.iter().map(|&(a, b, _)| (t_of(a), t_of(b))),
+    );
     let mut members = chosen_members((provenance, canon_of, n), canonical, &chosen, &t_of)?;
     drop(chosen);
     // Windows of whole groups, in order of their first text. What stays through all
@@ -526,17 +553,7 @@ fn cluster(
     // Texts, members and pairs by window, in order (counting sorts).
     let by_window = |keys: &mut dyn Iterator<Item = usize>| window_starts(keys, windows);
     let text_start = by_window(&mut (0..chosen_ids.len() as u32).map(window));
-    let mut local = vec![0u32; chosen_ids.len()];
-    let mut texts_by = vec![0u32; chosen_ids.len()];
-    {
-        let mut fill = text_start.clone();
-        for t in 0..chosen_ids.len() as u32 {
-            let w = window(t);
-            local[t as usize] = (fill[w] - text_start[w]) as u32;
-            texts_by[fill[w]] = t;
-            fill[w] += 1;
-        }
-    }
+    let (local, texts_by) = number_by_window(&text_start, (0..chosen_ids.len() as u32).map(window));
     let member_start = by_window(&mut members.iter().map(|m| window(m.0)));
     // A stable sort keeps paragraph order within each window.
     members.sort_by_key(|m| window(m.0));
@@ -546,14 +563,12 @@ fn cluster(
         .collect();
     let edge_start = by_window(&mut verified.iter().map(|e| window(t_of(e.0))));
     let mut edges_by = vec![(0u32, 0u32); verified.len()];
-    {
-        let mut fill = edge_start.clone();
-        for &(a, b, _) in verified {
-            let (ta, tb) = (t_of(a), t_of(b));
-            let w = window(ta);
-            edges_by[fill[w]] = (local[ta as usize], local[tb as usize]);
-            fill[w] += 1;
-        }
+    let mut fill = edge_start.clone();
+    for &(a, b, _) in verified {
+        let (ta, tb) = (t_of(a), t_of(b));
+        let w = window(ta);
+        edges_by[fill[w]] = (local[ta as usize], local[tb as usize]);
+        fill[w] += 1;
     }
 
     let mut clusters: Vec<Cluster> = Vec::new();
