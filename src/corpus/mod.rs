@@ -79,6 +79,19 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 #[cfg(test)]
 pub(crate) use stream::tests::inputs as stream_test_inputs;
+
+/// A corpus of in-memory files `(name, text)`, read with the default reader (tests).
+#[cfg(test)]
+pub(crate) fn test_corpus(files: &[(&str, &str)]) -> Corpus {
+    let inputs: Vec<Input> = files
+        .iter()
+        .map(|(name, text)| Input::Bytes {
+            name: name.to_string(),
+            bytes: text.as_bytes().to_vec(),
+        })
+        .collect();
+    CorpusReader::new().read(&inputs, |_| {}).unwrap()
+}
 pub use stream::{MemberTexts, StreamCorpus};
 
 /// Malformed JSONL lines reported one by one per file; the rest are counted.

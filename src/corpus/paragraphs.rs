@@ -119,17 +119,9 @@ impl Distinct {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::corpus::{CorpusReader, Input};
 
-    fn corpus(docs: &[(&str, &str)]) -> Corpus {
-        let inputs: Vec<Input> = docs
-            .iter()
-            .map(|(name, text)| Input::Bytes {
-                name: name.to_string(),
-                bytes: text.as_bytes().to_vec(),
-            })
-            .collect();
-        CorpusReader::new().read(&inputs, |_| {}).unwrap()
+    fn corpus(files: &[(&str, &str)]) -> Corpus {
+        crate::corpus::test_corpus(files)
     }
 
     #[test]

@@ -455,19 +455,11 @@ pub fn write_pairs(
 mod tests {
     use super::*;
     use crate::Deduper;
-    use crate::corpus::{CorpusReader, Input};
 
     const A: &str = "the quick brown fox jumps over the lazy dog by the river bank at dawn";
 
     fn corpus(files: &[(&str, &str)]) -> Corpus {
-        let inputs: Vec<Input> = files
-            .iter()
-            .map(|(name, text)| Input::Bytes {
-                name: name.to_string(),
-                bytes: text.as_bytes().to_vec(),
-            })
-            .collect();
-        CorpusReader::new().read(&inputs, |_| {}).unwrap()
+        crate::corpus::test_corpus(files)
     }
 
     fn report(

@@ -1,20 +1,12 @@
 use super::*;
-use crate::corpus::{CorpusReader, Input};
 use crate::report::matches::Origin;
 
 const FOX: &str = "The quick brown fox jumps over the lazy dog near the river bank.";
 const FOX_EDITED: &str = "The quick brown fox jumps over the lazy dog near the river bend.";
 const OTHER: &str = "Something else entirely, with words of its own.";
 
-fn corpus(docs: &[(&str, &str)]) -> Corpus {
-    let inputs: Vec<Input> = docs
-        .iter()
-        .map(|(name, text)| Input::Bytes {
-            name: name.to_string(),
-            bytes: text.as_bytes().to_vec(),
-        })
-        .collect();
-    CorpusReader::new().read(&inputs, |_| {}).unwrap()
+fn corpus(files: &[(&str, &str)]) -> Corpus {
+    crate::corpus::test_corpus(files)
 }
 
 fn labels(named: &NamedIndex) -> Vec<(u64, String)> {
