@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// Reads inputs into a [`Corpus`]; see the [module docs](self) for the rules.
+/// Reads inputs into a [`Corpus`]; see the [module docs](crate::corpus) for the rules.
 ///
 /// ```
 /// use paradup::corpus::{CorpusReader, Input};
