@@ -6,8 +6,10 @@
 //! functions here. `paradup::minhash::kernel` re-exports the public items.
 //!
 //! - [`scalar`]: the portable MinHash kernel, the reference for the others.
-//! - `x86_64::avx2`: the MinHash kernel on 4 lanes of 64 bits (AVX2 has no 64-bit
-//!   multiply: the low 64 bits of `a·x` come from three `vpmuludq`).
+//! - `x86_64::avx2`: the MinHash kernel on 8 slots of 32 bits per register (AVX2 has
+//!   no 64-bit multiply, and only the high half of `a·x + b` is kept: two `vpmuludq`
+//!   for `a_lo·x_lo + b` and two `vpmulld` for the cross term mod 2^32 per 8 slots
+//!   and shingle, where the full 64-bit product takes six `vpmuludq`).
 //! - `x86_64::avx512`: the MinHash kernel on 8 lanes with `vpmullq` (AVX-512DQ), and
 //!   the text path's loops: [`gram_hashes_with`] (xxh3 of the 4- to 8-byte windows
 //!   of ASCII text), [`count_bits_with`] (the 64 per-bit counts of SimHash feature

@@ -69,6 +69,41 @@ proptest::proptest! {
     }
 }
 
+/// A value for the MinHash kernel's property test: random, or one at an edge of the
+/// 32-bit halves the AVX2 kernel splits `a`, `b` and `x` into.
+fn edgy(g: &mut SplitMix64) -> u64 {
+    const EDGES: [u64; 6] = [0, 1, u64::MAX, 0xffff_ffff, 1 << 32, 0xffff_ffff_0000_0000];
+    match g.next_u64() % 4 {
+        0 => EDGES[(g.next_u64() % 6) as usize],
+        _ => g.next_u64(),
+    }
+}
+
+proptest::proptest! {
+    /// Every kernel equals the scalar one for any `a`, `b` and shingles (even `a`
+    /// and values at the edges of the 32-bit halves included), on signature lengths
+    /// with every tail past the SIMD blocks (32 and 8 slots for AVX2).
+    #[test]
+    fn every_kernel_equals_scalar(
+        seed in proptest::prelude::any::<u64>(),
+        len in 0usize..300,
+        n in 0usize..70,
+    ) {
+        let mut g = SplitMix64::new(seed);
+        let a: Vec<u64> = (0..len).map(|_| edgy(&mut g)).collect();
+        let b: Vec<u64> = (0..len).map(|_| edgy(&mut g)).collect();
+        let shingles: Vec<u64> = (0..n).map(|_| edgy(&mut g)).collect();
+        let mut want = vec![u32::MAX; len];
+        scalar::update(&a, &b, &shingles, &mut want);
+        proptest::prop_assert_eq!(&want, &naive(&a, &b, &shingles));
+        for k in [Kernel::Avx2, Kernel::Avx512] {
+            let mut sig = vec![u32::MAX; len];
+            update_with(k, &a, &b, &shingles, &mut sig);
+            proptest::prop_assert_eq!(&sig, &want, "{:?}", k);
+        }
+    }
+}
+
 /// [`ascii_words_with`] by its definition, one byte at a time, over the same prefix.
 fn naive_ascii_words(src: &[u8], prev_sep: bool, lower: bool, strip: bool) -> (Vec<u8>, bool) {
     let (mut out, mut prev) = (Vec::new(), prev_sep);
