@@ -116,3 +116,29 @@ pub fn corpus_with_near_duplicates(count: usize, seed: u64) -> (String, usize) {
     }
     (paras.join("\n\n"), planted)
 }
+
+/// A duplicate-heavy corpus, one paragraph per item, as on web crawls: `base`
+/// paragraphs, each followed somewhere later by `copies` near-copies of it (one
+/// word replaced by a word of another paragraph), in a shuffled order. Returns
+/// the paragraphs and `base * copies`, the number of near-copies.
+pub fn duplicate_heavy(base: usize, copies: usize, seed: u64) -> (Vec<String>, usize) {
+    let originals = paragraphs(base, 80, seed);
+    let mut g = SplitMix64::new(seed ^ 2);
+    let mut paras = Vec::with_capacity(base * (copies + 1));
+    for p in &originals {
+        paras.push(p.clone());
+        let words: Vec<&str> = p.split(' ').collect();
+        for _ in 0..copies {
+            let other = &originals[g.next_u64() as usize % base];
+            let donor: Vec<&str> = other.split(' ').collect();
+            let mut copy = words.clone();
+            copy[g.next_u64() as usize % words.len()] = donor[g.next_u64() as usize % donor.len()];
+            paras.push(copy.join(" "));
+        }
+    }
+    // Fisher-Yates with the fixed generator: copies spread over the corpus.
+    for i in (1..paras.len()).rev() {
+        paras.swap(i, g.next_u64() as usize % (i + 1));
+    }
+    (paras, base * copies)
+}
