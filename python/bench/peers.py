@@ -11,9 +11,9 @@ Rows (median of R runs each; datasketch once, it is slow):
                                 word 2-grams, MinHash, LSH, exact verification, clusters
   paradup MinHasher.signatures  128 slots per paragraph from raw text (normalized, shingled)
   rust Deduper::run             the same paragraphs and settings in the example deduper
-                                (`--rust-dedup`, run with --paragraphs line): the sum of
-                                its pipeline stages from --stats-json (reading and
-                                writing excluded)
+                                (`--rust-dedup`, on one JSONL record per paragraph with
+                                --paragraphs whole): the sum of its pipeline stages
+                                from --stats-json (reading and writing excluded)
   rensa end to end              Python shingling + RMinHash.from_token_sets + RMinHashLSH
                                 insert_many + query_all (candidates, unverified)
   rensa signatures              from ready-made shingles (shingling not timed): the
@@ -93,16 +93,18 @@ def timed(f, repeat: int):
 
 def rust_run_seconds(binary: str, paras: list[str], repeat: int) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = os.path.join(tmp, "paragraphs.txt")
+        # One JSONL record per paragraph, each one paragraph (--paragraphs whole): the
+        # same call as `Deduper.run(paras)`, one document per item.
+        corpus = os.path.join(tmp, "paragraphs.jsonl")
         with open(corpus, "w", encoding="utf-8") as f:
-            f.write("\n".join(paras) + "\n")
+            f.writelines(json.dumps({"text": p}) + "\n" for p in paras)
         stats = os.path.join(tmp, "stats.json")
         times, clusters = [], 0
         for _ in range(repeat):
             out = os.path.join(tmp, "out.jsonl")
             with open(out, "wb") as sink:
                 subprocess.run(
-                    [binary, "--paragraphs", "line", "--format", "jsonl", "--stats-json", stats, "-q", corpus],
+                    [binary, "--paragraphs", "whole", "--format", "jsonl", "--stats-json", stats, "-q", corpus],
                     stdout=sink,
                     check=False,
                 )
