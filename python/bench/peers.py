@@ -91,28 +91,27 @@ def timed(f, repeat: int):
     return statistics.median(times), out
 
 
-def rust_run_seconds(binary: str, paras: list[str], repeat: int) -> tuple[float, int]:
-    with tempfile.TemporaryDirectory() as tmp:
-        # One JSONL record per paragraph, each one paragraph (--paragraphs whole): the
-        # same call as `Deduper.run(paras)`, one document per item.
-        corpus = os.path.join(tmp, "paragraphs.jsonl")
-        with open(corpus, "w", encoding="utf-8") as f:
+class RustRun:
+    """The example deduper on the same paragraphs: one JSONL record per paragraph,
+    each one paragraph (--paragraphs whole), the same call as `Deduper.run(paras)`."""
+
+    def __init__(self, binary: str, paras: list[str], tmp: str) -> None:
+        self.binary, self.tmp = binary, tmp
+        self.corpus = os.path.join(tmp, "paragraphs.jsonl")
+        with open(self.corpus, "w", encoding="utf-8") as f:
             f.writelines(json.dumps({"text": p}) + "\n" for p in paras)
-        stats = os.path.join(tmp, "stats.json")
-        times, clusters = [], 0
-        for _ in range(repeat):
-            out = os.path.join(tmp, "out.jsonl")
-            with open(out, "wb") as sink:
-                subprocess.run(
-                    [binary, "--paragraphs", "whole", "--format", "jsonl", "--stats-json", stats, "-q", corpus],
-                    stdout=sink,
-                    check=False,
-                )
-            s = json.load(open(stats))
-            sec = s["seconds"]
-            times.append(sum(sec[k] for k in ("paragraphs", "exact", "signatures", "candidates", "verify", "cluster")))
-            clusters = s["clusters"]
-        return statistics.median(times), clusters
+
+    def seconds(self) -> tuple[float, int]:
+        """The sum of the pipeline stages from --stats-json (reading and writing
+        excluded), and the clusters."""
+        stats = os.path.join(self.tmp, "stats.json")
+        with open(os.path.join(self.tmp, "out.jsonl"), "wb") as sink:
+            cmd = [self.binary, "--paragraphs", "whole", "--format", "jsonl", "--stats-json", stats, "-q", self.corpus]
+            subprocess.run(cmd, stdout=sink, check=False)
+        with open(stats) as f:
+            s = json.load(f)
+        sec = s["seconds"]
+        return sum(sec[k] for k in ("paragraphs", "exact", "signatures", "candidates", "verify", "cluster")), s["clusters"]
 
 
 def main() -> None:
@@ -135,14 +134,22 @@ def main() -> None:
         print(f"  {name:<34} {seconds:8.3f} s {mb / seconds:9.1f} MB/s  {note}", flush=True)
 
     d = paradup.Deduper()
-    s, clusters = timed(lambda: d.run(paras), a.repeat)
-    row("paradup Deduper.run", s, f"{len(clusters):,} clusters")
+    with tempfile.TemporaryDirectory() as tmp:
+        rust = RustRun(a.rust_dedup, paras, tmp) if a.rust_dedup else None
+        # Python and Rust runs alternate, so that both see the same machine.
+        py_times, rust_times = [], []
+        for _ in range(a.repeat):
+            s, clusters = timed(lambda: d.run(paras), 1)
+            py_times.append(s)
+            if rust:
+                s, n = rust.seconds()
+                rust_times.append(s)
+        row("paradup Deduper.run", statistics.median(py_times), f"{len(clusters):,} clusters")
+        if rust:
+            row("rust Deduper::run", statistics.median(rust_times), f"{n:,} clusters")
     h = paradup.MinHasher()
     s, _ = timed(lambda: h.signatures(paras), a.repeat)
     row("paradup MinHasher.signatures", s)
-    if a.rust_dedup:
-        s, n = rust_run_seconds(a.rust_dedup, paras, a.repeat)
-        row("rust Deduper::run", s, f"{n:,} clusters")
 
     if "rensa" not in a.skip:
         from rensa import RMinHash, RMinHashLSH

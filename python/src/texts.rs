@@ -33,10 +33,21 @@ impl TextBuf {
     pub(crate) fn strs(&self) -> Vec<&str> {
         (0..self.len()).map(|i| self.get(i)).collect()
     }
+}
 
-    fn push(&mut self, s: &str) {
-        self.data.push_str(s);
-        self.ends.push(self.data.len());
+/// Texts being read: UTF-8 bytes end to end, checked once at the end.
+#[derive(Default)]
+struct Builder {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Builder {
+    /// Room for `items` texts of about `chars` characters in all (exact for ASCII):
+    /// growing a buffer of tens of megabytes by doubling copied it several times.
+    fn reserve(&mut self, items: usize, chars: usize) {
+        self.ends.reserve(items);
+        self.data.reserve(chars);
     }
 
     fn push_item(&mut self, i: usize, item: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -47,8 +58,21 @@ impl TextBuf {
                 .map_or_else(|_| "?".to_string(), |n| n.to_string());
             PyTypeError::new_err(format!("item {i} is {ty}, not str"))
         })?;
-        self.push(&s.to_cow()?);
+        // With the stable ABI of Python 3.9 a string's UTF-8 comes as a new `bytes`
+        // object (`to_str`, which borrows it, needs 3.10): copied once, from there.
+        self.data.extend_from_slice(s.encode_utf8()?.as_bytes());
+        self.ends.push(self.data.len());
         Ok(())
+    }
+
+    fn finish(self) -> PyResult<TextBuf> {
+        // Python's encoder gives valid UTF-8; checked once here rather than per item.
+        let data = String::from_utf8(self.data)
+            .map_err(|e| PyValueError::new_err(format!("texts are not valid UTF-8: {e}")))?;
+        Ok(TextBuf {
+            data,
+            ends: self.ends,
+        })
     }
 }
 
@@ -169,14 +193,16 @@ pub(crate) fn extract(obj: &Bound<'_, PyAny>) -> PyResult<Arc<TextBuf>> {
             "expected an iterable of str, got a single str (wrap it in a list)",
         ));
     }
-    let mut buf = TextBuf::default();
+    let mut buf = Builder::default();
     if let Ok(list) = obj.cast::<PyList>() {
-        buf.ends.reserve(list.len());
+        let chars = list.iter().map(|item| item.len().unwrap_or(0)).sum();
+        buf.reserve(list.len(), chars);
         for (i, item) in list.iter().enumerate() {
             buf.push_item(i, &item)?;
         }
     } else if let Ok(tuple) = obj.cast::<PyTuple>() {
-        buf.ends.reserve(tuple.len());
+        let chars = tuple.iter().map(|item| item.len().unwrap_or(0)).sum();
+        buf.reserve(tuple.len(), chars);
         for (i, item) in tuple.iter().enumerate() {
             buf.push_item(i, &item)?;
         }
@@ -193,5 +219,5 @@ pub(crate) fn extract(obj: &Bound<'_, PyAny>) -> PyResult<Arc<TextBuf>> {
             buf.push_item(i, &item?)?;
         }
     }
-    Ok(Arc::new(buf))
+    Ok(Arc::new(buf.finish()?))
 }
