@@ -152,7 +152,7 @@ class Deduper:
 
     >>> d = paradup.Deduper(threshold=0.5, shingles="w3")
     >>> d.lsh
-    (12, 4)
+    (35, 3)
     >>> paradup.Deduper(threshold=1.5)
     Traceback (most recent call last):
     ...
@@ -229,7 +229,7 @@ class Deduper:
         >>> d = paradup.Deduper()
         >>> c = d.run(["the cat sat on the mat today", "x", "The cat sat on the mat today!"])
         >>> [(m.index, m.similarity, m.exact) for m in c[0].members]
-        [(0, 1.0, False), (2, 1.0, True)]
+        [(0, 1.0, True), (2, 1.0, True)]
         """
         return self._inner.run(_native(texts))
 
