@@ -200,44 +200,48 @@ impl PyIndex {
 
     /// The most matches a query returns.
     #[getter]
-    fn max_matches(&self) -> usize {
-        read(&self.inner).max_matches()
+    fn max_matches(&self, py: Python<'_>) -> usize {
+        py.detach(|| read(&self.inner).max_matches())
     }
 
     /// The similarity threshold of a match.
     #[getter]
-    fn threshold(&self) -> f64 {
-        read(&self.inner).params().threshold
+    fn threshold(&self, py: Python<'_>) -> f64 {
+        py.detach(|| read(&self.inner).params().threshold)
     }
 
     /// The LSH banding, `(bands, rows)`.
     #[getter]
-    fn lsh(&self) -> (usize, usize) {
-        let p = read(&self.inner).params().lsh;
+    fn lsh(&self, py: Python<'_>) -> (usize, usize) {
+        let p = py.detach(|| read(&self.inner).params().lsh);
         (p.bands, p.rows)
     }
 
     /// MinHash permutations.
     #[getter]
-    fn num_perm(&self) -> usize {
-        read(&self.inner).params().num_perm
+    fn num_perm(&self, py: Python<'_>) -> usize {
+        py.detach(|| read(&self.inner).params().num_perm)
     }
 
-    fn __len__(&self) -> usize {
-        read(&self.inner).len()
+    // Even these short reads wait for the lock without the GIL: a writer may hold it
+    // for a long `insert_many`, and other Python threads must run meanwhile.
+    fn __len__(&self, py: Python<'_>) -> usize {
+        py.detach(|| read(&self.inner).len())
     }
 
-    fn __contains__(&self, key: u64) -> bool {
-        read(&self.inner).contains(key)
+    fn __contains__(&self, py: Python<'_>, key: u64) -> bool {
+        py.detach(|| read(&self.inner).contains(key))
     }
 
-    fn __repr__(&self) -> String {
-        let index = read(&self.inner);
-        format!(
-            "Index(len={}, threshold={}, num_perm={})",
-            index.len(),
-            index.params().threshold,
-            index.params().num_perm
-        )
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let (len, threshold, num_perm) = py.detach(|| {
+            let index = read(&self.inner);
+            (
+                index.len(),
+                index.params().threshold,
+                index.params().num_perm,
+            )
+        });
+        format!("Index(len={len}, threshold={threshold}, num_perm={num_perm})")
     }
 }
