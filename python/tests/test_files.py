@@ -1,7 +1,8 @@
 """`run_files`: the example deduper's JSONL cluster records."""
 
 import json
-import shutil
+import pathlib
+import subprocess
 
 import pytest
 
@@ -40,3 +41,28 @@ def test_run_files_warns_about_bad_records(tmp_path, article):
     with pytest.warns(UserWarning):
         records = paradup.Deduper().run_files([path])
     assert [m["line"] for m in records[0]["members"]] == [10, 11]
+
+
+def dedup_binary():
+    root = pathlib.Path(__file__).resolve().parents[2]
+    for profile in ("debug", "release"):
+        p = root / "target" / profile / "examples" / "dedup"
+        if p.is_file():
+            return p
+    return None
+
+
+@pytest.mark.skipif(dedup_binary() is None, reason="the example deduper is not built (cargo build --example dedup)")
+def test_run_files_writes_what_dedup_prints(tmp_path, article):
+    src = tmp_path / "article.txt"
+    src.write_text(article + "\n\n" + article.replace("Kim", "Kim Jong-un"), encoding="utf-8")
+    jsonl = tmp_path / "docs.jsonl"
+    jsonl.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(article.splitlines())))
+    ours = tmp_path / "ours.jsonl"
+    paradup.Deduper().run_files([src, jsonl], output=ours)
+    theirs = subprocess.run(
+        [str(dedup_binary()), "--format", "jsonl", "-q", str(src), str(jsonl)], capture_output=True, check=False
+    )
+    assert theirs.returncode == 0, theirs.stderr
+    assert ours.read_bytes() == theirs.stdout
+    assert len(theirs.stdout.splitlines()) >= 2
