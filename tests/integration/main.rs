@@ -15,6 +15,7 @@ mod keep;
 mod kernel_cli;
 mod naive;
 mod props;
+mod python_golden;
 mod scale;
 mod seed;
 mod simhash;

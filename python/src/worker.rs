@@ -1,0 +1,65 @@
+//! Long computations off the interpreter's thread: the GIL is released while they run,
+//! and the calling thread wakes every few milliseconds to let Python handle signals,
+//! so Ctrl-C raises `KeyboardInterrupt` in the caller at once.
+//!
+//! The library has no cancellation point, so an interrupted computation finishes on
+//! its own thread in the background and its result is dropped; the work owns all its
+//! data (`'static`) for that reason.
+
+use pyo3::prelude::*;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long the caller waits between two checks for signals. Python's own default
+/// check interval (`sys.getswitchinterval`) is 5 ms; 20 ms keeps Ctrl-C immediate to a
+/// person and the wake-ups negligible.
+const SLICE: Duration = Duration::from_millis(20);
+
+/// Runs `work` on a thread of its own with the GIL released, checking for signals
+/// while it runs. Returns its result, or the signal handler's exception
+/// (`KeyboardInterrupt`). A panic in `work` becomes a `RuntimeError`.
+pub(crate) fn run<T, F>(py: Python<'_>, work: F) -> PyResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let (tx, rx) = mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("paradup-python".into())
+        .spawn(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+            // The caller is gone after an interrupt: nobody to tell.
+            let _ = tx.send(result);
+        })
+        .map_err(|e| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!("cannot start a thread: {e}"))
+        })?;
+    let mut rx = rx;
+    loop {
+        // The receiver moves in and out: it is `Send` but not `Sync`.
+        let (back, received) = py.detach(move || {
+            let r = rx.recv_timeout(SLICE);
+            (rx, r)
+        });
+        rx = back;
+        match received {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(panic)) => {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                    "paradup panicked: {msg}"
+                )));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "paradup's worker thread ended without a result",
+                ));
+            }
+        }
+    }
+}
