@@ -272,7 +272,7 @@ impl Cluster {
     /// let docs = ["the quick brown fox jumps over the lazy dog",
     ///             "the quick brown fox jumps over the lazy dog again and again"];
     /// let d = Deduper::builder().threshold(0.5).paragraphs(ParagraphMode::Whole).build().unwrap();
-    /// let clusters = d.run(&docs);
+    /// let clusters = d.run_documents(&docs);
     /// assert_eq!(clusters[0].kept(Keep::First).paragraph.doc, 0);
     /// assert_eq!(clusters[0].kept(Keep::Longest).paragraph.doc, 1);
     /// ```
@@ -493,7 +493,7 @@ impl Clusters {
     ///             A short line that is said twice here, and then some more.\n\
     ///             A short line that is said twice here.\n";
     /// let deduper = Deduper::builder().paragraphs(ParagraphMode::Lines).build().unwrap();
-    /// let clusters = deduper.run(&[text]);
+    /// let clusters = deduper.run_documents(&[text]);
     /// let lines = |ps: Vec<paradup::Paragraph>| ps.iter().map(|p| p.line).collect::<Vec<_>>();
     /// assert_eq!(lines(clusters.dropped(Keep::First)), [3, 4]);
     /// assert_eq!(lines(clusters.dropped(Keep::Longest)), [1, 4]);
@@ -530,7 +530,7 @@ impl Clusters {
     /// ];
     /// // Whole: each item is one paragraph, whatever line breaks it holds.
     /// let deduper = Deduper::builder().paragraphs(ParagraphMode::Whole).build().unwrap();
-    /// let clusters = deduper.run(&items);
+    /// let clusters = deduper.run_documents(&items);
     ///
     /// let mask = clusters.keep_mask(Keep::First, items.len());
     /// let unique: Vec<&String> = items.iter().zip(mask).filter_map(|(s, k)| k.then_some(s)).collect();

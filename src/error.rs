@@ -309,10 +309,13 @@ impl fmt::Display for Error {
                 write!(f, "invalid stream configuration: {what}")
             }
             ErrorKind::StreamUnsupported(what) => {
-                write!(f, "{what} cannot be streamed; use Deduper::run")
+                write!(f, "{what} cannot be streamed; use Deduper::run_documents")
             }
             ErrorKind::StagesUnsupported(what) => {
-                write!(f, "the stage API does not cover {what}; use Deduper::run")
+                write!(
+                    f,
+                    "the stage API does not cover {what}; use Deduper::run_documents"
+                )
             }
             ErrorKind::InvalidStageInput(what) => write!(f, "invalid stage input: {what}"),
             ErrorKind::ReplayMismatch(what) => write!(

@@ -1,6 +1,6 @@
 //! A long-lived index of paragraphs: insert, query, remove, save and load.
 //!
-//! The batch [`Deduper::run`](crate::Deduper::run) answers "which paragraphs of this
+//! The batch [`Deduper::run_documents`](crate::Deduper::run_documents) answers "which paragraphs of this
 //! corpus repeat each other?". An [`Index`] answers the question that follows: "which of
 //! these new paragraphs do we already have?". It keeps, per stored paragraph, a caller
 //! key (`u64`), the 128-bit hash of the normalized text, and the MinHash signature, plus

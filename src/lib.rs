@@ -6,7 +6,7 @@
 //! # Five lines
 //!
 //! ```
-//! let docs: Vec<String> = vec![
+//! let paragraphs: Vec<String> = vec![
 //!     "His isolation was evident from his failure to turn up to this weekend's G20 \
 //!      summit in Delhi, and fewer African leaders recently attending a summit in St \
 //!      Petersburg than a similar gathering in 2019.".into(),
@@ -15,7 +15,7 @@
 //!      Delhi, and fewer African leaders attending a summit in St Petersburg than a \
 //!      similar gathering in 2019.".into(),
 //! ];
-//! let clusters = paradup::Deduper::new().run(&docs);
+//! let clusters = paradup::Deduper::new().run(&paragraphs);
 //! assert_eq!(clusters.len(), 1);
 //! assert_eq!(clusters.as_slice()[0].len(), 2);
 //! ```
@@ -30,7 +30,7 @@
 //! use paradup::Deduper;
 //!
 //! let article = include_str!("../tests/data/putin-kim-article.txt");
-//! let clusters = Deduper::new().run(&[article]);
+//! let clusters = Deduper::new().run_documents(&[article]);
 //! assert_eq!(clusters.len(), 1);
 //! let cluster = &clusters.as_slice()[0];
 //! let lines: Vec<u64> = cluster.members().iter().map(|m| m.paragraph.line).collect();
@@ -45,8 +45,11 @@
 //! # Overview
 //!
 //! The simple layer is [`Deduper`]: configure it with [`Deduper::builder`] (which
-//! validates everything once in [`DeduperBuilder::build`]), then call [`Deduper::run`]
-//! as often as you like, from any thread. It returns [`Clusters`], in a deterministic
+//! validates everything once in [`DeduperBuilder::build`]), then call it as often as
+//! you like, from any thread: **paragraphs go to [`Deduper::run`]** (each item is one
+//! paragraph, never split), **documents to [`Deduper::run_documents`]** (split into
+//! paragraphs by [`ParagraphMode`]), and documents larger than memory to
+//! [`Deduper::run_stream`]. It returns [`Clusters`], in a deterministic
 //! order (clusters by their first member, members in document order), whatever the
 //! number of threads.
 //!

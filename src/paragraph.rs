@@ -71,7 +71,7 @@ pub enum ParagraphMode {
     ///          summit in Delhi, and fewer African leaders attending a summit in St\n\
     ///          Petersburg than a similar gathering in 2019.";
     /// assert_eq!(ParagraphSplitter::default().resolve(a), ParagraphMode::Whole);
-    /// let clusters = Deduper::new().run(&[a, b]);
+    /// let clusters = Deduper::new().run_documents(&[a, b]);
     /// assert_eq!(clusters.len(), 1);
     /// let docs: Vec<u32> = clusters.as_slice()[0].members().iter().map(|m| m.paragraph.doc).collect();
     /// assert_eq!(docs, [0, 1]);
@@ -217,7 +217,7 @@ pub struct ParagraphSplitter {
 
 impl ParagraphSplitter {
     /// A splitter with the given mode.
-    pub fn new(mode: ParagraphMode) -> ParagraphSplitter {
+    pub const fn new(mode: ParagraphMode) -> ParagraphSplitter {
         ParagraphSplitter { mode }
     }
 

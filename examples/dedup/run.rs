@@ -237,7 +237,7 @@ pub(crate) fn batch(
         if show_progress {
             scope.spawn(|| watch(&live));
         }
-        deduper.try_run_with_progress(corpus.documents(), &live)
+        deduper.try_run_documents_with_progress(corpus.documents(), &live)
     })
     .map_err(|e| Fatal(e.to_string()))?;
     let save = args.save_index.is_some();

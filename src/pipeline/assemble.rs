@@ -1,4 +1,4 @@
-//! Stages 5 and 6, shared by [`Deduper::run`] and [`Deduper::run_stream`]: verify the
+//! Stages 5 and 6, shared by [`Deduper::run_documents`] and [`Deduper::run_stream`]: verify the
 //! candidate pairs of distinct texts, then group paragraphs into clusters.
 
 use super::{Deduper, lap};

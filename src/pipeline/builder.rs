@@ -25,7 +25,7 @@ use crate::text::shingle::{ShingleKind, Shingler};
 ///     "Something else entirely, about dogs.",
 /// ];
 /// let d = Deduper::builder().method(Method::simhash()).build().unwrap();
-/// let clusters = d.run(&docs);
+/// let clusters = d.run_documents(&docs);
 /// assert_eq!(clusters.len(), 1);
 /// assert_eq!(clusters.as_slice()[0].len(), 2);
 /// ```
@@ -263,7 +263,7 @@ impl DeduperBuilder {
     ///     .threshold(0.8)
     ///     .paragraphs(ParagraphMode::Whole)
     ///     .build()?;
-    /// let clusters = d.run(&[whole, first_half]);
+    /// let clusters = d.run_documents(&[whole, first_half]);
     /// let pair = &clusters.pairs()[0];
     /// assert_eq!(pair.similarity, 1.0);
     /// assert_eq!(pair.direction, Direction::SecondInFirst); // the half is in the whole

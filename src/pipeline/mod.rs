@@ -1,7 +1,7 @@
 //! The [`Deduper`]: documents in, verified clusters out. The only module that uses
 //! rayon.
 //!
-//! Stages of [`Deduper::run`]:
+//! Stages of [`Deduper::run_documents`]:
 //! 1. **Paragraphs**: each document is split ([`ParagraphSplitter`]); paragraphs get
 //!    `u32` ids in document order.
 //! 2. **Exact duplicates**: each paragraph is normalized and its normalized text hashed
@@ -95,7 +95,7 @@ const ALL_PAIRS_BUCKET: usize = 16;
 ///     "The cat sat on the mat and looked out of the window.".to_string(),
 ///     "Something else entirely.\nThe cat sat on the mat and looked out the window.".to_string(),
 /// ];
-/// let clusters = paradup::Deduper::new().run(&docs);
+/// let clusters = paradup::Deduper::new().run_documents(&docs);
 /// assert_eq!(clusters.len(), 1);
 /// let lines: Vec<_> = clusters.as_slice()[0].members().iter().map(|m| (m.paragraph.doc, m.paragraph.line)).collect();
 /// assert_eq!(lines, [(0, 1), (1, 2)]);

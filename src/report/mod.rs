@@ -466,7 +466,7 @@ mod tests {
         c: &Corpus,
         write: impl Fn(&mut dyn Write, &Corpus, &Clusters) -> io::Result<()>,
     ) -> String {
-        let clusters = Deduper::new().run(c.documents());
+        let clusters = Deduper::new().run_documents(c.documents());
         let mut out = Vec::new();
         write(&mut out, c, &clusters).unwrap();
         String::from_utf8(out).unwrap()

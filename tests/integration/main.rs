@@ -5,6 +5,7 @@ mod adversarial;
 mod api;
 mod dedup_cli;
 mod determinism;
+mod entry_points;
 mod fuzz_checks;
 mod fuzz_regressions;
 mod golden;

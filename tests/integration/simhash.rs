@@ -40,14 +40,17 @@ fn defaults_find_exactly_lines_10_and_11() {
     assert_eq!(paradup::pipeline::DEFAULT_MAX_HAMMING, 10);
     assert_eq!(d.simhasher().features(), ShingleKind::Chars(4));
     assert_eq!(d.simhasher().weighting(), Weighting::TermFrequency);
-    let clusters = d.run(&[ARTICLE]);
+    let clusters = d.run_documents(&[ARTICLE]);
     assert_eq!(lines_of(&clusters), vec![vec![10, 11]]);
     // Verified by exact word-2-gram Jaccard, as with MinHash.
     let sim = clusters.as_slice()[0].members()[1].similarity;
     assert_eq!(sim, 46.0 / 55.0);
     assert_eq!(clusters.stats().paragraphs, 24);
     // The same verified pairs as the default MinHash deduper.
-    assert_eq!(clusters.pairs(), Deduper::new().run(&[ARTICLE]).pairs());
+    assert_eq!(
+        clusters.pairs(),
+        Deduper::new().run_documents(&[ARTICLE]).pairs()
+    );
 }
 
 #[test]
@@ -126,7 +129,7 @@ fn verified_pairs_equal_the_naive_definition() {
                 .paragraphs(ParagraphMode::Whole)
                 .build()
                 .unwrap();
-            let clusters = d.run(&docs);
+            let clusters = d.run_documents(&docs);
             let got: BTreeSet<(u32, u32)> = clusters
                 .pairs()
                 .iter()
@@ -155,7 +158,7 @@ fn hamming_index_agrees_with_the_exhaustive_scan_in_the_pipeline() {
                 .paragraphs(ParagraphMode::Whole)
                 .build()
                 .unwrap()
-                .run(&docs)
+                .run_documents(&docs)
         };
         let indexed = run(CandidateSearch::Lsh);
         let exhaustive = run(CandidateSearch::Exhaustive);
@@ -173,7 +176,7 @@ fn hamming_index_agrees_with_the_exhaustive_scan_in_the_pipeline() {
 #[test]
 fn result_does_not_depend_on_threads() {
     let docs = edited_corpus();
-    let base = simhash().run(&docs);
+    let base = simhash().run_documents(&docs);
     assert!(base.len() >= 5, "{}", base.len());
     for threads in [1, 2, 3] {
         let d = Deduper::builder()
@@ -181,7 +184,7 @@ fn result_does_not_depend_on_threads() {
             .threads(threads)
             .build()
             .unwrap();
-        let got = d.run(&docs);
+        let got = d.run_documents(&docs);
         assert_eq!(got.as_slice(), base.as_slice(), "threads {threads}");
         assert_eq!(got.pairs(), base.pairs());
     }
@@ -199,7 +202,7 @@ fn huge_radius_makes_every_pair_a_candidate() {
         .method(Method::SimHash { max_hamming: 64 })
         .build()
         .unwrap();
-    let clusters = d.run(&docs);
+    let clusters = d.run_documents(&docs);
     // Three paragraphs have words (the ornament has none): 3 candidate pairs.
     assert_eq!(clusters.stats().candidates, 3);
     let docs_of: Vec<Vec<u32>> = clusters
@@ -213,10 +216,10 @@ fn huge_radius_makes_every_pair_a_candidate() {
 #[test]
 fn empty_and_wordless_input_do_not_panic() {
     let d = simhash();
-    assert!(d.run::<&str>(&[]).is_empty());
-    assert!(d.run(&["", "   ", "!!!"]).is_empty());
+    assert!(d.run_documents(&[] as &[&str]).is_empty());
+    assert!(d.run_documents(&["", "   ", "!!!"]).is_empty());
     // Wordless paragraphs pair only as exact duplicates of their raw text.
-    assert_eq!(d.run(&["* * *", "* * *", "- - -"]).len(), 1);
+    assert_eq!(d.run_documents(&["* * *", "* * *", "- - -"]).len(), 1);
 }
 
 #[test]
@@ -338,7 +341,7 @@ fn near_identical_template_paragraphs_give_linearly_many_candidates() {
         .paragraphs(ParagraphMode::Lines)
         .build()
         .unwrap();
-    let clusters = d.run(&docs);
+    let clusters = d.run_documents(&docs);
     let stats = clusters.stats();
     assert_eq!((stats.paragraphs, stats.distinct), (n, n));
     // All pairs within the radius would be about n² / 2 = 200 M candidates; every
