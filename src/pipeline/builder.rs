@@ -341,13 +341,13 @@ impl DeduperBuilder {
         let pool = match self.threads {
             None => None,
             Some(0) => return Err(ErrorKind::ZeroThreads.into()),
-            Some(n) => Some(
+            Some(n) => Some(std::sync::Arc::new(
                 rayon::ThreadPoolBuilder::new()
                     .num_threads(n)
                     .thread_name(|i| format!("paradup-{i}"))
                     .build()
                     .map_err(|e| Error::from(ErrorKind::ThreadPool(e.to_string())))?,
-            ),
+            )),
         };
         Ok(Deduper {
             threshold: self.threshold,

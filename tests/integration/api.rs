@@ -474,3 +474,24 @@ fn signature_verification_and_low_level_types_compose() {
         sig(NEAR_A).jaccard(&sig(NEAR_B))
     );
 }
+
+#[test]
+fn a_cloned_deduper_gives_identical_results() {
+    let article = crate::seed::ARTICLE;
+    let d = Deduper::builder()
+        .threads(2)
+        .similarity(paradup::Similarity::Containment)
+        .build()
+        .unwrap();
+    let c = d.clone();
+    drop(d.clone());
+    let (want, got) = (d.run_documents([article]), c.run_documents([article]));
+    assert_eq!(got, want);
+    assert_eq!(got.pairs(), want.pairs());
+    assert_eq!(c.similarity(), paradup::Similarity::Containment);
+    // From another thread too: the clone owns what it needs.
+    let got = std::thread::spawn(move || c.run_documents([article]))
+        .join()
+        .unwrap();
+    assert_eq!(got, want);
+}
