@@ -29,6 +29,42 @@
 //! buckets never reach, the answer is the exact best k; past them it is the best k of
 //! the paragraphs verified, and the same on every run and thread count.
 //!
+//! # Your own keys
+//!
+//! Keys are `u64`: the index stores no names. To find your own ids (strings, paths,
+//! database keys) from a match, keep them in a `Vec` and use the position as the key;
+//! save the ids next to the index (the index file does not hold them).
+//!
+//! ```
+//! use paradup::{Deduper, Index};
+//!
+//! let ids: Vec<String> = vec!["doc-a#3".into(), "doc-b#1".into(), "doc-c#7".into()];
+//! let texts = [
+//!     "The committee approved the budget for the new library on Tuesday evening.",
+//!     "Rain is expected over the weekend in most of the northern districts.",
+//!     "The committee approved the budget for the new public library on Tuesday.",
+//! ];
+//! let d = Deduper::new();
+//! let mut index = Index::new(&d);
+//! let keys: Vec<u64> = (0..ids.len() as u64).collect();
+//! d.insert_batch(&mut index, &keys, &texts)?;
+//!
+//! let query = "The committee approved the budget for the new library on Tuesday.";
+//! let found: Vec<&str> = index
+//!     .query_top_k(query, 2)
+//!     .iter()
+//!     .map(|m| ids[m.key as usize].as_str())
+//!     .collect();
+//! assert_eq!(found, ["doc-a#3", "doc-c#7"]);
+//! # Ok::<(), paradup::Error>(())
+//! ```
+//!
+//! Ids that come and go (an index updated over time) can instead be hashed to keys,
+//! `xxhash_rust::xxh3::xxh3_64(id.as_bytes())` say, with a map from key back to id
+//! kept by the caller: two of `n` ids then share a key with probability about
+//! `n² / 2⁶⁵` (one in 36,000 for a billion ids). The example deduper's own index keeps
+//! the file and line of every key for its reports.
+//!
 //! # Cost
 //!
 //! | operation | cost |
@@ -454,6 +490,11 @@ impl Index {
     /// Whether `key` is stored.
     pub fn contains(&self, key: u64) -> bool {
         self.by_key.contains_key(&key)
+    }
+
+    /// Slots used: live paragraphs and the tombstones of removed or replaced ones.
+    pub(crate) fn slots(&self) -> usize {
+        self.keys.len()
     }
 
     /// Inserts `text` under `key`, replacing what `key` held before.

@@ -2,7 +2,7 @@
 //! both, so that the index (a search structure) does not depend on the pipeline.
 
 use super::Deduper;
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::index::{Index, IndexParams};
 use rayon::prelude::*;
 use std::io::Read;
@@ -56,24 +56,46 @@ impl Deduper {
     /// `index` under `keys`, in order (a later duplicate key replaces an earlier one,
     /// as with [`Index::insert`](crate::Index::insert)).
     ///
-    /// # Panics
-    /// If `keys` and `texts` differ in length, or `index` was built with other
-    /// parameters than this deduper's (check with
-    /// [`Index::check_params`](crate::Index::check_params)).
+    /// # Errors
+    /// Nothing is inserted when `keys` and `texts` differ in length
+    /// ([`ErrorKind::KeyCountMismatch`]), when `index` was built with other parameters
+    /// than this deduper's ([`ErrorKind::IndexMismatch`]), or when it has no room for
+    /// `texts.len()` more paragraphs ([`ErrorKind::IndexFull`]).
+    ///
+    /// ```
+    /// use paradup::{Deduper, ErrorKind, Index};
+    ///
+    /// let d = Deduper::new();
+    /// let mut index = Index::new(&d);
+    /// let err = d.insert_batch(&mut index, &[1, 2], &["only one text"]).unwrap_err();
+    /// assert_eq!(err.kind(), &ErrorKind::KeyCountMismatch { keys: 2, texts: 1 });
+    /// d.insert_batch(&mut index, &[1], &["only one text"])?;
+    /// assert!(index.contains(1));
+    /// # Ok::<(), paradup::Error>(())
+    /// ```
     pub fn insert_batch<S: AsRef<str> + Sync>(
         &self,
         index: &mut crate::Index,
         keys: &[u64],
         texts: &[S],
-    ) {
-        assert_eq!(keys.len(), texts.len(), "one key per text");
-        index
-            .check_params(self)
-            .expect("index built with other parameters");
+    ) -> Result<()> {
+        if keys.len() != texts.len() {
+            return Err(ErrorKind::KeyCountMismatch {
+                keys: keys.len(),
+                texts: texts.len(),
+            }
+            .into());
+        }
+        index.check_params(self)?;
+        // Every insert takes a new slot (a replaced key's old one stays a tombstone).
+        if index.slots().saturating_add(texts.len()) >= u32::MAX as usize {
+            return Err(ErrorKind::IndexFull(index.len()).into());
+        }
         let sketches = self.sketch_all(index.sketcher(), texts);
         for (&key, sketch) in keys.iter().zip(&sketches) {
             index.insert_sketch(key, sketch);
         }
+        Ok(())
     }
 
     /// Sketches `texts` in parallel with `sketcher`, in input order.
