@@ -129,6 +129,7 @@ use crate::error::{ErrorKind, Result};
 use crate::lsh::LshParams;
 use crate::lsh::banded::band_key;
 use crate::minhash::{MinHasher, estimate_jaccard};
+pub use crate::sketcher::Sketcher;
 use crate::text::normalize::Normalizer;
 use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler};
 use ahash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -230,26 +231,19 @@ pub struct SketchScratch {
     shingle: ShingleScratch,
 }
 
-/// Turns paragraphs into [`Sketch`]es. `Send + Sync`: share one between threads, each
-/// with its own [`SketchScratch`].
-#[derive(Clone, Debug)]
-pub struct Sketcher {
-    normalizer: Normalizer,
-    shingler: Shingler,
-    hasher: MinHasher,
-}
-
+/// The index's sketches: a [`Sketcher`] of an index's parameters makes them.
 impl Sketcher {
-    /// A sketcher for the given parameters.
+    /// A sketcher for the given parameters (and the default SimHash features).
     pub fn new(params: &IndexParams) -> Result<Sketcher> {
         Ok(Sketcher {
             normalizer: params.normalizer,
             shingler: Shingler::try_new(params.shingles)?.with_seed(params.seed),
             hasher: MinHasher::try_new(params.num_perm, params.seed)?,
+            simhasher: crate::SimHasher::default().with_seed(params.seed),
         })
     }
 
-    /// The sketch of `text`, written into `out`.
+    /// The index's sketch of `text`, written into `out`.
     pub fn sketch_into(&self, text: &str, scratch: &mut SketchScratch, out: &mut Sketch) {
         self.normalizer.normalize_into(text, &mut scratch.text);
         out.exact = exact_key(&scratch.text, text, self.shingler.seed());
@@ -261,7 +255,7 @@ impl Sketcher {
             .signature_into(&scratch.shingles, &mut out.signature);
     }
 
-    /// The sketch of `text`.
+    /// The index's sketch of `text`.
     pub fn sketch(&self, text: &str) -> Sketch {
         let mut out = Sketch {
             exact: 0,

@@ -57,6 +57,7 @@
 //!
 //! | type | does |
 //! |---|---|
+//! | [`Sketcher`] | raw text → normalized text, shingles, signature, fingerprint, exact [`jaccard`] in one object ([`Deduper::sketcher`]) |
 //! | [`ParagraphSplitter`] | documents → [`Paragraph`]s with provenance ([`ParagraphMode`]) |
 //! | [`Normalizer`] | NFKC, case folding, punctuation → space, with an ASCII fast path |
 //! | [`Shingler`] | normalized text → sorted set of 64-bit word or char n-gram hashes |
@@ -66,7 +67,7 @@
 //! | [`PrefixFilter`] | exact all-pairs search by prefix filtering, the reference for recall |
 //! | [`Similarity`] / [`Direction`] | Jaccard or containment of shingle sets; which side is contained |
 //! | [`UnionFind`] | the clustering of verified pairs (anti-chaining in [`cluster`]) |
-//! | [`SimHasher`] / [`HammingSearch`] | 64-bit SimHash fingerprints; all pairs within `k` bits |
+//! | [`SimHasher`] / [`HammingSearch`] | 64-bit SimHash fingerprints ([`hamming`] distance); all pairs within `k` bits |
 //! | [`Index`] | a long-lived index: insert, query, remove, save and load |
 //! | [`corpus`] / [`report`] | reading corpora with positions; reports and rewrites (the example deduper's logic) |
 //!
@@ -165,6 +166,7 @@ pub mod progress;
 pub mod report;
 pub mod simhash;
 pub mod similarity;
+mod sketcher;
 pub mod text;
 
 pub use cluster::{Cluster, Clusters, Keep, Member, Pair, RunStats, StageTimings, UnionFind};
@@ -181,8 +183,9 @@ pub use pipeline::stream::{Feed, StreamConfig};
 pub use pipeline::{CandidateSearch, Deduper, DeduperBuilder, Verification};
 pub use prefix_filter::{PrefixFilter, PrefixFilterScratch};
 pub use progress::{Progress, Stage};
-pub use simhash::{SimHashScratch, SimHasher, Weighting};
+pub use simhash::{SimHashScratch, SimHasher, Weighting, hamming};
 pub use similarity::{Direction, Similarity};
+pub use sketcher::jaccard;
 pub use text::normalize::Normalizer;
 pub use text::shingle::{ShingleKind, ShingleScratch, Shingler};
 

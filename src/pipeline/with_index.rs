@@ -50,6 +50,30 @@ impl Index {
     }
 }
 
+impl Deduper {
+    /// A [`Sketcher`](crate::Sketcher) with this deduper's normalizer, shingles,
+    /// permutations and SimHash features: text to the signatures and fingerprints
+    /// this deduper compares.
+    ///
+    /// ```
+    /// use paradup::{Deduper, ShingleKind};
+    ///
+    /// let d = Deduper::builder().shingles(ShingleKind::Chars(4)).num_perm(64).build()?;
+    /// let s = d.sketcher();
+    /// assert_eq!(s.signature("Hello, world").slots().len(), 64);
+    /// assert_eq!(s.shingles("Hello, world"), s.shingles("hello world!"));
+    /// # Ok::<(), paradup::Error>(())
+    /// ```
+    pub fn sketcher(&self) -> crate::Sketcher {
+        crate::Sketcher::from_parts(
+            *self.normalizer(),
+            self.shingler().clone(),
+            self.hasher().clone(),
+            *self.simhasher(),
+        )
+    }
+}
+
 /// Batch operations on an [`Index`], in parallel.
 impl Deduper {
     /// Sketches `texts` in parallel (on this deduper's pool) and inserts them into

@@ -60,7 +60,7 @@ fn seed_pair_is_close_and_the_rest_far() {
     let lines: Vec<&str> = ARTICLE.lines().collect();
     let fps: Vec<u64> = lines
         .iter()
-        .map(|l| h.fingerprint(&norm.normalize(l)))
+        .map(|l| h.fingerprint_normalized(&norm.normalize(l)))
         .collect();
     assert_eq!(hamming(fps[9], fps[10]), 1);
     let closest_other = (0..fps.len())
@@ -106,7 +106,10 @@ fn naive_pairs(docs: &[String], k: u32, threshold: f64) -> BTreeSet<(u32, u32)> 
     let mut out = BTreeSet::new();
     for i in 0..texts.len() {
         for j in i + 1..texts.len() {
-            let d = hamming(sim.fingerprint(&texts[i]), sim.fingerprint(&texts[j]));
+            let d = hamming(
+                sim.fingerprint_normalized(&texts[i]),
+                sim.fingerprint_normalized(&texts[j]),
+            );
             let jac =
                 paradup::text::shingle::jaccard(&sh.shingles(&texts[i]), &sh.shingles(&texts[j]));
             if d <= k && jac >= threshold {
