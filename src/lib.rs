@@ -169,7 +169,9 @@ pub mod similarity;
 mod sketcher;
 pub mod text;
 
-pub use cluster::{Cluster, Clusters, Keep, Member, Pair, RunStats, StageTimings, UnionFind};
+pub use cluster::{
+    Cluster, Clusters, ExpandedPairs, Keep, Member, Pair, RunStats, StageTimings, UnionFind,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use index::{Index, IndexParams, Match, Matches, Sketch, SketchScratch, Sketcher};
 pub use lsh::banded::LshIndex;

@@ -138,7 +138,7 @@ pub(crate) fn run_in_memory(
             .and_then(|()| matches::write_jsonl(&mut out, &corpus, names, &hits)),
         Format::Pairs => {
             let ids = pair_ids(args);
-            report::write_pairs(&mut out, &corpus, &clusters, ids)
+            report::write_pairs(&mut out, &corpus, &clusters, ids, args.pairs)
                 .and_then(|()| matches::write_pairs(&mut out, &corpus, names, &hits, ids))
         }
     }

@@ -15,6 +15,7 @@ mod index_limits;
 mod keep;
 mod kernel_cli;
 mod naive;
+mod pairs;
 mod props;
 mod scale;
 mod seed;
