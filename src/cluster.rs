@@ -556,7 +556,7 @@ impl Clusters {
     /// Deduplicating a list of paragraphs, keeping the first of each group:
     ///
     /// ```
-    /// use paradup::{Deduper, Keep, ParagraphMode};
+    /// use paradup::{Deduper, Keep};
     ///
     /// let items: Vec<String> = vec![
     ///     "Putin met Kim Jong-un at a spaceport in Russia's far east on Wednesday.".into(),
@@ -564,9 +564,8 @@ impl Clusters {
     ///     "Putin met Kim Jong-un at a spaceport in Russia's far east, on Wednesday.".into(),
     ///     "Putin met Kim Jong-un at a spaceport in Russia's far east on Wednesday.".into(),
     /// ];
-    /// // Whole: each item is one paragraph, whatever line breaks it holds.
-    /// let deduper = Deduper::builder().paragraphs(ParagraphMode::Whole).build().unwrap();
-    /// let clusters = deduper.run_documents(&items);
+    /// // `run`: each item is one paragraph, whatever line breaks it holds.
+    /// let clusters = Deduper::new().run(&items);
     ///
     /// let mask = clusters.keep_mask(Keep::First, items.len());
     /// let unique: Vec<&String> = items.iter().zip(mask).filter_map(|(s, k)| k.then_some(s)).collect();
