@@ -211,6 +211,7 @@ pub(crate) fn split_chains(
 
 /// One member of a [`Cluster`].
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Member {
     /// Where the paragraph is.
     pub paragraph: Paragraph,
@@ -298,6 +299,7 @@ impl Cluster {
 /// text, and the pairs verified between first paragraphs) or
 /// [`Clusters::pairs_expanded`] (those and every pair they imply through exact copies).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Pair {
     /// The earlier paragraph.
     pub a: Paragraph,

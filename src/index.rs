@@ -269,6 +269,7 @@ impl Sketcher {
 
 /// A stored paragraph that matched a query.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Match {
     /// The key it was inserted under.
     pub key: u64,

@@ -69,7 +69,7 @@
 //! | [`UnionFind`] | the clustering of verified pairs (anti-chaining in [`cluster`]) |
 //! | [`SimHasher`] / [`HammingSearch`] | 64-bit SimHash fingerprints ([`hamming`] distance); all pairs within `k` bits |
 //! | [`Index`] | a long-lived index: insert, query, remove, save and load |
-//! | [`corpus`] / [`report`] | reading corpora with positions; reports and rewrites (the example deduper's logic) |
+//! | `corpus` / `report` | with the `cli` feature: reading corpora with positions; reports and rewrites (the example deduper's logic) |
 //!
 //! Two candidate methods share everything else (paragraphs, normalization, exact
 //! duplicates, verification, clusters): [`Method::MinHash`] (the default) and
@@ -146,12 +146,15 @@
 //! recalls 0.8129 of the pairs, the default 1.0000, in the same time (0.24 s against
 //! 0.28 s); `docs/ACCURACY.md`, "Exact recall", has the table.
 #![deny(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 // The one module allowed `unsafe`: the SIMD paths and the unchecked UTF-8 `String`s.
 #[allow(unsafe_code)]
-pub mod arch;
+// Its UTF-8 validation serves `corpus` only: unused without the `cli` feature.
+#[cfg_attr(not(feature = "cli"), allow(dead_code, unused_imports))]
+mod arch;
 pub mod cluster;
+#[cfg(feature = "cli")]
 pub mod corpus;
 pub mod error;
 mod feed;
@@ -163,6 +166,7 @@ pub mod paragraph;
 pub mod pipeline;
 pub mod prefix_filter;
 pub mod progress;
+#[cfg(feature = "cli")]
 pub mod report;
 pub mod simhash;
 pub mod similarity;

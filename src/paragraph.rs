@@ -90,6 +90,7 @@ pub enum ParagraphMode {
 
 /// One paragraph of a document, with its provenance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub struct Paragraph {
     /// Index of the document in the input, 0-based.
     pub doc: u32,
@@ -104,6 +105,19 @@ pub struct Paragraph {
 }
 
 impl Paragraph {
+    /// A paragraph of document `doc`: its index in the document, the line it starts
+    /// on (1-based) and its byte span `start..end`. For naming a paragraph found
+    /// elsewhere (a removal, a stored result); splitting makes them otherwise.
+    pub fn new(doc: u32, index: u32, line: u64, start: usize, end: usize) -> Paragraph {
+        Paragraph {
+            doc,
+            index,
+            line,
+            start,
+            end,
+        }
+    }
+
     /// The paragraph's text, given the document it was split from.
     ///
     /// # Panics

@@ -150,7 +150,7 @@
 //!   0.15 s against 0.18 s for 48 MB of that text (normalization included).
 //!
 //! - on CPUs with AVX-512 (F, DQ, BW), the same adder tree on eight lanes
-//!   ([`count_bits_with`](crate::arch::count_bits_with), one `vpternlogq`
+//!   (`arch::count_bits_with`, one `vpternlogq`
 //!   for each sum and carry), used by `add_all` for runs of 256 hashes or more: see the
 //!   feature hashing notes below for the measurement.
 //!
@@ -165,7 +165,7 @@
 //! AVX-512 (F, DQ, BW; chosen at run time like the MinHash kernel, and off under
 //! `PARADUP_KERNEL=scalar` or `avx2`): character 4- to 8-grams of ASCII text hashed
 //! eight windows at a time
-//! ([`gram_hashes_with`](crate::arch::gram_hashes_with): one `vpshufb`
+//! (`arch::gram_hashes_with`: one `vpshufb`
 //! builds the eight formula inputs from a 16-byte load), and the bit counts on eight
 //! lanes (above). Text → fingerprint, normalization included, `chars4_tf` on the
 //! workload of bench `text_to_simhash` (best pass of 300, the two builds run
@@ -176,7 +176,7 @@
 //! of a call costs several hundred instructions, so with the loop taken from 64
 //! hashes up, bench `simhash_kernel` (100 hashes per call) ran 10 to 20% slower than
 //! the scalar tree (criterion, same run); from 256 up
-//! ([`COUNT_BITS_MIN`](crate::arch::COUNT_BITS_MIN)) that bench takes the
+//! (`arch::COUNT_BITS_MIN`) that bench takes the
 //! scalar path again and `chars4_tf` is unchanged (888 against 893 MB/s).
 
 use crate::error::{ErrorKind, Result};

@@ -67,12 +67,9 @@ fn band_key_at(keys: &[u64], len: usize, bands: usize, band: usize, i: usize) ->
 /// (when the band keys are made in that stage) whether each paragraph has shingles.
 type NormalizedChunk = (Vec<u128>, String, Vec<u32>, Vec<bool>);
 
-/// The items of `input` as borrowed strings: the run reads them by index, in
+/// The items of an input as borrowed strings: the run reads them by index, in
 /// parallel, so any iterator is collected once (two pointers per item).
-fn borrowed<'a, I>(items: &'a [I]) -> Vec<&'a str>
-where
-    I: AsRef<str>,
-{
+fn borrowed<I: AsRef<str>>(items: &[I]) -> Vec<&str> {
     items.iter().map(AsRef::as_ref).collect()
 }
 

@@ -67,7 +67,7 @@ impl Deduper {
     pub fn sketcher(&self) -> crate::Sketcher {
         crate::Sketcher::from_parts(
             *self.normalizer(),
-            self.shingler().clone(),
+            *self.shingler(),
             self.hasher().clone(),
             *self.simhasher(),
         )

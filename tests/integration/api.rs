@@ -175,7 +175,7 @@ fn bad_lsh_params_are_rejected() {
     );
     // Exactly filling the signature, or leaving slots unused, is fine.
     let d = Deduper::builder().lsh_params(16, 8).build().unwrap();
-    assert_eq!(d.lsh_params(), LshParams { bands: 16, rows: 8 });
+    assert_eq!(d.lsh_params(), LshParams::new(16, 8, 128).unwrap());
     assert!(Deduper::builder().lsh_params(10, 5).build().is_ok());
 }
 

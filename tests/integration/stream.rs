@@ -645,13 +645,7 @@ fn a_file_changed_after_the_scan_is_refused_by_every_pass() {
             matches!(err.kind(), paradup::ErrorKind::ReplayMismatch(_)),
             "{what}: {err}"
         );
-        let p = paradup::Paragraph {
-            doc: 0,
-            index: 1,
-            line: 3,
-            start: 104,
-            end: 206,
-        };
+        let p = paradup::Paragraph::new(0, 1, 3, 104, 206);
         assert!(corpus.gather(&[p], &[p]).is_err(), "{what}");
         let removals = [Removal {
             paragraph: p,
