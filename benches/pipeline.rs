@@ -22,7 +22,7 @@ fn bench(c: &mut Criterion) {
         let d = Deduper::builder().threads(t).build().unwrap();
         group.bench_function(format!("threads_{t}"), |b| {
             b.iter(|| {
-                let clusters = d.run(black_box(&docs));
+                let clusters = d.run_documents(black_box(&docs));
                 assert!(
                     clusters.duplicates() >= planted,
                     "{}",
@@ -32,7 +32,7 @@ fn bench(c: &mut Criterion) {
         });
     }
     let d = Deduper::builder().threads(1).build().unwrap();
-    let want = d.run(&docs);
+    let want = d.run_documents(&docs);
     for (name, limit) in [
         ("stream_threads_1", None),
         ("stream_spill_threads_1", Some(1)),

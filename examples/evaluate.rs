@@ -581,7 +581,7 @@ fn run(args: &Args) -> Result<(), String> {
     for row in rows(args)? {
         let d = row.deduper(args)?;
         let start = Instant::now();
-        let clusters = d.run(&texts);
+        let clusters = d.run_documents(&texts);
         let secs = start.elapsed().as_secs_f64();
         let pred = predicted(&clusters, &ids, args.predict);
         let tp = pred.iter().filter(|p| gold.contains(p)).count();

@@ -220,7 +220,7 @@ fn run(args: &Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let docs = read_paragraphs(&args.corpus, args.paragraphs, &exact)?;
     let start = Instant::now();
-    let reference = exact.run(&docs);
+    let reference = exact.run_documents(&docs);
     let exact_secs = start.elapsed().as_secs_f64();
     let truth = pair_set(&reference);
     // Shingle-set sizes, for the size ratio of containment pairs.
@@ -269,7 +269,7 @@ fn run(args: &Args) -> Result<(), String> {
         set_tuning(&mut b, spec)?;
         let d = b.build().map_err(|e| e.to_string())?;
         let start = Instant::now();
-        let got = d.run(&docs);
+        let got = d.run_documents(&docs);
         let secs = start.elapsed().as_secs_f64();
         let found = pair_set(&got);
         let cluster = cluster_of(&got);

@@ -206,8 +206,10 @@ fn main() {
         for _ in 0..args.repeat.max(1) {
             let t0 = Instant::now();
             let progress = paradup::Progress::new();
-            let (c, by_stage) =
-                with_rss_sampling(&progress, || d.run_with_progress(&docs, &progress));
+            let (c, by_stage) = with_rss_sampling(&progress, || {
+                d.try_run_documents_with_progress(&docs, &progress)
+                    .expect("input too large for u32 ids")
+            });
             eprintln!("{t} threads: peak RSS by stage (MiB, sampled every 50 ms): {by_stage}");
             let secs = t0.elapsed().as_secs_f64();
             if best.as_ref().is_none_or(|(b, _)| secs < *b) {

@@ -211,6 +211,7 @@ pub(crate) fn split_chains(
 
 /// One member of a [`Cluster`].
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Member {
     /// Where the paragraph is.
     pub paragraph: Paragraph,
@@ -272,7 +273,7 @@ impl Cluster {
     /// let docs = ["the quick brown fox jumps over the lazy dog",
     ///             "the quick brown fox jumps over the lazy dog again and again"];
     /// let d = Deduper::builder().threshold(0.5).paragraphs(ParagraphMode::Whole).build().unwrap();
-    /// let clusters = d.run(&docs);
+    /// let clusters = d.run_documents(&docs);
     /// assert_eq!(clusters[0].kept(Keep::First).paragraph.doc, 0);
     /// assert_eq!(clusters[0].kept(Keep::Longest).paragraph.doc, 1);
     /// ```
@@ -293,8 +294,12 @@ impl Cluster {
     }
 }
 
-/// A verified pair of paragraphs, `a` before `b` in document order.
+/// A pair of similar paragraphs, `a` before `b` in document order: from
+/// [`Clusters::pairs`] (verified pairs: each exact copy with the first paragraph of its
+/// text, and the pairs verified between first paragraphs) or
+/// [`Clusters::pairs_expanded`] (those and every pair they imply through exact copies).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Pair {
     /// The earlier paragraph.
     pub a: Paragraph,
@@ -306,6 +311,8 @@ pub struct Pair {
     /// [`Similarity::Containment`];
     /// [`Direction::Mutual`] for Jaccard.
     pub direction: Direction,
+    /// Whether the normalized texts are equal (an exact duplicate).
+    pub exact: bool,
 }
 
 /// Wall-clock time of each stage of one run (see the stages in
@@ -446,8 +453,39 @@ impl Clusters {
     /// Every verified pair: each exact duplicate with the first paragraph of its text,
     /// and each candidate pair that passed verification (between the first paragraphs
     /// of their texts). Sorted by `(a, b)`.
+    ///
+    /// Pairs that follow from these through exact copies are not listed: with `A2` an
+    /// exact copy of `A` and `A ~ B` verified, `A2 ~ B` is not here, nor is `A2 ~ A3`
+    /// when both copy `A`. [`pairs_expanded`](Self::pairs_expanded) lists them too.
     pub fn pairs(&self) -> &[Pair] {
         &self.pairs
+    }
+
+    /// Every pair of [`pairs`](Self::pairs) and every pair they imply through exact
+    /// copies: all pairs among the copies of one text (similarity 1.0, `exact`), and for
+    /// each pair verified between two texts, every copy of one with every copy of the
+    /// other (with the verified pair's similarity; direction as seen from `a`). For
+    /// scoring or joining on pairs, where a copy must not lose the pairs of its text.
+    ///
+    /// The order is [`pairs`](Self::pairs)' with each pair followed by those it
+    /// implies. Generated as iterated: a text with `k` copies implies about `k²/2`
+    /// pairs, so count before collecting where texts repeat many times.
+    ///
+    /// ```
+    /// use paradup::Deduper;
+    ///
+    /// let a = "The committee approved the budget for the new library on Tuesday evening.";
+    /// let b = "The committee approved the budget for the new public library on Tuesday evening.";
+    /// let clusters = Deduper::new().run([a, a, b]);
+    /// let ids = |p: &paradup::Pair| (p.a.doc, p.b.doc);
+    /// // Verified: the copy with its first, and the first with `b`.
+    /// assert_eq!(clusters.pairs().iter().map(ids).collect::<Vec<_>>(), [(0, 1), (0, 2)]);
+    /// // Expanded: the copy with `b` too.
+    /// let all: Vec<_> = clusters.pairs_expanded().map(|p| ids(&p)).collect();
+    /// assert_eq!(all, [(0, 1), (0, 2), (1, 2)]);
+    /// ```
+    pub fn pairs_expanded(&self) -> ExpandedPairs<'_> {
+        ExpandedPairs::new(&self.pairs)
     }
 
     /// Counts from the run.
@@ -493,7 +531,7 @@ impl Clusters {
     ///             A short line that is said twice here, and then some more.\n\
     ///             A short line that is said twice here.\n";
     /// let deduper = Deduper::builder().paragraphs(ParagraphMode::Lines).build().unwrap();
-    /// let clusters = deduper.run(&[text]);
+    /// let clusters = deduper.run_documents(&[text]);
     /// let lines = |ps: Vec<paradup::Paragraph>| ps.iter().map(|p| p.line).collect::<Vec<_>>();
     /// assert_eq!(lines(clusters.dropped(Keep::First)), [3, 4]);
     /// assert_eq!(lines(clusters.dropped(Keep::Longest)), [1, 4]);
@@ -520,7 +558,7 @@ impl Clusters {
     /// Deduplicating a list of paragraphs, keeping the first of each group:
     ///
     /// ```
-    /// use paradup::{Deduper, Keep, ParagraphMode};
+    /// use paradup::{Deduper, Keep};
     ///
     /// let items: Vec<String> = vec![
     ///     "Putin met Kim Jong-un at a spaceport in Russia's far east on Wednesday.".into(),
@@ -528,9 +566,8 @@ impl Clusters {
     ///     "Putin met Kim Jong-un at a spaceport in Russia's far east, on Wednesday.".into(),
     ///     "Putin met Kim Jong-un at a spaceport in Russia's far east on Wednesday.".into(),
     /// ];
-    /// // Whole: each item is one paragraph, whatever line breaks it holds.
-    /// let deduper = Deduper::builder().paragraphs(ParagraphMode::Whole).build().unwrap();
-    /// let clusters = deduper.run(&items);
+    /// // `run`: each item is one paragraph, whatever line breaks it holds.
+    /// let clusters = Deduper::new().run(&items);
     ///
     /// let mask = clusters.keep_mask(Keep::First, items.len());
     /// let unique: Vec<&String> = items.iter().zip(mask).filter_map(|(s, k)| k.then_some(s)).collect();
@@ -559,6 +596,98 @@ impl std::ops::Index<usize> for Clusters {
 
     fn index(&self, i: usize) -> &Cluster {
         &self.clusters[i]
+    }
+}
+
+/// The iterator of [`Clusters::pairs_expanded`].
+#[derive(Clone, Debug)]
+pub struct ExpandedPairs<'a> {
+    pairs: &'a [Pair],
+    /// Each text with copies: its first paragraph, then its copies in document order.
+    groups: Vec<Vec<Paragraph>>,
+    /// The group of a first paragraph, by `(doc, index)`.
+    group_of: ahash::HashMap<(u32, u32), usize>,
+    /// The place of a copy in its group, by `(doc, index)`.
+    place_of: ahash::HashMap<(u32, u32), usize>,
+    /// The pair being expanded, and the place in its expansion.
+    at: usize,
+    i: usize,
+    j: usize,
+}
+
+fn key(p: &Paragraph) -> (u32, u32) {
+    (p.doc, p.index)
+}
+
+impl<'a> ExpandedPairs<'a> {
+    fn new(pairs: &'a [Pair]) -> ExpandedPairs<'a> {
+        let mut groups: Vec<Vec<Paragraph>> = Vec::new();
+        let mut group_of = ahash::HashMap::default();
+        let mut place_of = ahash::HashMap::default();
+        // Sorted by (a, b): the copies of one first come in document order.
+        for p in pairs.iter().filter(|p| p.exact) {
+            let g = *group_of.entry(key(&p.a)).or_insert_with(|| {
+                groups.push(vec![p.a]);
+                groups.len() - 1
+            });
+            place_of.insert(key(&p.b), groups[g].len());
+            groups[g].push(p.b);
+        }
+        ExpandedPairs {
+            pairs,
+            groups,
+            group_of,
+            place_of,
+            at: 0,
+            i: 0,
+            j: 0,
+        }
+    }
+
+    /// `p` and its copies, `p` first.
+    fn group(&self, p: &'a Paragraph) -> &[Paragraph] {
+        match self.group_of.get(&key(p)) {
+            Some(&g) => &self.groups[g],
+            None => std::slice::from_ref(p),
+        }
+    }
+}
+
+impl Iterator for ExpandedPairs<'_> {
+    type Item = Pair;
+
+    fn next(&mut self) -> Option<Pair> {
+        loop {
+            let p = self.pairs.get(self.at)?;
+            if p.exact {
+                // The copy `p.b` with its first and with every copy before it.
+                let group = self.group(&p.a);
+                if self.j < self.place_of[&key(&p.b)] {
+                    let a = group[self.j];
+                    self.j += 1;
+                    return Some(Pair { a, ..*p });
+                }
+            } else if self.i < self.group(&p.a).len() {
+                let (ga, gb) = (self.group(&p.a), self.group(&p.b));
+                let (x, y, len) = (ga[self.i], gb[self.j], gb.len());
+                self.j += 1;
+                if self.j == len {
+                    (self.i, self.j) = (self.i + 1, 0);
+                }
+                return Some(if key(&x) < key(&y) {
+                    Pair { a: x, b: y, ..*p }
+                } else {
+                    let direction = p.direction.reversed();
+                    Pair {
+                        a: y,
+                        b: x,
+                        direction,
+                        ..*p
+                    }
+                });
+            }
+            (self.at, self.i, self.j) = (self.at + 1, 0, 0);
+        }
     }
 }
 

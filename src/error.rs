@@ -145,6 +145,14 @@ pub enum ErrorKind {
         /// The kernels this CPU can run, the portable one first.
         available: Vec<Kernel>,
     },
+    /// [`Deduper::insert_batch`](crate::Deduper::insert_batch) was given a different
+    /// number of keys than texts.
+    KeyCountMismatch {
+        /// Number of keys.
+        keys: usize,
+        /// Number of texts.
+        texts: usize,
+    },
     /// The index was built with parameters that differ from the deduper's.
     IndexMismatch {
         /// The first parameter that differs.
@@ -293,6 +301,9 @@ impl fmt::Display for Error {
             ErrorKind::IndexChecksum => write!(f, "index file is corrupt (checksum mismatch)"),
             ErrorKind::IndexCorrupt(what) => write!(f, "index file is corrupt: invalid {what}"),
             ErrorKind::IndexFull(n) => write!(f, "the index is full ({n} paragraphs)"),
+            ErrorKind::KeyCountMismatch { keys, texts } => {
+                write!(f, "{keys} keys for {texts} texts: give one key per text")
+            }
             ErrorKind::IndexKeysExhausted => write!(
                 f,
                 "the index uses key u64::MAX: no key is left for new paragraphs"
@@ -309,10 +320,13 @@ impl fmt::Display for Error {
                 write!(f, "invalid stream configuration: {what}")
             }
             ErrorKind::StreamUnsupported(what) => {
-                write!(f, "{what} cannot be streamed; use Deduper::run")
+                write!(f, "{what} cannot be streamed; use Deduper::run_documents")
             }
             ErrorKind::StagesUnsupported(what) => {
-                write!(f, "the stage API does not cover {what}; use Deduper::run")
+                write!(
+                    f,
+                    "the stage API does not cover {what}; use Deduper::run_documents"
+                )
             }
             ErrorKind::InvalidStageInput(what) => write!(f, "invalid stage input: {what}"),
             ErrorKind::ReplayMismatch(what) => write!(

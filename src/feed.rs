@@ -8,7 +8,7 @@ use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
 /// What [`Deduper::run_stream`](crate::Deduper::run_stream)'s source pushes documents into. Document ids are
-/// numbered from 0 in push order, as indices into a slice given to [`Deduper::run`](crate::Deduper::run).
+/// numbered from 0 in push order, as indices into a slice given to [`Deduper::run_documents`](crate::Deduper::run_documents).
 pub struct Feed<'a> {
     pub(crate) batcher: &'a mut Batcher,
     pub(crate) sink: &'a mut dyn Sink,

@@ -1,6 +1,6 @@
 //! A long-lived index of paragraphs: insert, query, remove, save and load.
 //!
-//! The batch [`Deduper::run`](crate::Deduper::run) answers "which paragraphs of this
+//! The batch [`Deduper::run_documents`](crate::Deduper::run_documents) answers "which paragraphs of this
 //! corpus repeat each other?". An [`Index`] answers the question that follows: "which of
 //! these new paragraphs do we already have?". It keeps, per stored paragraph, a caller
 //! key (`u64`), the 128-bit hash of the normalized text, and the MinHash signature, plus
@@ -28,6 +28,42 @@
 //! paragraphs (or 8 and 2 times k, when larger). Below those limits, which ordinary
 //! buckets never reach, the answer is the exact best k; past them it is the best k of
 //! the paragraphs verified, and the same on every run and thread count.
+//!
+//! # Your own keys
+//!
+//! Keys are `u64`: the index stores no names. To find your own ids (strings, paths,
+//! database keys) from a match, keep them in a `Vec` and use the position as the key;
+//! save the ids next to the index (the index file does not hold them).
+//!
+//! ```
+//! use paradup::{Deduper, Index};
+//!
+//! let ids: Vec<String> = vec!["doc-a#3".into(), "doc-b#1".into(), "doc-c#7".into()];
+//! let texts = [
+//!     "The committee approved the budget for the new library on Tuesday evening.",
+//!     "Rain is expected over the weekend in most of the northern districts.",
+//!     "The committee approved the budget for the new public library on Tuesday.",
+//! ];
+//! let d = Deduper::new();
+//! let mut index = Index::new(&d);
+//! let keys: Vec<u64> = (0..ids.len() as u64).collect();
+//! d.insert_batch(&mut index, &keys, &texts)?;
+//!
+//! let query = "The committee approved the budget for the new library on Tuesday.";
+//! let found: Vec<&str> = index
+//!     .query_top_k(query, 2)
+//!     .iter()
+//!     .map(|m| ids[m.key as usize].as_str())
+//!     .collect();
+//! assert_eq!(found, ["doc-a#3", "doc-c#7"]);
+//! # Ok::<(), paradup::Error>(())
+//! ```
+//!
+//! Ids that come and go (an index updated over time) can instead be hashed to keys,
+//! `xxhash_rust::xxh3::xxh3_64(id.as_bytes())` say, with a map from key back to id
+//! kept by the caller: two of `n` ids then share a key with probability about
+//! `n² / 2⁶⁵` (one in 36,000 for a billion ids). The example deduper's own index keeps
+//! the file and line of every key for its reports.
 //!
 //! # Cost
 //!
@@ -93,6 +129,7 @@ use crate::error::{ErrorKind, Result};
 use crate::lsh::LshParams;
 use crate::lsh::banded::band_key;
 use crate::minhash::{MinHasher, estimate_jaccard};
+pub use crate::sketcher::Sketcher;
 use crate::text::normalize::Normalizer;
 use crate::text::shingle::{ShingleKind, ShingleScratch, Shingler};
 use ahash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -194,26 +231,19 @@ pub struct SketchScratch {
     shingle: ShingleScratch,
 }
 
-/// Turns paragraphs into [`Sketch`]es. `Send + Sync`: share one between threads, each
-/// with its own [`SketchScratch`].
-#[derive(Clone, Debug)]
-pub struct Sketcher {
-    normalizer: Normalizer,
-    shingler: Shingler,
-    hasher: MinHasher,
-}
-
+/// The index's sketches: a [`Sketcher`] of an index's parameters makes them.
 impl Sketcher {
-    /// A sketcher for the given parameters.
+    /// A sketcher for the given parameters (and the default SimHash features).
     pub fn new(params: &IndexParams) -> Result<Sketcher> {
         Ok(Sketcher {
             normalizer: params.normalizer,
             shingler: Shingler::try_new(params.shingles)?.with_seed(params.seed),
             hasher: MinHasher::try_new(params.num_perm, params.seed)?,
+            simhasher: crate::SimHasher::default().with_seed(params.seed),
         })
     }
 
-    /// The sketch of `text`, written into `out`.
+    /// The index's sketch of `text`, written into `out`.
     pub fn sketch_into(&self, text: &str, scratch: &mut SketchScratch, out: &mut Sketch) {
         self.normalizer.normalize_into(text, &mut scratch.text);
         out.exact = exact_key(&scratch.text, text, self.shingler.seed());
@@ -225,7 +255,7 @@ impl Sketcher {
             .signature_into(&scratch.shingles, &mut out.signature);
     }
 
-    /// The sketch of `text`.
+    /// The index's sketch of `text`.
     pub fn sketch(&self, text: &str) -> Sketch {
         let mut out = Sketch {
             exact: 0,
@@ -239,6 +269,7 @@ impl Sketcher {
 
 /// A stored paragraph that matched a query.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Match {
     /// The key it was inserted under.
     pub key: u64,
@@ -454,6 +485,11 @@ impl Index {
     /// Whether `key` is stored.
     pub fn contains(&self, key: u64) -> bool {
         self.by_key.contains_key(&key)
+    }
+
+    /// Slots used: live paragraphs and the tombstones of removed or replaced ones.
+    pub(crate) fn slots(&self) -> usize {
+        self.keys.len()
     }
 
     /// Inserts `text` under `key`, replacing what `key` held before.

@@ -6,7 +6,7 @@
 //! # Five lines
 //!
 //! ```
-//! let docs: Vec<String> = vec![
+//! let paragraphs: Vec<String> = vec![
 //!     "His isolation was evident from his failure to turn up to this weekend's G20 \
 //!      summit in Delhi, and fewer African leaders recently attending a summit in St \
 //!      Petersburg than a similar gathering in 2019.".into(),
@@ -15,7 +15,7 @@
 //!      Delhi, and fewer African leaders attending a summit in St Petersburg than a \
 //!      similar gathering in 2019.".into(),
 //! ];
-//! let clusters = paradup::Deduper::new().run(&docs);
+//! let clusters = paradup::Deduper::new().run(&paragraphs);
 //! assert_eq!(clusters.len(), 1);
 //! assert_eq!(clusters.as_slice()[0].len(), 2);
 //! ```
@@ -30,7 +30,7 @@
 //! use paradup::Deduper;
 //!
 //! let article = include_str!("../tests/data/putin-kim-article.txt");
-//! let clusters = Deduper::new().run(&[article]);
+//! let clusters = Deduper::new().run_documents(&[article]);
 //! assert_eq!(clusters.len(), 1);
 //! let cluster = &clusters.as_slice()[0];
 //! let lines: Vec<u64> = cluster.members().iter().map(|m| m.paragraph.line).collect();
@@ -45,8 +45,11 @@
 //! # Overview
 //!
 //! The simple layer is [`Deduper`]: configure it with [`Deduper::builder`] (which
-//! validates everything once in [`DeduperBuilder::build`]), then call [`Deduper::run`]
-//! as often as you like, from any thread. It returns [`Clusters`], in a deterministic
+//! validates everything once in [`DeduperBuilder::build`]), then call it as often as
+//! you like, from any thread: **paragraphs go to [`Deduper::run`]** (each item is one
+//! paragraph, never split), **documents to [`Deduper::run_documents`]** (split into
+//! paragraphs by [`ParagraphMode`]), and documents larger than memory to
+//! [`Deduper::run_stream`]. It returns [`Clusters`], in a deterministic
 //! order (clusters by their first member, members in document order), whatever the
 //! number of threads.
 //!
@@ -54,6 +57,7 @@
 //!
 //! | type | does |
 //! |---|---|
+//! | [`Sketcher`] | raw text → normalized text, shingles, signature, fingerprint, exact [`jaccard`] in one object ([`Deduper::sketcher`]) |
 //! | [`ParagraphSplitter`] | documents → [`Paragraph`]s with provenance ([`ParagraphMode`]) |
 //! | [`Normalizer`] | NFKC, case folding, punctuation → space, with an ASCII fast path |
 //! | [`Shingler`] | normalized text → sorted set of 64-bit word or char n-gram hashes |
@@ -63,9 +67,9 @@
 //! | [`PrefixFilter`] | exact all-pairs search by prefix filtering, the reference for recall |
 //! | [`Similarity`] / [`Direction`] | Jaccard or containment of shingle sets; which side is contained |
 //! | [`UnionFind`] | the clustering of verified pairs (anti-chaining in [`cluster`]) |
-//! | [`SimHasher`] / [`HammingSearch`] | 64-bit SimHash fingerprints; all pairs within `k` bits |
+//! | [`SimHasher`] / [`HammingSearch`] | 64-bit SimHash fingerprints ([`hamming`] distance); all pairs within `k` bits |
 //! | [`Index`] | a long-lived index: insert, query, remove, save and load |
-//! | [`corpus`] / [`report`] | reading corpora with positions; reports and rewrites (the example deduper's logic) |
+//! | `corpus` / `report` | with the `cli` feature: reading corpora with positions; reports and rewrites (the example deduper's logic) |
 //!
 //! Two candidate methods share everything else (paragraphs, normalization, exact
 //! duplicates, verification, clusters): [`Method::MinHash`] (the default) and
@@ -142,12 +146,15 @@
 //! recalls 0.8129 of the pairs, the default 1.0000, in the same time (0.24 s against
 //! 0.28 s); `docs/ACCURACY.md`, "Exact recall", has the table.
 #![deny(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 // The one module allowed `unsafe`: the SIMD paths and the unchecked UTF-8 `String`s.
 #[allow(unsafe_code)]
-pub mod arch;
+// Its UTF-8 validation serves `corpus` only: unused without the `cli` feature.
+#[cfg_attr(not(feature = "cli"), allow(dead_code, unused_imports))]
+mod arch;
 pub mod cluster;
+#[cfg(feature = "cli")]
 pub mod corpus;
 pub mod error;
 mod feed;
@@ -159,12 +166,16 @@ pub mod paragraph;
 pub mod pipeline;
 pub mod prefix_filter;
 pub mod progress;
+#[cfg(feature = "cli")]
 pub mod report;
 pub mod simhash;
 pub mod similarity;
+mod sketcher;
 pub mod text;
 
-pub use cluster::{Cluster, Clusters, Keep, Member, Pair, RunStats, StageTimings, UnionFind};
+pub use cluster::{
+    Cluster, Clusters, ExpandedPairs, Keep, Member, Pair, RunStats, StageTimings, UnionFind,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use index::{Index, IndexParams, Match, Matches, Sketch, SketchScratch, Sketcher};
 pub use lsh::banded::LshIndex;
@@ -178,8 +189,9 @@ pub use pipeline::stream::{Feed, StreamConfig};
 pub use pipeline::{CandidateSearch, Deduper, DeduperBuilder, Verification};
 pub use prefix_filter::{PrefixFilter, PrefixFilterScratch};
 pub use progress::{Progress, Stage};
-pub use simhash::{SimHashScratch, SimHasher, Weighting};
+pub use simhash::{SimHashScratch, SimHasher, Weighting, hamming};
 pub use similarity::{Direction, Similarity};
+pub use sketcher::jaccard;
 pub use text::normalize::Normalizer;
 pub use text::shingle::{ShingleKind, ShingleScratch, Shingler};
 

@@ -71,7 +71,7 @@ pub enum ParagraphMode {
     ///          summit in Delhi, and fewer African leaders attending a summit in St\n\
     ///          Petersburg than a similar gathering in 2019.";
     /// assert_eq!(ParagraphSplitter::default().resolve(a), ParagraphMode::Whole);
-    /// let clusters = Deduper::new().run(&[a, b]);
+    /// let clusters = Deduper::new().run_documents(&[a, b]);
     /// assert_eq!(clusters.len(), 1);
     /// let docs: Vec<u32> = clusters.as_slice()[0].members().iter().map(|m| m.paragraph.doc).collect();
     /// assert_eq!(docs, [0, 1]);
@@ -90,6 +90,7 @@ pub enum ParagraphMode {
 
 /// One paragraph of a document, with its provenance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub struct Paragraph {
     /// Index of the document in the input, 0-based.
     pub doc: u32,
@@ -104,6 +105,19 @@ pub struct Paragraph {
 }
 
 impl Paragraph {
+    /// A paragraph of document `doc`: its index in the document, the line it starts
+    /// on (1-based) and its byte span `start..end`. For naming a paragraph found
+    /// elsewhere (a removal, a stored result); splitting makes them otherwise.
+    pub fn new(doc: u32, index: u32, line: u64, start: usize, end: usize) -> Paragraph {
+        Paragraph {
+            doc,
+            index,
+            line,
+            start,
+            end,
+        }
+    }
+
     /// The paragraph's text, given the document it was split from.
     ///
     /// # Panics
@@ -217,7 +231,7 @@ pub struct ParagraphSplitter {
 
 impl ParagraphSplitter {
     /// A splitter with the given mode.
-    pub fn new(mode: ParagraphMode) -> ParagraphSplitter {
+    pub const fn new(mode: ParagraphMode) -> ParagraphSplitter {
         ParagraphSplitter { mode }
     }
 

@@ -1,6 +1,6 @@
 //! Live progress of a run, for progress displays.
 //!
-//! [`Deduper::run_with_progress`](crate::Deduper::run_with_progress) updates a
+//! [`Deduper::try_run_documents_with_progress`](crate::Deduper::try_run_documents_with_progress) updates a
 //! [`Progress`] as it goes; another thread reads it (all reads are lock-free loads).
 //! The per-paragraph stages (exact duplicates, signatures) count their paragraphs in
 //! batches of [`BATCH`] per worker thread, so the counting costs one atomic add per
@@ -11,10 +11,11 @@
 //!
 //! let progress = Progress::new();
 //! let docs = ["one paragraph\n\nand another one"];
-//! let clusters = Deduper::new().run_with_progress(&docs, &progress);
+//! let clusters = Deduper::new().try_run_documents_with_progress(&docs, &progress)?;
 //! assert!(clusters.is_empty());
 //! assert_eq!(progress.stage(), Stage::Done);
 //! assert_eq!(progress.paragraphs(), 2);
+//! # Ok::<(), paradup::Error>(())
 //! ```
 
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};

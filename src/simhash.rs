@@ -150,7 +150,7 @@
 //!   0.15 s against 0.18 s for 48 MB of that text (normalization included).
 //!
 //! - on CPUs with AVX-512 (F, DQ, BW), the same adder tree on eight lanes
-//!   ([`count_bits_with`](crate::arch::count_bits_with), one `vpternlogq`
+//!   (`arch::count_bits_with`, one `vpternlogq`
 //!   for each sum and carry), used by `add_all` for runs of 256 hashes or more: see the
 //!   feature hashing notes below for the measurement.
 //!
@@ -165,7 +165,7 @@
 //! AVX-512 (F, DQ, BW; chosen at run time like the MinHash kernel, and off under
 //! `PARADUP_KERNEL=scalar` or `avx2`): character 4- to 8-grams of ASCII text hashed
 //! eight windows at a time
-//! ([`gram_hashes_with`](crate::arch::gram_hashes_with): one `vpshufb`
+//! (`arch::gram_hashes_with`: one `vpshufb`
 //! builds the eight formula inputs from a 16-byte load), and the bit counts on eight
 //! lanes (above). Text → fingerprint, normalization included, `chars4_tf` on the
 //! workload of bench `text_to_simhash` (best pass of 300, the two builds run
@@ -176,7 +176,7 @@
 //! of a call costs several hundred instructions, so with the loop taken from 64
 //! hashes up, bench `simhash_kernel` (100 hashes per call) ran 10 to 20% slower than
 //! the scalar tree (criterion, same run); from 256 up
-//! ([`COUNT_BITS_MIN`](crate::arch::COUNT_BITS_MIN)) that bench takes the
+//! (`arch::COUNT_BITS_MIN`) that bench takes the
 //! scalar path again and `chars4_tf` is unchanged (888 against 893 MB/s).
 
 use crate::error::{ErrorKind, Result};
@@ -475,7 +475,7 @@ pub fn fingerprint_weighted(features: &[(u64, u64)]) -> u64 {
     acc.fingerprint()
 }
 
-/// Reusable scratch for [`SimHasher::fingerprint_with`]: keep one per thread.
+/// Reusable scratch for [`SimHasher::fingerprint_normalized_with`]: keep one per thread.
 #[derive(Clone, Debug, Default)]
 pub struct SimHashScratch {
     words: Vec<u64>,
@@ -490,19 +490,17 @@ pub struct SimHashScratch {
 /// comes from the caller through [`SimHashScratch`].
 ///
 /// ```
-/// use paradup::simhash::{SimHasher, hamming};
-/// use paradup::Normalizer;
+/// use paradup::{SimHasher, hamming};
 ///
 /// let hasher = SimHasher::default();
-/// let norm = Normalizer::new();
-/// let a = hasher.fingerprint(&norm.normalize(
+/// let a = hasher.fingerprint_text(
 ///     "His isolation was evident from his failure to turn up to this weekend's G20 summit \
-///      in Delhi, and fewer African leaders recently attending a summit in St Petersburg."));
-/// let b = hasher.fingerprint(&norm.normalize(
+///      in Delhi, and fewer African leaders recently attending a summit in St Petersburg.");
+/// let b = hasher.fingerprint_text(
 ///     "His isolation was evident from his failure to turn up to the G20 summit \
-///      in Delhi, and fewer African leaders attending a summit in St Petersburg."));
-/// let c = hasher.fingerprint(&norm.normalize(
-///     "Kim Jong Un arrived by armoured train for talks at the cosmodrome."));
+///      in Delhi, and fewer African leaders attending a summit in St Petersburg.");
+/// let c = hasher.fingerprint_text(
+///     "Kim Jong Un arrived by armoured train for talks at the cosmodrome.");
 /// assert!(hamming(a, b) <= 8, "{}", hamming(a, b));
 /// assert!(hamming(a, c) > 16, "{}", hamming(a, c));
 /// ```
@@ -573,14 +571,26 @@ impl SimHasher {
         self.seed
     }
 
-    /// The fingerprint of `normalized` (text from a [`Normalizer`](crate::Normalizer)).
-    pub fn fingerprint(&self, normalized: &str) -> u64 {
-        self.fingerprint_with(normalized, &mut SimHashScratch::default())
+    /// The fingerprint of raw `text`, normalized first with the default
+    /// [`Normalizer`](crate::Normalizer) (a [`Sketcher`](crate::Sketcher) normalizes
+    /// with a deduper's).
+    pub fn fingerprint_text(&self, text: &str) -> u64 {
+        self.fingerprint_normalized(&crate::Normalizer::new().normalize(text))
     }
 
-    /// [`fingerprint`](Self::fingerprint) with caller scratch: the hot path, which
-    /// allocates nothing once the scratch has grown.
-    pub fn fingerprint_with(&self, normalized: &str, scratch: &mut SimHashScratch) -> u64 {
+    /// The fingerprint of `normalized`, text already normalized by a
+    /// [`Normalizer`](crate::Normalizer): raw text gives another fingerprint.
+    pub fn fingerprint_normalized(&self, normalized: &str) -> u64 {
+        self.fingerprint_normalized_with(normalized, &mut SimHashScratch::default())
+    }
+
+    /// [`fingerprint_normalized`](Self::fingerprint_normalized) with caller scratch:
+    /// the hot path, which allocates nothing once the scratch has grown.
+    pub fn fingerprint_normalized_with(
+        &self,
+        normalized: &str,
+        scratch: &mut SimHashScratch,
+    ) -> u64 {
         self.fingerprint_counted(normalized, scratch).0
     }
 

@@ -101,6 +101,7 @@ impl Similarity {
 /// [`Member`](crate::Member), the first is the cluster's representative and the second
 /// the member itself.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Direction {
     /// Neither: a symmetric measure ([`Similarity::Jaccard`]), an exact duplicate, or
     /// two shingle sets of equal size. The default.

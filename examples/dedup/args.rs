@@ -7,7 +7,7 @@ use paradup::fsio::parse_size;
 use paradup::pipeline::DEFAULT_THRESHOLD;
 use paradup::report::diff::DiffStyle;
 use paradup::report::rewrite::Output;
-use paradup::report::{PairIds, TextStyle};
+use paradup::report::{PairIds, PairList, TextStyle};
 use paradup::{Deduper, Method, ParagraphMode, Similarity};
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -36,6 +36,7 @@ pub(crate) struct Args {
     pub(crate) paragraphs: ParagraphsArg,
     pub(crate) write_deduped: Option<PathBuf>,
     pub(crate) keep: KeepArg,
+    pub(crate) pairs: PairList,
     pub(crate) annotate: Option<PathBuf>,
     pub(crate) against: Option<PathBuf>,
     pub(crate) save_index: Option<PathBuf>,
@@ -176,6 +177,18 @@ fn command() -> Command {
         )
         .choices::<Format>()
         .default("text"),
+    )
+    .opt(
+        Opt::value(
+            "pairs",
+            "PAIRS",
+            "Which pairs --format pairs prints: the verified pairs, where an exact copy \
+                appears only with the first paragraph of its text (verified), or those and \
+                every pair they imply through exact copies (expanded: a copy of A also \
+                pairs with every paragraph A pairs with, and copies pair with each other)",
+        )
+        .choices::<PairsArg>()
+        .default("verified"),
     )
     .opt(
         Opt::value(
@@ -387,6 +400,10 @@ impl Args {
             paragraphs: m.choice("paragraphs"),
             write_deduped: m.path("write-deduped"),
             keep: m.choice("keep"),
+            pairs: match m.choice("pairs") {
+                PairsArg::Verified => PairList::Verified,
+                PairsArg::Expanded => PairList::Expanded,
+            },
             annotate: m.path("annotate"),
             against: m.path("against"),
             save_index: m.path("save-index"),
@@ -493,6 +510,19 @@ impl Choice for ParagraphsArg {
         ("blank", "", ParagraphsArg::Blank),
         ("line", "", ParagraphsArg::Line),
         ("whole", "", ParagraphsArg::Whole),
+    ];
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PairsArg {
+    Verified,
+    Expanded,
+}
+
+impl Choice for PairsArg {
+    const CHOICES: &'static [(&'static str, &'static str, Self)] = &[
+        ("verified", "", PairsArg::Verified),
+        ("expanded", "", PairsArg::Expanded),
     ];
 }
 

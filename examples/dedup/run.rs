@@ -138,7 +138,7 @@ pub(crate) fn run_in_memory(
             .and_then(|()| matches::write_jsonl(&mut out, &corpus, names, &hits)),
         Format::Pairs => {
             let ids = pair_ids(args);
-            report::write_pairs(&mut out, &corpus, &clusters, ids)
+            report::write_pairs(&mut out, &corpus, &clusters, ids, args.pairs)
                 .and_then(|()| matches::write_pairs(&mut out, &corpus, names, &hits, ids))
         }
     }
@@ -237,7 +237,7 @@ pub(crate) fn batch(
         if show_progress {
             scope.spawn(|| watch(&live));
         }
-        deduper.try_run_with_progress(corpus.documents(), &live)
+        deduper.try_run_documents_with_progress(corpus.documents(), &live)
     })
     .map_err(|e| Fatal(e.to_string()))?;
     let save = args.save_index.is_some();

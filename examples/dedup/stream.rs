@@ -122,7 +122,9 @@ pub(crate) fn run_streamed(
     let written = match args.format {
         Format::Text => report::write_text(&mut out, &gathered, &clusters, &text_style(args)),
         Format::Jsonl => report::write_jsonl(&mut out, &gathered, &clusters),
-        Format::Pairs => report::write_pairs(&mut out, &gathered, &clusters, pair_ids(args)),
+        Format::Pairs => {
+            report::write_pairs(&mut out, &gathered, &clusters, pair_ids(args), args.pairs)
+        }
     }
     .and_then(|()| out.flush());
     drop(out);

@@ -269,7 +269,10 @@ class Deduper:
         """Reads files and directories as the example deduper (``dedup``) does (text
         or JSONL, gzip recognized) and returns its ``--format jsonl`` cluster records,
         parsed; with `output`, writes them there too, byte for byte as ``dedup``
-        prints them. A missing path raises `OSError`; problems with single files
+        prints them: to a temporary file beside `output`, renamed into place when
+        complete. An `output` that is one of the inputs (by device and inode, also
+        through a link or inside an input directory) raises `ValueError` before
+        anything is read. A missing path raises `OSError`; problems with single files
         (unreadable, binary, malformed JSONL) are issued as warnings, as ``dedup``
         prints them, and reading goes on.
         """

@@ -7,9 +7,12 @@ use crate::options;
 use crate::texts::{self, TextBuf};
 use crate::worker;
 use paradup::corpus::{CorpusReader, Input, InputFormat};
+use paradup::fsio::AtomicFile;
+use paradup::report::outputs::OutputGuard;
 use paradup::{Deduper, DeduperBuilder, Keep, LshTuning, ParagraphMode};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -60,7 +63,7 @@ impl PyDeduper {
     ) -> PyResult<Vec<Vec<clusters::Found>>> {
         worker::run(py, move || {
             let strs = texts.strs();
-            let found = deduper.try_run(&strs)?;
+            let found = deduper.try_run_documents(&strs)?;
             Ok(clusters::found(&found, offsets.then_some(&*texts)))
         })?
         .map_err(to_py)
@@ -174,7 +177,7 @@ impl PyDeduper {
         let deduper = self.deduper(ParagraphMode::Whole)?;
         worker::run(py, move || {
             let strs = texts.strs();
-            let clusters = deduper.try_run(&strs)?;
+            let clusters = deduper.try_run_documents(&strs)?;
             let mask = clusters.keep_mask(keep, strs.len());
             Ok(mask
                 .iter()
@@ -213,7 +216,21 @@ impl PyDeduper {
         };
         let deduper = self.deduper(mode)?;
         worker::run(py, move || -> PyResult<(String, Vec<String>)> {
-            let inputs: Vec<Input> = paths.into_iter().map(Input::Path).collect();
+            let inputs: Vec<Input> = paths.iter().cloned().map(Input::Path).collect();
+            // The output is checked against every input (by device and inode) before
+            // anything is read, as the example deduper does: never write over an input.
+            if let Some(path) = &output {
+                let files = paradup::corpus::plan_files(&inputs)
+                    .map_err(|e| PyOSError::new_err(e.to_string()))?;
+                let mut guard = OutputGuard::new();
+                guard.input_files(&files);
+                for p in &paths {
+                    guard.input_path(p);
+                }
+                guard
+                    .file(path, "the JSONL report")
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            }
             let mut reader = CorpusReader::new();
             reader
                 .format(format)
@@ -224,12 +241,19 @@ impl PyDeduper {
                 .read(&inputs, |_| {})
                 .map_err(|e| PyOSError::new_err(e.to_string()))?;
             let problems = corpus.problems().iter().map(|p| p.to_string()).collect();
-            let clusters = deduper.try_run(corpus.documents()).map_err(to_py)?;
+            let clusters = deduper
+                .try_run_documents(corpus.documents())
+                .map_err(to_py)?;
             let mut out = Vec::new();
             paradup::report::write_jsonl(&mut out, &corpus, &clusters)
                 .map_err(|e| PyOSError::new_err(e.to_string()))?;
             if let Some(path) = output {
-                std::fs::write(&path, &out)
+                // A temporary file beside it, renamed into place once complete.
+                AtomicFile::create(&path)
+                    .and_then(|mut f| {
+                        f.write_all(&out)?;
+                        f.commit()
+                    })
                     .map_err(|e| PyOSError::new_err(format!("{}: {e}", path.display())))?;
             }
             let text = String::from_utf8(out).map_err(|e| PyValueError::new_err(e.to_string()))?;

@@ -148,7 +148,7 @@ fn fingerprints(normalizer: &Normalizer, simhasher: &SimHasher, texts: &Arc<Text
         || (String::new(), SimHashScratch::default()),
         |(norm, scratch), (i, fp)| {
             normalizer.normalize_into(texts.get(i), norm);
-            *fp = simhasher.fingerprint_with(norm, scratch);
+            *fp = simhasher.fingerprint_normalized_with(norm, scratch);
         },
     );
     out

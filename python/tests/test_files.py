@@ -66,3 +66,19 @@ def test_run_files_writes_what_dedup_prints(tmp_path, article):
     assert theirs.returncode == 0, theirs.stderr
     assert ours.read_bytes() == theirs.stdout
     assert len(theirs.stdout.splitlines()) >= 2
+
+
+def test_run_files_never_writes_over_an_input(tmp_path, article):
+    src = tmp_path / "article.txt"
+    src.write_text(article, encoding="utf-8")
+    link = tmp_path / "same-file.txt"
+    link.hardlink_to(src)
+    for output in (src, link):
+        with pytest.raises(ValueError, match="it is the input"):
+            paradup.Deduper().run_files([src], output=output)
+        assert src.read_text(encoding="utf-8") == article
+    # A directory given as input: a file inside it is an input too.
+    with pytest.raises(ValueError, match="it is the input"):
+        paradup.Deduper().run_files([tmp_path], output=src)
+    assert src.read_text(encoding="utf-8") == article
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["article.txt", "same-file.txt"]

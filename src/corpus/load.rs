@@ -83,7 +83,7 @@ impl Content {
 /// reads on `threads` threads, a megabyte at a time, into a zeroed buffer (whose pages
 /// the kernel hands out zeroed on first touch, so zeroing costs nothing). Each thread
 /// looks for NUL bytes and checks UTF-8 in what it read while it is in cache
-/// ([`kernel::fill_utf8`](crate::arch::fill_utf8)). `None` when that does not
+/// (`arch::fill_utf8`). `None` when that does not
 /// apply (a small or compressed file) or the file turned out not to be `size` bytes
 /// long (changed meanwhile) or a read failed: then the caller reads it from the start
 /// as a stream, which reports the error.

@@ -2,7 +2,7 @@
 //! gzip decompressed on the fly; every document with its provenance.
 //!
 //! [`CorpusReader::read`] turns paths into a [`Corpus`]: the [`Document`]s to hand to
-//! [`Deduper::run`](crate::Deduper::run) (document id = index into
+//! [`Deduper::run_documents`](crate::Deduper::run_documents) (document id = index into
 //! [`Corpus::documents`]), the [`Source`] each came from, and what it takes to write a
 //! source back byte for byte with some paragraphs cut out
 //! ([`report::rewrite`](crate::report::rewrite)).

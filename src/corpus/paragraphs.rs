@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 impl Corpus {
     /// Every paragraph of every document, split by `splitter` (in parallel), in input
-    /// order, with document ids as [`Deduper::run`] gives them (the document's index).
+    /// order, with document ids as [`Deduper::run_documents`] gives them (the document's index).
     ///
     /// # Errors
     /// [`ErrorKind::TooManyDocuments`] when a `u32` cannot number the documents.

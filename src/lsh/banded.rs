@@ -219,7 +219,11 @@ fn each_run(keys: &[(u64, u32)], f: &mut impl FnMut(&[(u64, u32)])) {
 /// the band with them by chance. Linked through `f` only, neither edge passes
 /// verification and the pair is lost; this is what costs LSH recall on short
 /// paragraphs, whose few shingles often share a band with unrelated ones.
-pub fn bucket_pairs(keys: &mut [(u64, u32)], all_pairs_up_to: usize, edges: &mut Vec<(u32, u32)>) {
+pub(crate) fn bucket_pairs(
+    keys: &mut [(u64, u32)],
+    all_pairs_up_to: usize,
+    edges: &mut Vec<(u32, u32)>,
+) {
     group_sorted(keys, |run| {
         if run.len() <= all_pairs_up_to {
             for (k, &(_, a)) in run.iter().enumerate() {
@@ -249,7 +253,7 @@ pub fn bucket_pairs(keys: &mut [(u64, u32)], all_pairs_up_to: usize, edges: &mut
 /// With this filter in front, the candidate search of the 48 MB corpus takes about a
 /// third of the time of [`bucket_pairs`] over every key (`docs/PERFORMANCE.md`).
 #[derive(Clone, Debug, Default)]
-pub struct SharedKeys {
+pub(crate) struct SharedKeys {
     /// A key with these top bits was inserted.
     seen: Vec<u64>,
     /// Two keys with these top bits were inserted.
@@ -258,11 +262,6 @@ pub struct SharedKeys {
 }
 
 impl SharedKeys {
-    /// An empty filter.
-    pub fn new() -> SharedKeys {
-        SharedKeys::default()
-    }
-
     /// Empties the filter and sizes it for `n` keys.
     pub fn reset(&mut self, n: usize) {
         let bits = (n.max(1).next_power_of_two().ilog2() + 3).clamp(6, 24);
@@ -449,7 +448,7 @@ mod tests {
         #[test]
         fn shared_keys_keep_every_repeat(keys in band_keys(), extra in 0usize..5000) {
             // Sized for the keys or for more (a sparser filter), never for fewer.
-            let mut filter = SharedKeys::new();
+            let mut filter = SharedKeys::default();
             filter.reset(keys.len() + extra);
             for &(key, _) in &keys {
                 filter.insert(key);

@@ -130,6 +130,7 @@ impl LshWeights {
 /// assert!(p.probability(0.2) < 0.05);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct LshParams {
     /// Number of bands.
     pub bands: usize,

@@ -1,4 +1,4 @@
-//! Stages 5 and 6, shared by [`Deduper::run`] and [`Deduper::run_stream`]: verify the
+//! Stages 5 and 6, shared by [`Deduper::run_documents`] and [`Deduper::run_stream`]: verify the
 //! candidate pairs of distinct texts, then group paragraphs into clusters.
 
 use super::{Deduper, lap};
@@ -478,12 +478,14 @@ fn pairs_of(
             b: paragraphs.at(p as usize),
             similarity: 1.0,
             direction: Direction::Mutual,
+            exact: true,
         })
         .chain(verified.par_iter().map(|&(a, b, s)| Pair {
             a: paragraphs.at(canon.at(a as usize) as usize),
             b: paragraphs.at(canon.at(b as usize) as usize),
             similarity: s,
             direction: direction(a, b),
+            exact: false,
         }))
         .collect();
     pairs.par_sort_unstable_by_key(|p| (p.a.doc, p.a.index, p.b.doc, p.b.index));

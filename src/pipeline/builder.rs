@@ -25,7 +25,7 @@ use crate::text::shingle::{ShingleKind, Shingler};
 ///     "Something else entirely, about dogs.",
 /// ];
 /// let d = Deduper::builder().method(Method::simhash()).build().unwrap();
-/// let clusters = d.run(&docs);
+/// let clusters = d.run_documents(&docs);
 /// assert_eq!(clusters.len(), 1);
 /// assert_eq!(clusters.as_slice()[0].len(), 2);
 /// ```
@@ -263,7 +263,7 @@ impl DeduperBuilder {
     ///     .threshold(0.8)
     ///     .paragraphs(ParagraphMode::Whole)
     ///     .build()?;
-    /// let clusters = d.run(&[whole, first_half]);
+    /// let clusters = d.run_documents(&[whole, first_half]);
     /// let pair = &clusters.pairs()[0];
     /// assert_eq!(pair.similarity, 1.0);
     /// assert_eq!(pair.direction, Direction::SecondInFirst); // the half is in the whole
@@ -341,13 +341,13 @@ impl DeduperBuilder {
         let pool = match self.threads {
             None => None,
             Some(0) => return Err(ErrorKind::ZeroThreads.into()),
-            Some(n) => Some(
+            Some(n) => Some(std::sync::Arc::new(
                 rayon::ThreadPoolBuilder::new()
                     .num_threads(n)
                     .thread_name(|i| format!("paradup-{i}"))
                     .build()
                     .map_err(|e| Error::from(ErrorKind::ThreadPool(e.to_string())))?,
-            ),
+            )),
         };
         Ok(Deduper {
             threshold: self.threshold,

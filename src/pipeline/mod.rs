@@ -1,7 +1,7 @@
 //! The [`Deduper`]: documents in, verified clusters out. The only module that uses
 //! rayon.
 //!
-//! Stages of [`Deduper::run`]:
+//! Stages of [`Deduper::run_documents`]:
 //! 1. **Paragraphs**: each document is split ([`ParagraphSplitter`]); paragraphs get
 //!    `u32` ids in document order.
 //! 2. **Exact duplicates**: each paragraph is normalized and its normalized text hashed
@@ -95,12 +95,15 @@ const ALL_PAIRS_BUCKET: usize = 16;
 ///     "The cat sat on the mat and looked out of the window.".to_string(),
 ///     "Something else entirely.\nThe cat sat on the mat and looked out the window.".to_string(),
 /// ];
-/// let clusters = paradup::Deduper::new().run(&docs);
+/// let clusters = paradup::Deduper::new().run_documents(&docs);
 /// assert_eq!(clusters.len(), 1);
 /// let lines: Vec<_> = clusters.as_slice()[0].members().iter().map(|m| (m.paragraph.doc, m.paragraph.line)).collect();
 /// assert_eq!(lines, [(0, 1), (1, 2)]);
 /// ```
-#[derive(Debug)]
+///
+/// Cloning is cheap: the parameters are small and a private thread pool
+/// ([`DeduperBuilder::threads`]) is shared between the clones, not copied.
+#[derive(Clone, Debug)]
 pub struct Deduper {
     threshold: f64,
     shingler: Shingler,
@@ -110,7 +113,8 @@ pub struct Deduper {
     search: CandidateSearch,
     splitter: ParagraphSplitter,
     normalizer: Normalizer,
-    pool: Option<rayon::ThreadPool>,
+    /// Shared by clones: a pool is threads, not parameters.
+    pool: Option<std::sync::Arc<rayon::ThreadPool>>,
     method: Method,
     simhasher: SimHasher,
     similarity: Similarity,
@@ -364,4 +368,25 @@ fn lap(clock: &mut Instant) -> Duration {
     let d = now - *clock;
     *clock = now;
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clones_share_the_thread_pool() {
+        let d = Deduper::builder().threads(2).build().unwrap();
+        let c = d.clone();
+        let (a, b) = (d.pool.as_ref().unwrap(), c.pool.as_ref().unwrap());
+        assert!(std::sync::Arc::ptr_eq(a, b));
+        assert_eq!(std::sync::Arc::strong_count(a), 2);
+        // The clone's work runs on the original's threads.
+        let name = c.in_pool(|| std::thread::current().name().map(String::from));
+        assert!(name.unwrap().starts_with("paradup-"));
+        drop(d);
+        assert_eq!(std::sync::Arc::strong_count(c.pool.as_ref().unwrap()), 1);
+        // Without a private pool there is nothing to share.
+        assert!(Deduper::new().clone().pool.is_none());
+    }
 }

@@ -1,4 +1,5 @@
-//! [`Deduper::run`]: the documents in memory, through the stages in one process.
+//! [`Deduper::run`] and [`Deduper::run_documents`]: the paragraphs or documents in
+//! memory, through the stages in one process.
 
 use super::assemble::{Evidence, Found, SetArena};
 use super::candidates::{band_pairs, hamming_edges, involved, sort_pairs};
@@ -66,55 +67,142 @@ fn band_key_at(keys: &[u64], len: usize, bands: usize, band: usize, i: usize) ->
 /// (when the band keys are made in that stage) whether each paragraph has shingles.
 type NormalizedChunk = (Vec<u128>, String, Vec<u32>, Vec<bool>);
 
+/// The items of an input as borrowed strings: the run reads them by index, in
+/// parallel, so any iterator is collected once (two pointers per item).
+fn borrowed<I: AsRef<str>>(items: &[I]) -> Vec<&str> {
+    items.iter().map(AsRef::as_ref).collect()
+}
+
+/// Every item of [`Deduper::run`] is one paragraph: `Whole` makes it one (blank lines
+/// around it aside) without looking at its lines.
+const ONE_PARAGRAPH: ParagraphSplitter = ParagraphSplitter::new(ParagraphMode::Whole);
+
 impl Deduper {
-    /// Finds the near-duplicate paragraphs of `documents` (document ids are indices
-    /// into the slice).
+    /// Finds the near-duplicate paragraphs among `paragraphs`: **each item is one
+    /// paragraph**, never split (its [`Paragraph`] has `doc` = the item's index,
+    /// `index` 0, and spans the item but for blank lines before and after it; a blank
+    /// item has no paragraph). For documents to be split into paragraphs (with the
+    /// builder's [`ParagraphMode`]), use [`run_documents`](Self::run_documents).
+    ///
+    /// The entry points, each with a `try_` twin that returns an error instead of
+    /// panicking:
+    ///
+    /// | input | plain | with [`Progress`] |
+    /// |---|---|---|
+    /// | paragraphs | [`run`](Self::run), [`try_run`](Self::try_run) | [`try_run_with_progress`](Self::try_run_with_progress) |
+    /// | documents | [`run_documents`](Self::run_documents), [`try_run_documents`](Self::try_run_documents) | [`try_run_documents_with_progress`](Self::try_run_documents_with_progress) |
+    /// | documents from a reader | [`run_stream`](Self::run_stream) | [`run_stream_with_progress`](Self::run_stream_with_progress) |
+    ///
+    /// A hard-wrapped paragraph stays one paragraph:
+    ///
+    /// ```
+    /// let paragraphs = vec![
+    ///     "His isolation was evident from his failure to turn up to this\n\
+    ///      weekend's G20 summit in Delhi, and fewer African leaders recently\n\
+    ///      attending a summit in St Petersburg than a similar gathering in 2019.".to_string(),
+    ///     "Something else entirely.".to_string(),
+    ///     "His isolation was evident from his failure to turn up to the G20\n\
+    ///      summit in Delhi, and fewer African leaders attending a summit in St\n\
+    ///      Petersburg than a similar gathering in 2019.".to_string(),
+    /// ];
+    /// let clusters = paradup::Deduper::new().run(&paragraphs);
+    /// assert_eq!(clusters.len(), 1);
+    /// let items: Vec<u32> = clusters[0].members().iter().map(|m| m.paragraph.doc).collect();
+    /// assert_eq!(items, [0, 2]);
+    /// ```
     ///
     /// # Panics
-    /// If there are more than `u32::MAX` documents or paragraphs;
-    /// [`try_run`](Self::try_run) returns an error instead.
-    pub fn run<S: AsRef<str> + Sync>(&self, documents: &[S]) -> Clusters {
-        self.try_run(documents)
+    /// If there are more than `u32::MAX` paragraphs; [`try_run`](Self::try_run)
+    /// returns an error instead.
+    pub fn run<I>(&self, paragraphs: I) -> Clusters
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.try_run(paragraphs)
             .expect("input too large for u32 ids")
     }
 
     /// [`run`](Self::run), returning an error for inputs too large for `u32` ids.
-    pub fn try_run<S: AsRef<str> + Sync>(&self, documents: &[S]) -> Result<Clusters> {
-        self.try_run_observed(documents, None)
+    pub fn try_run<I>(&self, paragraphs: I) -> Result<Clusters>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let items: Vec<I::Item> = paragraphs.into_iter().collect();
+        self.try_run_observed(&borrowed(&items), &ONE_PARAGRAPH, None)
     }
 
-    /// [`run`](Self::run), updating `progress` as it goes (read it from another
-    /// thread to show progress; see [`Progress`]). The result is the same as `run`'s.
+    /// [`try_run`](Self::try_run), updating `progress` as it goes (read it from another
+    /// thread to show progress; see [`Progress`]). The result is the same.
+    pub fn try_run_with_progress<I>(&self, paragraphs: I, progress: &Progress) -> Result<Clusters>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let items: Vec<I::Item> = paragraphs.into_iter().collect();
+        self.try_run_observed(&borrowed(&items), &ONE_PARAGRAPH, Some(progress))
+    }
+
+    /// Finds the near-duplicate paragraphs of `documents`, each split into paragraphs
+    /// by the builder's [`ParagraphMode`] ([`DeduperBuilder::paragraphs`](crate::DeduperBuilder::paragraphs);
+    /// `Auto` by default). Document ids are the items' indices.
+    ///
+    /// The seed article, one paragraph per line, gives lines 10 and 11:
+    ///
+    /// ```
+    /// let article = include_str!("../../tests/data/putin-kim-article.txt");
+    /// let clusters = paradup::Deduper::new().run_documents([article]);
+    /// let lines: Vec<u64> = clusters[0].members().iter().map(|m| m.paragraph.line).collect();
+    /// assert_eq!((clusters.len(), lines), (1, vec![10, 11]));
+    /// ```
     ///
     /// # Panics
-    /// As [`run`](Self::run).
-    pub fn run_with_progress<S: AsRef<str> + Sync>(
-        &self,
-        documents: &[S],
-        progress: &Progress,
-    ) -> Clusters {
-        self.try_run_with_progress(documents, progress)
+    /// If there are more than `u32::MAX` documents or paragraphs;
+    /// [`try_run_documents`](Self::try_run_documents) returns an error instead.
+    pub fn run_documents<I>(&self, documents: I) -> Clusters
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.try_run_documents(documents)
             .expect("input too large for u32 ids")
     }
 
-    /// [`try_run`](Self::try_run), updating `progress` as it goes.
-    pub fn try_run_with_progress<S: AsRef<str> + Sync>(
-        &self,
-        documents: &[S],
-        progress: &Progress,
-    ) -> Result<Clusters> {
-        self.try_run_observed(documents, Some(progress))
+    /// [`run_documents`](Self::run_documents), returning an error for inputs too large
+    /// for `u32` ids.
+    pub fn try_run_documents<I>(&self, documents: I) -> Result<Clusters>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let items: Vec<I::Item> = documents.into_iter().collect();
+        self.try_run_observed(&borrowed(&items), &self.splitter, None)
     }
 
-    fn try_run_observed<S: AsRef<str> + Sync>(
+    /// [`try_run_documents`](Self::try_run_documents), updating `progress` as it goes
+    /// (read it from another thread to show progress; see [`Progress`]). The result is
+    /// the same.
+    pub fn try_run_documents_with_progress<I>(
         &self,
-        documents: &[S],
+        documents: I,
+        progress: &Progress,
+    ) -> Result<Clusters>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let items: Vec<I::Item> = documents.into_iter().collect();
+        self.try_run_observed(&borrowed(&items), &self.splitter, Some(progress))
+    }
+
+    fn try_run_observed(
+        &self,
+        documents: &[&str],
+        splitter: &ParagraphSplitter,
         progress: Option<&Progress>,
     ) -> Result<Clusters> {
-        let result = match &self.pool {
-            Some(pool) => pool.install(|| self.run_inner(documents, progress)),
-            None => self.run_inner(documents, progress),
-        };
+        let result = self.in_pool(|| self.run_inner(documents, splitter, progress));
         if let Some(p) = progress {
             p.enter(Stage::Done, 0);
         }
@@ -124,6 +212,7 @@ impl Deduper {
     fn run_inner<S: AsRef<str> + Sync>(
         &self,
         documents: &[S],
+        splitter: &ParagraphSplitter,
         progress: Option<&Progress>,
     ) -> Result<Clusters> {
         if u32::try_from(documents.len()).is_err() {
@@ -139,7 +228,7 @@ impl Deduper {
         let mut clock = Instant::now();
 
         // 1. Paragraphs, in document order.
-        let paragraphs = self.split_all(documents);
+        let paragraphs = self.split_all(documents, splitter);
         if u32::try_from(paragraphs.len()).is_err() {
             return Err(ErrorKind::TooManyParagraphs(paragraphs.len()).into());
         }
@@ -532,14 +621,18 @@ impl Deduper {
     /// The paragraphs of `documents`, in order. Large documents are cut into pieces at
     /// paragraph boundaries ([`crate::feed::piece_ranges`]) that split in parallel, so one
     /// 48 MB file does not split on one thread.
-    fn split_all<S: AsRef<str> + Sync>(&self, documents: &[S]) -> Vec<Paragraph> {
+    fn split_all<S: AsRef<str> + Sync>(
+        &self,
+        documents: &[S],
+        splitter: &ParagraphSplitter,
+    ) -> Vec<Paragraph> {
         // (document, mode, piece range), documents in order.
         let pieces: Vec<(u32, ParagraphMode, (usize, usize))> = documents
             .par_iter()
             .enumerate()
             .flat_map_iter(|(d, doc)| {
                 let text = doc.as_ref();
-                let mode = self.splitter.resolve(text);
+                let mode = splitter.resolve(text);
                 crate::feed::piece_ranges(text, mode, super::stream::DEFAULT_PIECE_BYTES)
                     .into_iter()
                     .map(move |r| (d as u32, mode, r))

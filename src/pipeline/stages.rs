@@ -1,5 +1,5 @@
 //! Building blocks for running paradup on your own engine: the stages of
-//! [`Deduper::run`] as functions of batches of plain data (integers, vectors of them,
+//! [`Deduper::run_documents`] as functions of batches of plain data (integers, vectors of them,
 //! [`Paragraph`]s), which a driver may compute on any machine and move between
 //! processes.
 //!
@@ -15,8 +15,8 @@
 //!
 //! Paragraphs are numbered in corpus order (document by document) and distinct texts
 //! in order of first occurrence; with those numbers the stages give exactly
-//! [`Deduper::run`]'s clusters, whatever the batches (the example below, and
-//! `tests/integration/stages.rs`). [`Deduper::run`], [`Deduper::run_stream`] and its
+//! [`Deduper::run_documents`]'s clusters, whatever the batches (the example below, and
+//! `tests/integration/stages.rs`). [`Deduper::run_documents`], [`Deduper::run_stream`] and its
 //! disk mode are drivers of the same stage functions, with storage of their own.
 //!
 //! The stages cover what [`Deduper::run_stream`] streams without a memory limit, with
@@ -77,7 +77,7 @@
 //! let sets = ids.iter().map(|&c| (c, stages.shingle_set(text_of(c)))).collect();
 //!
 //! let clusters = stages.cluster(docs.len(), &paragraphs, &texts, candidates, sets)?;
-//! assert_eq!(clusters, deduper.run(&docs)); // equal but for the timings
+//! assert_eq!(clusters, deduper.run_documents(&docs)); // equal but for the timings
 //! assert_eq!(clusters.len(), 2); // the cat, and the dog
 //! # Ok::<(), paradup::Error>(())
 //! ```

@@ -26,13 +26,13 @@
 //! a second time and computes the shingle sets of the distinct texts that some
 //! candidate pair involves (and only those). The source must push the same documents
 //! again; a different paragraph count, span or text is an error
-//! ([`ErrorKind::ReplayMismatch`]). The result is identical to [`Deduper::run`]'s.
+//! ([`ErrorKind::ReplayMismatch`]). The result is identical to [`Deduper::run_documents`]'s.
 //!
 //! With [`Verification::Signature`] the source is called once, and the full signature
 //! of every distinct text is kept (512 bytes at 128 permutations, in memory, or in a
 //! temporary file under a memory limit) so that candidates are verified by the
 //! signature estimate: one pass over the input, three times the memory, and estimated
-//! similarities (as with [`Deduper::run`] in that mode).
+//! similarities (as with [`Deduper::run_documents`] in that mode).
 //!
 //! # Memory limit: the state on disk
 //!
@@ -61,7 +61,7 @@
 //! and two bits per distinct text; with SimHash, its fingerprints and their ids (12
 //! bytes per distinct text). One connected group is never split, so a group whose
 //! evidence passes the limit is loaded whole. The result equals
-//! [`Deduper::run`]'s.
+//! [`Deduper::run_documents`]'s.
 //!
 //! # What streams and what does not
 //!
@@ -84,7 +84,7 @@
 //! [`ParagraphMode::BlankLines`](crate::ParagraphMode::BlankLines), so splitting pieces gives exactly the paragraphs of
 //! the whole document, with the same index, line and byte span.
 //! [`ParagraphMode::Whole`](crate::ParagraphMode::Whole) documents are never cut. [`ParagraphMode::Auto`](crate::ParagraphMode::Auto) resolves
-//! each document from its text as [`Deduper::run`] does; a document read from a reader
+//! each document from its text as [`Deduper::run_documents`] does; a document read from a reader
 //! is resolved from its first [`StreamConfig::auto_window`] bytes (16 MiB by default),
 //! the one place where a stream can differ from `run`: a document with no blank
 //! separator line in its first 16 MiB is read line by line, or whole if those bytes
@@ -146,7 +146,7 @@ pub const DEFAULT_AUTO_WINDOW: usize = 16 << 20;
 ///     })
 ///     .unwrap();
 /// assert_eq!(clusters.len(), 1);
-/// assert_eq!(clusters, Deduper::new().run(&docs)); // equal but for the timings
+/// assert_eq!(clusters, Deduper::new().run_documents(&docs)); // equal but for the timings
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamConfig {
@@ -230,7 +230,7 @@ impl Deduper {
     /// [`Feed`], without holding the corpus in memory (see the
     /// [`stream`](crate::pipeline::stream) module docs). `source` is called once, or
     /// twice with [`Verification::Exact`] when there are candidate pairs to verify; it
-    /// must push the same documents each time. The result equals [`Deduper::run`]'s
+    /// must push the same documents each time. The result equals [`Deduper::run_documents`]'s
     /// on the same documents (timings aside), whatever the batch sizes and memory
     /// limit.
     ///

@@ -2,7 +2,7 @@
 //! both, so that the index (a search structure) does not depend on the pipeline.
 
 use super::Deduper;
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::index::{Index, IndexParams};
 use rayon::prelude::*;
 use std::io::Read;
@@ -50,30 +50,76 @@ impl Index {
     }
 }
 
+impl Deduper {
+    /// A [`Sketcher`](crate::Sketcher) with this deduper's normalizer, shingles,
+    /// permutations and SimHash features: text to the signatures and fingerprints
+    /// this deduper compares.
+    ///
+    /// ```
+    /// use paradup::{Deduper, ShingleKind};
+    ///
+    /// let d = Deduper::builder().shingles(ShingleKind::Chars(4)).num_perm(64).build()?;
+    /// let s = d.sketcher();
+    /// assert_eq!(s.signature("Hello, world").slots().len(), 64);
+    /// assert_eq!(s.shingles("Hello, world"), s.shingles("hello world!"));
+    /// # Ok::<(), paradup::Error>(())
+    /// ```
+    pub fn sketcher(&self) -> crate::Sketcher {
+        crate::Sketcher::from_parts(
+            *self.normalizer(),
+            *self.shingler(),
+            self.hasher().clone(),
+            *self.simhasher(),
+        )
+    }
+}
+
 /// Batch operations on an [`Index`], in parallel.
 impl Deduper {
     /// Sketches `texts` in parallel (on this deduper's pool) and inserts them into
     /// `index` under `keys`, in order (a later duplicate key replaces an earlier one,
     /// as with [`Index::insert`](crate::Index::insert)).
     ///
-    /// # Panics
-    /// If `keys` and `texts` differ in length, or `index` was built with other
-    /// parameters than this deduper's (check with
-    /// [`Index::check_params`](crate::Index::check_params)).
+    /// # Errors
+    /// Nothing is inserted when `keys` and `texts` differ in length
+    /// ([`ErrorKind::KeyCountMismatch`]), when `index` was built with other parameters
+    /// than this deduper's ([`ErrorKind::IndexMismatch`]), or when it has no room for
+    /// `texts.len()` more paragraphs ([`ErrorKind::IndexFull`]).
+    ///
+    /// ```
+    /// use paradup::{Deduper, ErrorKind, Index};
+    ///
+    /// let d = Deduper::new();
+    /// let mut index = Index::new(&d);
+    /// let err = d.insert_batch(&mut index, &[1, 2], &["only one text"]).unwrap_err();
+    /// assert_eq!(err.kind(), &ErrorKind::KeyCountMismatch { keys: 2, texts: 1 });
+    /// d.insert_batch(&mut index, &[1], &["only one text"])?;
+    /// assert!(index.contains(1));
+    /// # Ok::<(), paradup::Error>(())
+    /// ```
     pub fn insert_batch<S: AsRef<str> + Sync>(
         &self,
         index: &mut crate::Index,
         keys: &[u64],
         texts: &[S],
-    ) {
-        assert_eq!(keys.len(), texts.len(), "one key per text");
-        index
-            .check_params(self)
-            .expect("index built with other parameters");
+    ) -> Result<()> {
+        if keys.len() != texts.len() {
+            return Err(ErrorKind::KeyCountMismatch {
+                keys: keys.len(),
+                texts: texts.len(),
+            }
+            .into());
+        }
+        index.check_params(self)?;
+        // Every insert takes a new slot (a replaced key's old one stays a tombstone).
+        if index.slots().saturating_add(texts.len()) >= u32::MAX as usize {
+            return Err(ErrorKind::IndexFull(index.len()).into());
+        }
         let sketches = self.sketch_all(index.sketcher(), texts);
         for (&key, sketch) in keys.iter().zip(&sketches) {
             index.insert_sketch(key, sketch);
         }
+        Ok(())
     }
 
     /// Sketches `texts` in parallel with `sketcher`, in input order.

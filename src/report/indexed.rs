@@ -101,7 +101,7 @@ impl NamedIndex {
             .collect();
         let keys: Vec<u64> = (0..firsts.len() as u64).collect();
         let mut index = Index::new(deduper);
-        deduper.insert_batch(&mut index, &keys, &texts);
+        deduper.insert_batch(&mut index, &keys, &texts)?;
         let mut names = Names::new();
         for (&key, &i) in keys.iter().zip(firsts) {
             names.insert_paragraph(key, corpus, &paragraphs[i]);

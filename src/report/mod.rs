@@ -395,7 +395,20 @@ pub enum PairIds {
     Documents,
 }
 
-/// Writes every verified pair ([`Clusters::pairs`]), one per line:
+/// Which pairs [`write_pairs`] writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PairList {
+    /// The verified pairs, [`Clusters::pairs`]: an exact copy appears only with the
+    /// first paragraph of its text. The default.
+    #[default]
+    Verified,
+    /// Those and every pair they imply through exact copies,
+    /// [`Clusters::pairs_expanded`]: for scoring against labelled pairs.
+    Expanded,
+}
+
+/// Writes the pairs of `list` ([`Clusters::pairs`] or [`Clusters::pairs_expanded`]), one per line:
 /// `ID_A<TAB>ID_B<TAB>SIMILARITY`. With [`Similarity::Containment`]
 /// a fourth column gives the [`Direction`](crate::Direction): `a_in_b` (A is contained in B), `b_in_a`
 /// or `mutual`.
@@ -414,6 +427,7 @@ pub fn write_pairs(
     corpus: &(impl ReportSource + ?Sized),
     clusters: &Clusters,
     ids: PairIds,
+    list: PairList,
 ) -> io::Result<()> {
     let ambiguous = ambiguous_names(clusters.iter().flat_map(|c| {
         c.members().iter().map(|m| {
@@ -432,7 +446,11 @@ pub fn write_pairs(
     };
     let directed = clusters.similarity() == Similarity::Containment;
     let mut buf = String::new();
-    for p in clusters.pairs() {
+    let pairs: Box<dyn Iterator<Item = crate::Pair>> = match list {
+        PairList::Verified => Box::new(clusters.pairs().iter().copied()),
+        PairList::Expanded => Box::new(clusters.pairs_expanded()),
+    };
+    for p in pairs {
         buf.clear();
         let _ = write!(
             buf,
@@ -466,7 +484,7 @@ mod tests {
         c: &Corpus,
         write: impl Fn(&mut dyn Write, &Corpus, &Clusters) -> io::Result<()>,
     ) -> String {
-        let clusters = Deduper::new().run(c.documents());
+        let clusters = Deduper::new().run_documents(c.documents());
         let mut out = Vec::new();
         write(&mut out, c, &clusters).unwrap();
         String::from_utf8(out).unwrap()
@@ -561,7 +579,9 @@ mod tests {
         // A literal backslash and `t` against a real tab: equal once the tab is
         // escaped unless the backslash is escaped too.
         let c = corpus(&[("x\\ty", A), ("x\ty", A), ("back\\\\slash\n", A)]);
-        let got = report(&c, |out, c, cl| write_pairs(out, c, cl, PairIds::Documents));
+        let got = report(&c, |out, c, cl| {
+            write_pairs(out, c, cl, PairIds::Documents, PairList::Verified)
+        });
         assert_eq!(
             got,
             "x\\\\ty\tx\\ty\t1.0\nx\\\\ty\tback\\\\\\\\slash\\n\t1.0\n"
@@ -572,7 +592,7 @@ mod tests {
             .collect();
         assert_eq!(fields, ["x\\ty", "x\ty", "x\\ty", "back\\\\slash\n"]);
         let by_line = report(&c, |out, c, cl| {
-            write_pairs(out, c, cl, PairIds::Paragraphs)
+            write_pairs(out, c, cl, PairIds::Paragraphs, PairList::Verified)
         });
         assert_eq!(by_line.lines().next(), Some("x\\\\ty:1\tx\\ty:1\t1.0"));
     }
@@ -585,7 +605,7 @@ mod tests {
             ("b.jsonl", &format!("{}{}", rec("x"), rec("r1"))),
         ]);
         let pairs = report(&c, |out, c, cl| {
-            write_pairs(out, c, cl, PairIds::Paragraphs)
+            write_pairs(out, c, cl, PairIds::Paragraphs, PairList::Verified)
         });
         // `solo` and `x` are used in one file each: not qualified.
         assert_eq!(
@@ -594,7 +614,9 @@ mod tests {
              a.jsonl:r1:1\tx:1\t1.0\n\
              a.jsonl:r1:1\tb.jsonl:r1:1\t1.0\n"
         );
-        let docs = report(&c, |out, c, cl| write_pairs(out, c, cl, PairIds::Documents));
+        let docs = report(&c, |out, c, cl| {
+            write_pairs(out, c, cl, PairIds::Documents, PairList::Verified)
+        });
         assert_eq!(docs.lines().nth(2), Some("a.jsonl:r1\tb.jsonl:r1\t1.0"));
         let jsonl = report(&c, |out, c, cl| write_jsonl(out, c, cl));
         let member = |id: &str, file: &str, record: u32| {
@@ -632,7 +654,9 @@ mod tests {
             ("r1", A),
             ("b.jsonl", &format!("{{\"id\":\"r1\",\"text\":\"{A}\"}}\n")),
         ]);
-        let pairs = report(&c, |out, c, cl| write_pairs(out, c, cl, PairIds::Documents));
+        let pairs = report(&c, |out, c, cl| {
+            write_pairs(out, c, cl, PairIds::Documents, PairList::Verified)
+        });
         assert_eq!(pairs, "r1\tb.jsonl:r1\t1.0\n");
     }
 

@@ -122,7 +122,7 @@ fn prefix_filter_search_equals_brute_force() {
             .anti_chaining(false)
             .build()
             .unwrap();
-        let got = d.run(&docs);
+        let got = d.run_documents(&docs);
         let want = naive_pairs(&sets, similarity, t);
         assert!(want.len() > 100, "{similarity:?}: {} pairs", want.len());
         assert_eq!(found_pairs(&got, &sets), want, "{similarity:?}");
@@ -152,7 +152,7 @@ fn lsh_recall_against_the_exact_answer() {
             .anti_chaining(false)
             .build()
             .unwrap();
-        let got = d.run(&docs);
+        let got = d.run_documents(&docs);
         let found = found_pairs(&got, &sets);
         assert!(
             found.is_subset(&truth),
@@ -210,7 +210,7 @@ fn containment_finds_halves_and_excerpts_with_their_direction() {
             .build()
             .unwrap()
     };
-    let got = build(Similarity::Containment).run(&docs);
+    let got = build(Similarity::Containment).run_documents(&docs);
     assert_eq!(got.similarity(), Similarity::Containment);
     let by_docs: HashMap<(u32, u32), (f64, Direction)> = got
         .pairs()
@@ -264,7 +264,7 @@ fn containment_finds_halves_and_excerpts_with_their_direction() {
         }
     }
     // Jaccard finds none of the halves: a half shares about half of the whole's shingles.
-    let jaccard = build(Similarity::Jaccard).run(&docs);
+    let jaccard = build(Similarity::Jaccard).run_documents(&docs);
     let pairs: HashSet<(u32, u32)> = jaccard.pairs().iter().map(|p| (p.a.doc, p.b.doc)).collect();
     assert!(
         planted
@@ -302,7 +302,7 @@ fn anti_chaining_splits_a_chain_and_keeps_its_guarantee() {
             .build()
             .unwrap()
     };
-    let chained = build(false).run(&docs);
+    let chained = build(false).run_documents(&docs);
     assert_eq!(chained.len(), 1);
     assert_eq!(chained.as_slice()[0].len(), 11);
     assert_eq!(chained.stats().split_off, 0);
@@ -310,7 +310,7 @@ fn anti_chaining_splits_a_chain_and_keeps_its_guarantee() {
     let last = chained.as_slice()[0].members()[10].similarity;
     assert_eq!(last, 2.0 / 22.0);
 
-    let split = build(true).run(&docs);
+    let split = build(true).run_documents(&docs);
     let docs_of: Vec<Vec<u32>> = split
         .iter()
         .map(|c| c.members().iter().map(|m| m.paragraph.doc).collect())
@@ -348,7 +348,7 @@ fn the_size_guard_reports_large_clusters() {
         .build()
         .unwrap();
     assert_eq!(d.max_cluster_size(), 3);
-    let got = d.run(&docs);
+    let got = d.run_documents(&docs);
     let sizes: Vec<usize> = got.iter().map(|c| c.len()).collect();
     assert_eq!(sizes, [4, 4, 3, 3]);
     assert_eq!(got.oversized(), &[0, 1]);
@@ -362,7 +362,7 @@ fn the_size_guard_reports_large_clusters() {
         none.max_cluster_size(),
         paradup::pipeline::DEFAULT_MAX_CLUSTER_SIZE
     );
-    assert!(none.run(&docs).oversized().is_empty());
+    assert!(none.run_documents(&docs).oversized().is_empty());
 }
 
 #[test]
@@ -449,7 +449,7 @@ proptest! {
                 .build()
                 .unwrap()
         };
-        let got = build(true).run(&docs);
+        let got = build(true).run_documents(&docs);
         let text = |m: &paradup::Member| m.paragraph.text(&docs[m.paragraph.doc as usize]).to_string();
         let norm = Normalizer::new();
         let set = |t: &str| naive::word_shingles(&norm.normalize(t), n);
@@ -465,7 +465,7 @@ proptest! {
             }
         }
         // Each cluster lies inside one chained cluster.
-        let chained = build(false).run(&docs);
+        let chained = build(false).run_documents(&docs);
         let owner: HashMap<(u32, u32), usize> = chained
             .iter()
             .enumerate()
@@ -496,7 +496,7 @@ proptest! {
                 .build()
                 .unwrap()
         };
-        let (a, b) = (build(1).run(&docs), build(3).run(&docs));
+        let (a, b) = (build(1).run_documents(&docs), build(3).run_documents(&docs));
         prop_assert_eq!(a.as_slice(), b.as_slice());
         prop_assert_eq!(a.pairs(), b.pairs());
         prop_assert_eq!(a.stats(), b.stats());

@@ -25,7 +25,7 @@ fn sizes(c: &paradup::Clusters) -> Vec<usize> {
 fn a_million_copies_of_one_paragraph_is_one_cluster() {
     let p = "The same boilerplate paragraph, repeated everywhere in the crawl.";
     let corpus = vec![p; 1_000_000].join("\n");
-    let c = Deduper::new().run(&[corpus.as_str()]);
+    let c = Deduper::new().run_documents(&[corpus.as_str()]);
     assert_eq!(sizes(&c), vec![1_000_000]);
     assert_eq!(c.stats().distinct, 1);
     assert_eq!(c.stats().candidates, 0);
@@ -48,7 +48,7 @@ fn a_million_near_copies_of_a_template_stay_linear_and_correct() {
         .paragraphs(ParagraphMode::Whole)
         .build()
         .unwrap();
-    let c = d.run(&corpus);
+    let c = d.run_documents(&corpus);
     assert_eq!(sizes(&c), vec![n]);
     let bands = d.lsh_params().bands;
     assert!(
@@ -70,7 +70,7 @@ fn a_100_mb_line_without_newline_is_one_paragraph() {
     let unit = "alpha beta gamma delta epsilon zeta eta theta iota kappa ";
     let line: String = unit.repeat(100_000_000 / unit.len() + 1);
     let doc = format!("{line}\n\nshort tail paragraph here\n\n{line}");
-    let c = Deduper::new().run(&[doc.as_str(), line.as_str()]);
+    let c = Deduper::new().run_documents(&[doc.as_str(), line.as_str()]);
     // The two copies inside the document and the document that is only the line.
     assert_eq!(sizes(&c), vec![3]);
     assert_eq!(c.stats().paragraphs, 4);
@@ -102,7 +102,7 @@ fn streamed_adversarial_input_matches_run_under_a_tiny_memory_limit() {
         .unwrap();
     assert_eq!(sizes(&c), vec![n]);
     assert!(c.stats().candidates <= d.lsh_params().bands * n);
-    let want = d.run(&docs);
+    let want = d.run_documents(&docs);
     assert_eq!(c.as_slice(), want.as_slice());
     assert_eq!(c.pairs(), want.pairs());
     // One 100 MB line with no line break, read in 1 MiB pieces: one paragraph.
@@ -126,7 +126,7 @@ fn tiny_paragraphs_stay_distinct() {
         .paragraphs(ParagraphMode::Lines)
         .build()
         .unwrap()
-        .run(&[doc]);
+        .run_documents(&[doc]);
     // Only "yes" / "Yes." normalize to the same text.
     let lines: Vec<Vec<u64>> = c
         .iter()
@@ -146,7 +146,7 @@ fn cjk_needs_char_shingles_and_gets_them() {
         .paragraphs(ParagraphMode::Whole)
         .build()
         .unwrap();
-    let c = chars.run(&docs);
+    let c = chars.run_documents(&docs);
     let groups: Vec<Vec<u32>> = c
         .iter()
         .map(|c| c.members().iter().map(|m| m.paragraph.doc).collect())
@@ -159,7 +159,7 @@ fn cjk_needs_char_shingles_and_gets_them() {
         .paragraphs(ParagraphMode::Whole)
         .build()
         .unwrap();
-    assert!(words.run(&docs).is_empty());
+    assert!(words.run_documents(&docs).is_empty());
 }
 
 #[test]
@@ -171,7 +171,7 @@ fn right_to_left_text_is_handled() {
         .paragraphs(ParagraphMode::Whole)
         .build()
         .unwrap()
-        .run(&[a, b, ar]);
+        .run_documents(&[a, b, ar]);
     assert_eq!(sizes(&c), vec![2]);
     assert_eq!(c.as_slice()[0].members()[1].paragraph.doc, 1);
 }
@@ -179,7 +179,7 @@ fn right_to_left_text_is_handled() {
 #[test]
 fn control_characters_and_nul_bytes_do_not_panic() {
     let doc = "\u{0}\u{0}\u{0}\n\u{1}\u{2} text \u{7f}\n\u{feff}BOM line\n\u{0}\u{0}\u{0}\n";
-    let c = Deduper::new().run(&[doc]);
+    let c = Deduper::new().run_documents(&[doc]);
     // The two NUL-only lines are exact duplicates by raw text; nothing else pairs.
     assert_eq!(sizes(&c), vec![2]);
     assert_eq!(c.stats().paragraphs, 4);

@@ -175,7 +175,7 @@ fn bad_lsh_params_are_rejected() {
     );
     // Exactly filling the signature, or leaving slots unused, is fine.
     let d = Deduper::builder().lsh_params(16, 8).build().unwrap();
-    assert_eq!(d.lsh_params(), LshParams { bands: 16, rows: 8 });
+    assert_eq!(d.lsh_params(), LshParams::new(16, 8, 128).unwrap());
     assert!(Deduper::builder().lsh_params(10, 5).build().is_ok());
 }
 
@@ -276,7 +276,7 @@ fn threshold_one_finds_only_exact_duplicates() {
         NEAR_B,
         "The quick brown fox jumps over the lazy dog, near the river bank today!",
     ];
-    let loose = Deduper::new().run(&docs);
+    let loose = Deduper::new().run_documents(&docs);
     assert_eq!(positions(&loose), vec![vec![(0, 0), (1, 0), (2, 0)]]);
     assert_eq!(loose.as_slice()[0].members()[1].similarity, 12.0 / 14.0);
     for search in [CandidateSearch::Lsh, CandidateSearch::Exhaustive] {
@@ -285,7 +285,7 @@ fn threshold_one_finds_only_exact_duplicates() {
             .candidates(search)
             .build()
             .unwrap();
-        let got = strict.run(&docs);
+        let got = strict.run_documents(&docs);
         assert_eq!(positions(&got), vec![vec![(0, 0), (2, 0)]], "{search:?}");
         assert!(
             got.as_slice()[0]
@@ -309,7 +309,7 @@ fn a_pair_exactly_at_the_threshold_is_kept() {
             .lsh_params(32, 4)
             .build()
             .unwrap();
-        let got = at.run(&[NEAR_A, NEAR_B]);
+        let got = at.run_documents(&[NEAR_A, NEAR_B]);
         assert_eq!(positions(&got), vec![vec![(0, 0), (1, 0)]], "{search:?}");
         assert_eq!(got.pairs()[0].similarity, j);
         let above = Deduper::builder()
@@ -318,7 +318,10 @@ fn a_pair_exactly_at_the_threshold_is_kept() {
             .lsh_params(32, 4)
             .build()
             .unwrap();
-        assert!(above.run(&[NEAR_A, NEAR_B]).is_empty(), "{search:?}");
+        assert!(
+            above.run_documents(&[NEAR_A, NEAR_B]).is_empty(),
+            "{search:?}"
+        );
     }
 }
 
@@ -326,20 +329,20 @@ fn a_pair_exactly_at_the_threshold_is_kept() {
 fn empty_inputs_give_empty_clusters() {
     let d = Deduper::new();
     let none: [&str; 0] = [];
-    let got = d.run(&none);
+    let got = d.run_documents(&none);
     assert!(got.is_empty());
     assert_eq!(got.len(), 0);
     assert!(got.pairs().is_empty());
     assert_eq!(got.stats().documents, 0);
     assert_eq!(got.stats().paragraphs, 0);
 
-    let got = d.run(&["", "", ""]);
+    let got = d.run_documents(&["", "", ""]);
     assert!(got.is_empty());
     assert!(got.pairs().is_empty());
     assert_eq!((got.stats().documents, got.stats().paragraphs), (3, 0));
 
     let blank = [" ", "\n\n", "\t\r\n  \r\n", "\u{3000}\u{a0}\n", " \n \n"];
-    let got = d.run(&blank);
+    let got = d.run_documents(&blank);
     assert!(got.is_empty());
     assert!(got.pairs().is_empty());
     assert_eq!((got.stats().documents, got.stats().paragraphs), (5, 0));
@@ -351,7 +354,7 @@ fn paragraphs_shorter_than_a_shingle() {
     let d = Deduper::new();
     // Twice in one document (one paragraph per line) and across documents.
     for docs in [vec!["Yes.\nYes."], vec!["Yes.", "Yes."]] {
-        let got = d.run(&docs);
+        let got = d.run_documents(&docs);
         assert_eq!(got.len(), 1, "{docs:?}");
         let c = &got.as_slice()[0];
         assert_eq!(c.len(), 2);
@@ -360,33 +363,33 @@ fn paragraphs_shorter_than_a_shingle() {
         assert_eq!(got.stats().exact_duplicates, 1);
     }
     // Case and punctuation are normalized away: still exact duplicates.
-    assert_eq!(d.run(&["Yes.", "yes!"]).len(), 1);
-    assert!(d.run(&["Yes.", "No."]).is_empty());
-    assert!(d.run(&["Yes.\nNo."]).is_empty());
+    assert_eq!(d.run_documents(&["Yes.", "yes!"]).len(), 1);
+    assert!(d.run_documents(&["Yes.", "No."]).is_empty());
+    assert!(d.run_documents(&["Yes.\nNo."]).is_empty());
     // Two one-word paragraphs never share a shingle, even at a tiny threshold.
     let loose = Deduper::builder()
         .threshold(0.01)
         .candidates(CandidateSearch::Exhaustive)
         .build()
         .unwrap();
-    assert!(loose.run(&["Yes.", "No."]).is_empty());
+    assert!(loose.run_documents(&["Yes.", "No."]).is_empty());
     // "yes no" vs "no yes": one short shingle each, order-sensitive: different.
-    assert!(loose.run(&["Yes no.", "No, yes."]).is_empty());
+    assert!(loose.run_documents(&["Yes no.", "No, yes."]).is_empty());
     // A short shingle covers all the words, not just the first.
-    assert!(loose.run(&["Yes no.", "Yes, maybe."]).is_empty());
-    assert_eq!(loose.run(&["Yes no.", "YES, NO!"]).len(), 1);
+    assert!(loose.run_documents(&["Yes no.", "Yes, maybe."]).is_empty());
+    assert_eq!(loose.run_documents(&["Yes no.", "YES, NO!"]).len(), 1);
 }
 
 #[test]
 fn punctuation_only_paragraphs() {
     let d = Deduper::new();
-    let got = d.run(&["* * *", "* * *"]);
+    let got = d.run_documents(&["* * *", "* * *"]);
     assert_eq!(positions(&got), vec![vec![(0, 0), (1, 0)]]);
     assert!(got.as_slice()[0].members().iter().all(|m| m.exact));
-    assert!(d.run(&["* * *", "---"]).is_empty());
+    assert!(d.run_documents(&["* * *", "---"]).is_empty());
     // In one document, between prose: the ornaments pair up, the prose does not.
     let doc = "First part of the story.\n\n* * *\n\nSecond part, unrelated.\n\n* * *\n\n---";
-    let got = d.run(&[doc]);
+    let got = d.run_documents(&[doc]);
     assert_eq!(positions(&got), vec![vec![(0, 1), (0, 3)]]);
     let lines: Vec<u64> = got.as_slice()[0]
         .members()
@@ -401,7 +404,7 @@ fn crlf_documents_work() {
     let doc = "The first paragraph spans\r\ntwo lines of text here.\r\n\r\n\
                Something else entirely.\r\n\r\n\
                The first paragraph spans\r\ntwo lines of text here.\r\n";
-    let got = Deduper::new().run(&[doc]);
+    let got = Deduper::new().run_documents(&[doc]);
     assert_eq!(positions(&got), vec![vec![(0, 0), (0, 2)]]);
     let c = &got.as_slice()[0];
     assert!(c.members()[1].exact);
@@ -415,7 +418,7 @@ fn crlf_documents_work() {
     // The same text with LF endings: its paragraphs are exact duplicates of the CRLF
     // ones, and the middle paragraph now pairs up too.
     let lf = doc.replace("\r\n", "\n");
-    let got = Deduper::new().run(&[doc, lf.as_str()]);
+    let got = Deduper::new().run_documents(&[doc, lf.as_str()]);
     assert_eq!(
         positions(&got),
         vec![vec![(0, 0), (0, 2), (1, 0), (1, 2)], vec![(0, 1), (1, 1)]]
@@ -432,7 +435,7 @@ fn paragraph_modes_through_the_deduper() {
     let doc = "alpha beta gamma delta\nepsilon zeta eta theta\n\nalpha beta gamma delta\nepsilon zeta eta theta";
     let by = |mode| {
         let d = Deduper::builder().paragraphs(mode).build().unwrap();
-        positions(&d.run(&[doc]))
+        positions(&d.run_documents(&[doc]))
     };
     assert_eq!(by(ParagraphMode::Auto), vec![vec![(0, 0), (0, 1)]]);
     assert_eq!(by(ParagraphMode::BlankLines), vec![vec![(0, 0), (0, 1)]]);
@@ -464,10 +467,31 @@ fn signature_verification_and_low_level_types_compose() {
         .verification(Verification::Signature)
         .build()
         .unwrap();
-    let got = d.run(&[NEAR_A, NEAR_B]);
+    let got = d.run_documents(&[NEAR_A, NEAR_B]);
     assert_eq!(positions(&got), vec![vec![(0, 0), (1, 0)]]);
     assert_eq!(
         got.as_slice()[0].members()[1].similarity,
         sig(NEAR_A).jaccard(&sig(NEAR_B))
     );
+}
+
+#[test]
+fn a_cloned_deduper_gives_identical_results() {
+    let article = crate::seed::ARTICLE;
+    let d = Deduper::builder()
+        .threads(2)
+        .similarity(paradup::Similarity::Containment)
+        .build()
+        .unwrap();
+    let c = d.clone();
+    drop(d.clone());
+    let (want, got) = (d.run_documents([article]), c.run_documents([article]));
+    assert_eq!(got, want);
+    assert_eq!(got.pairs(), want.pairs());
+    assert_eq!(c.similarity(), paradup::Similarity::Containment);
+    // From another thread too: the clone owns what it needs.
+    let got = std::thread::spawn(move || c.run_documents([article]))
+        .join()
+        .unwrap();
+    assert_eq!(got, want);
 }

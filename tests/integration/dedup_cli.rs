@@ -880,3 +880,27 @@ fn adversarial_jsonl_record_of_50_mb_is_one_document() {
     assert_eq!(outputs[0], outputs[1]);
     assert_eq!(outputs[0].lines().count(), 1, "{}", outputs[0]);
 }
+
+#[test]
+fn pairs_verified_or_expanded_through_exact_copies() {
+    let lines: Vec<&str> = crate::seed::ARTICLE.lines().collect();
+    // Line 3 is an exact copy of line 1; line 2 is line 1 lightly edited.
+    let text = format!("{}\n{}\n{}\n", lines[9], lines[10], lines[9]);
+    let base = ["-", "--paragraphs", "line", "--format", "pairs", "-q"];
+    let verified = "-:1\t-:2\t0.8363636363636363\n-:1\t-:3\t1.0\n";
+    let expanded = "-:1\t-:2\t0.8363636363636363\n-:2\t-:3\t0.8363636363636363\n-:1\t-:3\t1.0\n";
+    for stream in [&[][..], &["--stream"][..]] {
+        let run = |extra: &[&str]| {
+            let args: Vec<&str> = base.iter().chain(stream).chain(extra).copied().collect();
+            dedup_with_stdin(&args, Some(text.as_bytes()))
+        };
+        let r = run(&[]);
+        assert_eq!((r.code, r.stdout.as_str()), (0, verified), "{stream:?}");
+        let r = run(&["--pairs", "verified"]);
+        assert_eq!((r.code, r.stdout.as_str()), (0, verified), "{stream:?}");
+        let r = run(&["--pairs", "expanded"]);
+        assert_eq!((r.code, r.stdout.as_str()), (0, expanded), "{stream:?}");
+    }
+    let r = dedup_with_stdin(&["-", "--pairs", "all"], Some(text.as_bytes()));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

@@ -309,7 +309,7 @@ fn same_for_all_thread_counts(name: &str, configure: impl Fn(&mut DeduperBuilder
         let mut b = Deduper::builder();
         b.max_cluster_size(MAX_CLUSTER);
         configure(&mut b);
-        b.threads(threads).build().unwrap().run(&docs)
+        b.threads(threads).build().unwrap().run_documents(&docs)
     };
     let one = run(1);
     for (label, threads) in [("2 threads", 2), ("8 threads", 8), ("2 threads again", 2)] {

@@ -55,7 +55,7 @@ fn hard_wrapped_copies_of_a_paragraph_are_near_duplicates() {
     assert_eq!(splitter.resolve(&docs[0]), ParagraphMode::Whole);
     assert_eq!(splitter.resolve(&docs[1]), ParagraphMode::Whole);
 
-    let clusters = Deduper::new().run(&docs);
+    let clusters = Deduper::new().run_documents(&docs);
     assert_eq!(members(&clusters), vec![vec![(0, 0, 1), (1, 0, 1)]]);
     let edited = &clusters[0].members()[1];
     // Line breaks are whitespace to the shingler: the similarity of the unwrapped pair
@@ -75,7 +75,7 @@ fn cut_into_lines_the_copies_match_only_as_fragments() {
         .paragraphs(ParagraphMode::Lines)
         .build()
         .unwrap();
-    let clusters = lines.run(&docs);
+    let clusters = lines.run_documents(&docs);
     assert_eq!(clusters.stats().paragraphs, 9);
     assert_eq!(
         members(&clusters),
@@ -92,7 +92,7 @@ fn streaming_resolves_hard_wrapped_documents_the_same_way() {
         "Something else entirely.".to_string(),
         wrap(b, 72),
     ];
-    let want = Deduper::new().run(&docs);
+    let want = Deduper::new().run_documents(&docs);
     assert_eq!(members(&want), vec![vec![(0, 0, 1), (2, 0, 1)]]);
     let pushed = Deduper::new()
         .run_stream(&StreamConfig::new(), |feed| {
@@ -119,7 +119,7 @@ fn the_seed_article_is_split_as_before() {
         ParagraphSplitter::default().resolve(ARTICLE),
         ParagraphMode::Lines
     );
-    let clusters = Deduper::new().run(&[ARTICLE]);
+    let clusters = Deduper::new().run_documents(&[ARTICLE]);
     assert_eq!(members(&clusters), vec![vec![(0, 9, 10), (0, 10, 11)]]);
     assert_eq!(clusters.stats().paragraphs, 24);
 }
@@ -132,7 +132,7 @@ fn the_seed_article_wrapped_with_blank_lines_between_paragraphs() {
         ParagraphSplitter::default().resolve(&text),
         ParagraphMode::BlankLines
     );
-    let clusters = Deduper::new().run(&[&text]);
+    let clusters = Deduper::new().run_documents(&[&text]);
     let at: Vec<(u32, u32)> = clusters[0]
         .members()
         .iter()
@@ -152,5 +152,8 @@ fn several_wrapped_paragraphs_without_blank_lines_are_still_cut_into_lines() {
         ParagraphSplitter::default().resolve(&text),
         ParagraphMode::Lines
     );
-    assert_eq!(Deduper::new().run(&[&text]).stats().paragraphs, 10);
+    assert_eq!(
+        Deduper::new().run_documents(&[&text]).stats().paragraphs,
+        10
+    );
 }

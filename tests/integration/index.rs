@@ -230,7 +230,7 @@ fn parallel_batch_insert_equals_one_at_a_time() {
     for threads in [1, 3] {
         let d = Deduper::builder().threads(threads).build().unwrap();
         let mut batch = Index::new(&d);
-        d.insert_batch(&mut batch, &keys, &lines);
+        d.insert_batch(&mut batch, &keys, &lines).unwrap();
         assert_eq!(batch.to_bytes(), one.to_bytes(), "threads {threads}");
     }
 }
@@ -279,4 +279,34 @@ fn incremental_index_answers_like_a_reloaded_one_across_merges() {
         matched += a.len();
     }
     assert!(matched >= 2000, "{matched}");
+}
+
+#[test]
+fn batch_insert_reports_mismatches_and_inserts_nothing() {
+    let lines: Vec<&str> = ARTICLE.lines().collect();
+    let d = Deduper::new();
+    let mut index = Index::new(&d);
+    let err = d.insert_batch(&mut index, &[1, 2, 3], &lines).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &paradup::ErrorKind::KeyCountMismatch { keys: 3, texts: 24 }
+    );
+    assert_eq!(
+        err.to_string(),
+        "3 keys for 24 texts: give one key per text"
+    );
+    // An index of another deduper's parameters.
+    let other = Deduper::builder().num_perm(64).build().unwrap();
+    let keys: Vec<u64> = (0..24).collect();
+    let err = other.insert_batch(&mut index, &keys, &lines).unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        paradup::ErrorKind::IndexMismatch {
+            parameter: "num_perm",
+            ..
+        }
+    ));
+    assert!(index.is_empty());
+    d.insert_batch(&mut index, &keys, &lines).unwrap();
+    assert_eq!(index.len(), 24);
 }

@@ -18,7 +18,7 @@ fn run(items: &[String]) -> Clusters {
         .paragraphs(ParagraphMode::Whole)
         .build()
         .unwrap();
-    whole.run(items)
+    whole.run_documents(items)
 }
 
 fn docs(paragraphs: &[paradup::Paragraph]) -> Vec<u32> {
@@ -75,7 +75,7 @@ fn keep_mask_covers_the_documents_asked_for() {
 #[test]
 fn several_paragraphs_per_document_drop_in_document_order() {
     // The article twice: every paragraph of the second copy is an exact duplicate.
-    let clusters = Deduper::new().run(&[ARTICLE, ARTICLE]);
+    let clusters = Deduper::new().run_documents(&[ARTICLE, ARTICLE]);
     let dropped = clusters.dropped(Keep::First);
     assert_eq!(dropped.len(), 25);
     // Line 11 of the first copy (near-duplicate of line 10), then all 24 of the second.

@@ -676,7 +676,7 @@ proptest! {
             .anti_chaining(false)
             .build()
             .unwrap();
-        let got = deduper.run(&docs);
+        let got = deduper.run_documents(&docs);
         let config = naive::Config {
             mode: ParagraphMode::Lines,
             normalizer: deduper.normalizer(),
@@ -729,7 +729,7 @@ proptest! {
     #[test]
     fn output_does_not_depend_on_thread_count(docs in corpus(), which in 0usize..3) {
         let [one, three] = &THREADED[which];
-        let (a, b) = (one.run(&docs), three.run(&docs));
+        let (a, b) = (one.run_documents(&docs), three.run_documents(&docs));
         prop_assert_eq!(a.as_slice(), b.as_slice());
         prop_assert_eq!(a.pairs(), b.pairs());
         prop_assert_eq!(a.stats(), b.stats());
@@ -752,8 +752,8 @@ proptest! {
                 .build()
                 .unwrap()
         };
-        let lsh = build(CandidateSearch::Lsh).run(&docs);
-        let all = build(CandidateSearch::Exhaustive).run(&docs);
+        let lsh = build(CandidateSearch::Lsh).run_documents(&docs);
+        let all = build(CandidateSearch::Exhaustive).run_documents(&docs);
         check_structure(&lsh, threshold)?;
         let owner = |c: &Clusters, key: (u32, u32)| {
             c.iter().position(|c| c.members().iter().any(|m| (m.paragraph.doc, m.paragraph.index) == key))

@@ -52,7 +52,7 @@ fn corpus() -> Vec<String> {
 }
 
 fn clusters(d: &Deduper, docs: &[String], per_item: bool) -> Value {
-    let clusters = d.run(docs);
+    let clusters = d.run_documents(docs);
     let rows: Vec<Value> = clusters
         .iter()
         .map(|c| {
@@ -135,7 +135,11 @@ fn golden() -> String {
     let norm = Normalizer::new();
     let fps: Vec<String> = sample
         .iter()
-        .map(|t| simhasher.fingerprint(&norm.normalize(t)).to_string())
+        .map(|t| {
+            simhasher
+                .fingerprint_normalized(&norm.normalize(t))
+                .to_string()
+        })
         .collect();
     let value = json!({
         "texts": texts,

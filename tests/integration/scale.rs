@@ -63,7 +63,7 @@ fn lsh_recall_against_exhaustive_search() {
             .paragraphs(ParagraphMode::Whole)
             .build()
             .unwrap()
-            .run(&docs)
+            .run_documents(&docs)
     };
     let exhaustive = run(CandidateSearch::Exhaustive);
     let lsh = run(CandidateSearch::Lsh);
@@ -125,7 +125,7 @@ fn one_hundred_thousand_exact_copies() {
         (COPIES, DISTINCT)
     );
 
-    let got = Deduper::new().run(&docs);
+    let got = Deduper::new().run_documents(&docs);
     assert_eq!(got.len(), 1);
     let cluster = &got.as_slice()[0];
     assert_eq!(cluster.len(), COPIES);
@@ -175,7 +175,7 @@ fn twenty_thousand_near_copies_stay_linear() {
     assert_eq!(docs.len(), COPIES + DISTINCT);
 
     let deduper = Deduper::new();
-    let got = deduper.run(&docs);
+    let got = deduper.run_documents(&docs);
     assert_eq!(got.len(), 1);
     let cluster = &got.as_slice()[0];
     assert_eq!(cluster.len(), COPIES);

@@ -14,7 +14,7 @@ fn lines_of(clusters: &paradup::Clusters) -> Vec<Vec<u64>> {
 
 #[test]
 fn default_deduper_finds_exactly_lines_10_and_11() {
-    let clusters = Deduper::new().run(&[ARTICLE]);
+    let clusters = Deduper::new().run_documents(&[ARTICLE]);
     assert_eq!(lines_of(&clusters), vec![vec![10, 11]]);
     let c = &clusters.as_slice()[0];
     assert_eq!(c.representative().paragraph.index, 9);
@@ -28,7 +28,7 @@ fn default_deduper_finds_exactly_lines_10_and_11() {
 
 #[test]
 fn spans_point_into_the_original_text() {
-    let clusters = Deduper::new().run(&[ARTICLE]);
+    let clusters = Deduper::new().run_documents(&[ARTICLE]);
     let m = &clusters.as_slice()[0].members()[1];
     let text = m.paragraph.text(ARTICLE);
     assert!(text.starts_with("The Russian president’s increasing isolation"));
@@ -39,7 +39,7 @@ fn spans_point_into_the_original_text() {
 
 #[test]
 fn every_candidate_mode_and_thread_count_agrees() {
-    let base = Deduper::new().run(&[ARTICLE]);
+    let base = Deduper::new().run_documents(&[ARTICLE]);
     for threads in [1, 2, 4] {
         for search in [CandidateSearch::Lsh, CandidateSearch::Exhaustive] {
             let d = Deduper::builder()
@@ -47,7 +47,7 @@ fn every_candidate_mode_and_thread_count_agrees() {
                 .candidates(search)
                 .build()
                 .unwrap();
-            let got = d.run(&[ARTICLE]);
+            let got = d.run_documents(&[ARTICLE]);
             assert_eq!(
                 got.as_slice(),
                 base.as_slice(),
@@ -65,7 +65,7 @@ fn the_article_split_across_documents_still_pairs_up() {
         .paragraphs(ParagraphMode::Whole)
         .build()
         .unwrap();
-    let clusters = d.run(&docs);
+    let clusters = d.run_documents(&docs);
     let pairs: Vec<Vec<u32>> = clusters
         .iter()
         .map(|c| c.members().iter().map(|m| m.paragraph.doc).collect())

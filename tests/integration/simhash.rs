@@ -40,14 +40,17 @@ fn defaults_find_exactly_lines_10_and_11() {
     assert_eq!(paradup::pipeline::DEFAULT_MAX_HAMMING, 10);
     assert_eq!(d.simhasher().features(), ShingleKind::Chars(4));
     assert_eq!(d.simhasher().weighting(), Weighting::TermFrequency);
-    let clusters = d.run(&[ARTICLE]);
+    let clusters = d.run_documents(&[ARTICLE]);
     assert_eq!(lines_of(&clusters), vec![vec![10, 11]]);
     // Verified by exact word-2-gram Jaccard, as with MinHash.
     let sim = clusters.as_slice()[0].members()[1].similarity;
     assert_eq!(sim, 46.0 / 55.0);
     assert_eq!(clusters.stats().paragraphs, 24);
     // The same verified pairs as the default MinHash deduper.
-    assert_eq!(clusters.pairs(), Deduper::new().run(&[ARTICLE]).pairs());
+    assert_eq!(
+        clusters.pairs(),
+        Deduper::new().run_documents(&[ARTICLE]).pairs()
+    );
 }
 
 #[test]
@@ -57,7 +60,7 @@ fn seed_pair_is_close_and_the_rest_far() {
     let lines: Vec<&str> = ARTICLE.lines().collect();
     let fps: Vec<u64> = lines
         .iter()
-        .map(|l| h.fingerprint(&norm.normalize(l)))
+        .map(|l| h.fingerprint_normalized(&norm.normalize(l)))
         .collect();
     assert_eq!(hamming(fps[9], fps[10]), 1);
     let closest_other = (0..fps.len())
@@ -103,7 +106,10 @@ fn naive_pairs(docs: &[String], k: u32, threshold: f64) -> BTreeSet<(u32, u32)> 
     let mut out = BTreeSet::new();
     for i in 0..texts.len() {
         for j in i + 1..texts.len() {
-            let d = hamming(sim.fingerprint(&texts[i]), sim.fingerprint(&texts[j]));
+            let d = hamming(
+                sim.fingerprint_normalized(&texts[i]),
+                sim.fingerprint_normalized(&texts[j]),
+            );
             let jac =
                 paradup::text::shingle::jaccard(&sh.shingles(&texts[i]), &sh.shingles(&texts[j]));
             if d <= k && jac >= threshold {
@@ -126,7 +132,7 @@ fn verified_pairs_equal_the_naive_definition() {
                 .paragraphs(ParagraphMode::Whole)
                 .build()
                 .unwrap();
-            let clusters = d.run(&docs);
+            let clusters = d.run_documents(&docs);
             let got: BTreeSet<(u32, u32)> = clusters
                 .pairs()
                 .iter()
@@ -155,7 +161,7 @@ fn hamming_index_agrees_with_the_exhaustive_scan_in_the_pipeline() {
                 .paragraphs(ParagraphMode::Whole)
                 .build()
                 .unwrap()
-                .run(&docs)
+                .run_documents(&docs)
         };
         let indexed = run(CandidateSearch::Lsh);
         let exhaustive = run(CandidateSearch::Exhaustive);
@@ -173,7 +179,7 @@ fn hamming_index_agrees_with_the_exhaustive_scan_in_the_pipeline() {
 #[test]
 fn result_does_not_depend_on_threads() {
     let docs = edited_corpus();
-    let base = simhash().run(&docs);
+    let base = simhash().run_documents(&docs);
     assert!(base.len() >= 5, "{}", base.len());
     for threads in [1, 2, 3] {
         let d = Deduper::builder()
@@ -181,7 +187,7 @@ fn result_does_not_depend_on_threads() {
             .threads(threads)
             .build()
             .unwrap();
-        let got = d.run(&docs);
+        let got = d.run_documents(&docs);
         assert_eq!(got.as_slice(), base.as_slice(), "threads {threads}");
         assert_eq!(got.pairs(), base.pairs());
     }
@@ -199,7 +205,7 @@ fn huge_radius_makes_every_pair_a_candidate() {
         .method(Method::SimHash { max_hamming: 64 })
         .build()
         .unwrap();
-    let clusters = d.run(&docs);
+    let clusters = d.run_documents(&docs);
     // Three paragraphs have words (the ornament has none): 3 candidate pairs.
     assert_eq!(clusters.stats().candidates, 3);
     let docs_of: Vec<Vec<u32>> = clusters
@@ -213,10 +219,10 @@ fn huge_radius_makes_every_pair_a_candidate() {
 #[test]
 fn empty_and_wordless_input_do_not_panic() {
     let d = simhash();
-    assert!(d.run::<&str>(&[]).is_empty());
-    assert!(d.run(&["", "   ", "!!!"]).is_empty());
+    assert!(d.run_documents(&[] as &[&str]).is_empty());
+    assert!(d.run_documents(&["", "   ", "!!!"]).is_empty());
     // Wordless paragraphs pair only as exact duplicates of their raw text.
-    assert_eq!(d.run(&["* * *", "* * *", "- - -"]).len(), 1);
+    assert_eq!(d.run_documents(&["* * *", "* * *", "- - -"]).len(), 1);
 }
 
 #[test]
@@ -338,7 +344,7 @@ fn near_identical_template_paragraphs_give_linearly_many_candidates() {
         .paragraphs(ParagraphMode::Lines)
         .build()
         .unwrap();
-    let clusters = d.run(&docs);
+    let clusters = d.run_documents(&docs);
     let stats = clusters.stats();
     assert_eq!((stats.paragraphs, stats.distinct), (n, n));
     // All pairs within the radius would be about n² / 2 = 200 M candidates; every

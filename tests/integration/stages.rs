@@ -1,6 +1,6 @@
 //! The public stage API (`paradup::pipeline::stages`) driven by hand, as another
 //! engine would drive it: batches prepared apart, candidates per band or per bucket,
-//! sets shipped as plain data; the clusters must equal `Deduper::run`'s. And its
+//! sets shipped as plain data; the clusters must equal `Deduper::run_documents`'s. And its
 //! refusals: configurations it does not cover, and parts that do not fit together.
 
 use crate::stream::corpus;
@@ -140,7 +140,7 @@ fn the_stages_by_hand_give_runs_clusters_for_any_batches() {
     for (name, d) in dedupers() {
         for seed in [1, 2, 3] {
             let docs = corpus(seed, 120);
-            let expected = d.run(&docs);
+            let expected = d.run_documents(&docs);
             assert!(expected.len() > 5, "{name}: a corpus with clusters");
             for (batch, buckets) in [
                 (1, Buckets::Band),

@@ -1,4 +1,4 @@
-//! `Deduper::run_stream` against `Deduper::run`: the same clusters, pairs and counts
+//! `Deduper::run_stream` against `Deduper::run_documents`: the same clusters, pairs and counts
 //! whatever the batch size, piece size, memory limit (spilling) and way of feeding;
 //! and its errors. (`Clusters` equality covers clusters, pairs, oversized clusters
 //! and every count of the run stats; it leaves the timings out.)
@@ -131,7 +131,7 @@ fn dedupers() -> Vec<(&'static str, Deduper)> {
 fn stream_equals_run_for_every_method_batch_and_limit() {
     let docs = corpus(7, 300);
     for (name, d) in dedupers() {
-        let want = d.run(&docs);
+        let want = d.run_documents(&docs);
         assert!(want.len() >= 20, "{name}: corpus too easy: {}", want.len());
         assert!(want.stats().verified > 0, "{name}");
         for (batch, piece, limit, feeding) in [
@@ -169,7 +169,7 @@ fn containment_streams_without_a_limit_and_refuses_one() {
     let mut config = StreamConfig::new();
     config.batch_bytes(2_000).piece_bytes(100);
     let got = stream(&d, &config, &docs, Feeding::Push).unwrap();
-    assert_eq!(got, d.run(&docs));
+    assert_eq!(got, d.run_documents(&docs));
     config.memory_limit(1 << 30);
     let err = stream(&d, &config, &docs, Feeding::Push).unwrap_err();
     assert!(
@@ -213,7 +213,7 @@ fn spill_runs_exist_during_the_second_pass_and_are_removed_after() {
         assert!(files.iter().any(|f| f == name), "{name} missing: {files:?}");
     }
     assert_eq!(count_files(&tmp), 0, "spill directory left behind");
-    assert_eq!(got, Deduper::new().run(&docs));
+    assert_eq!(got, Deduper::new().run_documents(&docs));
     std::fs::remove_dir_all(&tmp).unwrap();
 }
 
@@ -264,7 +264,7 @@ fn signature_verification_reads_the_input_once() {
             })
             .unwrap();
         assert_eq!(passes, 1);
-        assert_eq!(got, d.run(&docs));
+        assert_eq!(got, d.run_documents(&docs));
     }
 }
 
@@ -466,7 +466,7 @@ fn invalid_utf8_from_a_reader_is_decoded_lossily() {
         .run_stream(&config, |f| f.push_reader(&bytes[..]))
         .unwrap();
     let text = String::from_utf8_lossy(bytes).into_owned();
-    assert_eq!(got, Deduper::new().run(&[&text]));
+    assert_eq!(got, Deduper::new().run_documents(&[&text]));
     assert_eq!(got.len(), 1);
     let second = got.as_slice()[0].members()[1].paragraph;
     assert_eq!(
@@ -492,7 +492,7 @@ fn a_long_line_read_in_small_pieces_is_one_paragraph() {
         .map(|m| m.paragraph.line)
         .collect();
     assert_eq!(lines, [1, 3]);
-    assert_eq!(got, Deduper::new().run(&[&doc]));
+    assert_eq!(got, Deduper::new().run_documents(&[&doc]));
 }
 
 #[test]
@@ -507,7 +507,7 @@ fn auto_mode_is_resolved_from_the_first_window_of_a_reader() {
         .unwrap();
     assert_eq!(got.stats().paragraphs, 202);
     // In memory (and pushed whole) the whole document decides: blank lines.
-    let whole = Deduper::new().run(&[&doc]);
+    let whole = Deduper::new().run_documents(&[&doc]);
     assert_eq!(whole.stats().paragraphs, 2);
     let pushed = Deduper::new()
         .run_stream(&config, |f| f.push(&doc))
@@ -538,7 +538,7 @@ proptest! {
         }
         let feeding = if reader { Feeding::Reader } else { Feeding::Push };
         let got = stream(&d, &config, &docs, feeding).unwrap();
-        prop_assert_eq!(got, d.run(&docs));
+        prop_assert_eq!(got, d.run_documents(&docs));
     }
 }
 
@@ -546,7 +546,7 @@ proptest! {
 #[test]
 fn stream_is_the_same_for_1_2_and_8_threads() {
     let docs = corpus(13, 250);
-    let want = Deduper::new().run(&docs);
+    let want = Deduper::new().run_documents(&docs);
     assert!(want.len() >= 20, "corpus too easy: {}", want.len());
     for threads in [1, 2, 8, 8] {
         let d = Deduper::builder().threads(threads).build().unwrap();
@@ -586,7 +586,7 @@ fn run_splits_a_large_document_in_pieces_exactly() {
         let doc = format!("{half}{sep}{half}\n");
         assert!(doc.len() > 2 << 20);
         let d = Deduper::builder().paragraphs(mode).build().unwrap();
-        let got = d.run(&[&doc]);
+        let got = d.run_documents(&[&doc]);
         let want: Vec<paradup::Paragraph> = d.splitter().split(0, &doc).collect();
         assert_eq!(got.stats().paragraphs, want.len(), "{mode:?}");
         let mut seen: Vec<paradup::Paragraph> =
@@ -645,13 +645,7 @@ fn a_file_changed_after_the_scan_is_refused_by_every_pass() {
             matches!(err.kind(), paradup::ErrorKind::ReplayMismatch(_)),
             "{what}: {err}"
         );
-        let p = paradup::Paragraph {
-            doc: 0,
-            index: 1,
-            line: 3,
-            start: 104,
-            end: 206,
-        };
+        let p = paradup::Paragraph::new(0, 1, 3, 104, 206);
         assert!(corpus.gather(&[p], &[p]).is_err(), "{what}");
         let removals = [Removal {
             paragraph: p,

@@ -96,7 +96,7 @@ fn feed_and_gather_give_what_the_corpus_gives() {
     let corpus = reader.read(&inputs(), |_| {}).unwrap();
     let scanned = reader.scan(&inputs(), |_| {}).unwrap();
     let deduper = Deduper::new();
-    let want = deduper.run(corpus.documents());
+    let want = deduper.run_documents(corpus.documents());
     let mut config = StreamConfig::new();
     // Small pieces: text sources are cut inside the file.
     config.piece_bytes(64).batch_bytes(100);

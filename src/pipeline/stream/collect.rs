@@ -254,7 +254,7 @@ impl<'d> Collector<'d> {
 
 impl Sink for Collector<'_> {
     fn pool(&self) -> Option<&rayon::ThreadPool> {
-        self.deduper.pool.as_ref()
+        self.deduper.pool.as_deref()
     }
 
     fn process(

@@ -15,7 +15,7 @@
 //! After the first pass, a k-way merge of the key runs maps each such id to the first
 //! id of its text (its canonical id), and band keys are mapped the same way before
 //! their buckets are formed, so the candidate pairs, and everything after, are those
-//! of [`Deduper::run`](crate::Deduper::run).
+//! of [`Deduper::run_documents`](crate::Deduper::run_documents).
 //!
 //! Verification reads the candidate pairs in order and loads the evidence (shingle
 //! sets, signatures) of as many of their texts as the limit allows, one window at a

@@ -107,7 +107,7 @@ pub(super) struct Replayer<'d, 'c> {
 
 impl Sink for Replayer<'_, '_> {
     fn pool(&self) -> Option<&rayon::ThreadPool> {
-        self.deduper.pool.as_ref()
+        self.deduper.pool.as_deref()
     }
 
     fn process(

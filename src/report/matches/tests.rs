@@ -144,7 +144,7 @@ fn removals_against_drop_whole_clusters_that_hit_the_index() {
     );
     let c = corpus("n.txt", &text);
     let d = Deduper::new();
-    let clusters = d.run(c.documents());
+    let clusters = d.run_documents(c.documents());
     assert_eq!(clusters.len(), 2);
     let ps: Vec<Paragraph> = d.splitter().split(0, c.documents()[0].text()).collect();
     let m = |key| {

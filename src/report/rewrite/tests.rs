@@ -15,7 +15,7 @@ fn dedup(c: &Corpus, mode: ParagraphMode, keep: Keep) -> (Vec<Removal>, Vec<u8>)
         .paragraphs(mode)
         .build()
         .unwrap()
-        .run(c.documents());
+        .run_documents(c.documents());
     let r = removals(&clusters, keep);
     let mut out = Vec::new();
     write_deduped(c, 0, &r, &mut out).unwrap();
@@ -104,7 +104,7 @@ fn streamed_rewrite_and_annotations_equal_the_in_memory_ones() {
             .paragraphs(mode)
             .build()
             .unwrap()
-            .run(c.documents());
+            .run_documents(c.documents());
         for keep in [Keep::First, Keep::Longest] {
             let r = removals(&clusters, keep);
             assert!(r.len() >= 4);

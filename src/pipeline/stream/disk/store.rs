@@ -237,7 +237,7 @@ pub(crate) struct Replayer<'d, 'c> {
 
 impl Sink for Replayer<'_, '_> {
     fn pool(&self) -> Option<&rayon::ThreadPool> {
-        self.deduper.pool.as_ref()
+        self.deduper.pool.as_deref()
     }
 
     fn process(
