@@ -54,6 +54,7 @@ use std::sync::OnceLock;
 
 /// A kernel implementation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Kernel {
     /// Portable code.
     Scalar,
