@@ -1,39 +1,14 @@
 //! The two in-memory entry points: `Deduper::run` takes paragraphs (each item one
 //! paragraph, never split), `Deduper::run_documents` takes documents and splits them.
 
+use crate::hard_wrap::{members, seed_pair, wrap};
 use crate::seed::ARTICLE;
-use paradup::{Clusters, Deduper, ParagraphMode};
+use paradup::{Deduper, ParagraphMode};
 
-/// `(item, paragraph index, line)` of every member, cluster by cluster.
-fn members(clusters: &Clusters) -> Vec<Vec<(u32, u32, u64)>> {
-    clusters
-        .iter()
-        .map(|c| {
-            let at = |m: &paradup::Member| (m.paragraph.doc, m.paragraph.index, m.paragraph.line);
-            c.members().iter().map(at).collect()
-        })
-        .collect()
-}
-
-/// The seed pair (lines 10 and 11), each wrapped at 60 columns by hand with `\n`.
+/// The seed pair (lines 10 and 11), each wrapped at 60 columns with `\n`.
 fn wrapped_pair() -> [String; 2] {
-    let lines: Vec<&str> = ARTICLE.lines().collect();
-    [lines[9], lines[10]].map(|p| {
-        let mut out = String::new();
-        let mut width = 0;
-        for word in p.split_whitespace() {
-            if width > 0 && width + 1 + word.len() > 60 {
-                out.push('\n');
-                width = 0;
-            } else if width > 0 {
-                out.push(' ');
-                width += 1;
-            }
-            out.push_str(word);
-            width += word.len();
-        }
-        out
-    })
+    let (a, b) = seed_pair();
+    [wrap(a, 60), wrap(b, 60)]
 }
 
 #[test]

@@ -6,7 +6,7 @@ use crate::seed::ARTICLE;
 use paradup::{Clusters, Deduper, ParagraphMode, ParagraphSplitter, StreamConfig};
 
 /// `text` wrapped greedily at `width` characters, as an editor's "fill paragraph" does.
-fn wrap(text: &str, width: usize) -> String {
+pub(crate) fn wrap(text: &str, width: usize) -> String {
     let mut out = String::new();
     let mut line = 0;
     for word in text.split_whitespace() {
@@ -25,13 +25,13 @@ fn wrap(text: &str, width: usize) -> String {
 }
 
 /// Lines 10 and 11 of the seed article: one paragraph lightly edited.
-fn seed_pair() -> (&'static str, &'static str) {
+pub(crate) fn seed_pair() -> (&'static str, &'static str) {
     let lines: Vec<&str> = ARTICLE.lines().collect();
     (lines[9], lines[10])
 }
 
 /// `(document, paragraph index, line)` of every member, cluster by cluster.
-fn members(clusters: &Clusters) -> Vec<Vec<(u32, u32, u64)>> {
+pub(crate) fn members(clusters: &Clusters) -> Vec<Vec<(u32, u32, u64)>> {
     clusters
         .iter()
         .map(|c| {
