@@ -4,6 +4,7 @@
 use crate::clusters::{self, PyCluster};
 use crate::errors::to_py;
 use crate::options;
+use crate::stages::PyStages;
 use crate::texts::{self, TextBuf};
 use crate::worker;
 use paradup::corpus::{CorpusReader, Input, InputFormat};
@@ -259,6 +260,21 @@ impl PyDeduper {
             let text = String::from_utf8(out).map_err(|e| PyValueError::new_err(e.to_string()))?;
             Ok((text, problems))
         })?
+    }
+
+    /// This deduper's stages with paragraph mode `paragraphs`, on one thread (for an
+    /// engine's tasks, `paradup.spark`).
+    #[pyo3(signature = (paragraphs = "auto"))]
+    fn _stages(&self, paragraphs: &str) -> PyResult<PyStages> {
+        let mode = options::paragraphs(paragraphs)?;
+        let deduper = self
+            .builder
+            .clone()
+            .paragraphs(mode)
+            .threads(1)
+            .build()
+            .map_err(to_py)?;
+        PyStages::new(deduper)
     }
 
     /// The similarity threshold.

@@ -12,6 +12,7 @@ mod errors;
 mod index;
 mod options;
 mod sketch;
+mod stages;
 mod texts;
 mod worker;
 
@@ -28,6 +29,10 @@ fn _paradup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sketch::PySimHasher>()?;
     m.add_class::<index::PyIndex>()?;
     m.add_class::<index::PyMatch>()?;
+    m.add_class::<stages::PyStages>()?;
+    m.add_function(wrap_pyfunction!(stages::cluster_record, m)?)?;
+    m.add_function(wrap_pyfunction!(stages::cut_paragraphs, m)?)?;
+    m.add_function(wrap_pyfunction!(stages::plan_files, m)?)?;
     m.add_function(wrap_pyfunction!(sketch::jaccard, m)?)?;
     m.add_function(wrap_pyfunction!(sketch::estimate_jaccard, m)?)?;
     m.add("DEFAULT_SEED", paradup::DEFAULT_SEED)?;

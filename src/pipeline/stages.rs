@@ -85,7 +85,7 @@
 use super::assemble::{Evidence, Found, SetArena};
 use super::candidates::{band_pairs, bucket_candidates, hamming_edges, sort_pairs};
 use super::{CandidateSearch, Deduper, Method, MinHashScratch, Verification, exact};
-use crate::cluster::{Clusters, StageTimings};
+use crate::cluster::{Adjacency, Clusters, StageTimings, split_chains};
 use crate::error::{ErrorKind, Result};
 use crate::paragraph::Paragraph;
 use crate::simhash::SimHashScratch;
@@ -288,6 +288,62 @@ impl Stages<'_> {
             .similarity
             .from_counts(intersection_len(a, b), a.len(), b.len());
         (s >= self.d.threshold).then_some(s)
+    }
+
+    /// Stage 6 for one connected group, for engines that find the connected groups
+    /// themselves (Spark): `sets` are the shingle sets of the group's distinct texts in
+    /// ascending text order (text `i` here is the `i`-th), `edges` the verified pairs
+    /// among them. Returns the group's parts as [`cluster`](Self::cluster) makes them:
+    /// with anti-chaining, each text in a part passes against the part's first text
+    /// (its representative); without, one part. Each part lists `(text, similarity to
+    /// the part's first text)`, ascending, the first with 1.0; parts by first text.
+    /// A part of one text is a cluster only if that text has two paragraphs or more.
+    ///
+    /// ```
+    /// let deduper = paradup::Deduper::new();
+    /// let stages = deduper.stages()?;
+    /// let texts = ["a b c d e f g h i j", "a b c d e f g h x y", "u v c d e f g h x y"];
+    /// let sets: Vec<Vec<u64>> = texts.iter().map(|t| stages.shingle_set(t)).collect();
+    /// // 0–1 and 1–2 pass (7 of 11 word pairs), 0–2 does not: the chain is cut at 2.
+    /// let parts = stages.split_group(&sets, &[(0, 1), (1, 2)])?;
+    /// assert_eq!(parts, vec![vec![(0, 1.0), (1, 7.0 / 11.0)], vec![(2, 1.0)]]);
+    /// # Ok::<(), paradup::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidStageInput`] for an edge whose ends are not `lo < hi` below
+    /// `sets.len()`.
+    pub fn split_group(
+        &self,
+        sets: &[Vec<u64>],
+        edges: &[(u32, u32)],
+    ) -> Result<Vec<Vec<(u32, f64)>>> {
+        let n = sets.len();
+        if let Some(&(a, b)) = edges.iter().find(|&&(a, b)| a >= b || b as usize >= n) {
+            return Err(invalid(format!(
+                "edge ({a}, {b}): not lo < hi below {n} texts"
+            )));
+        }
+        let similarity = |a: u32, b: u32| {
+            let (x, y) = (&sets[a as usize], &sets[b as usize]);
+            self.d
+                .similarity
+                .from_counts(intersection_len(x, y), x.len(), y.len())
+        };
+        let texts: Vec<u32> = (0..n as u32).collect();
+        if !self.d.anti_chaining {
+            let part = texts
+                .iter()
+                .map(|&c| (c, if c == 0 { 1.0 } else { similarity(0, c) }))
+                .collect::<Vec<_>>();
+            return Ok(if n == 0 { Vec::new() } else { vec![part] });
+        }
+        let adjacency = Adjacency::new(edges.iter().copied());
+        let (parts, _) = split_chains(&texts, &adjacency, |rep, c| {
+            let s = similarity(rep, c);
+            (s, s >= self.d.threshold)
+        });
+        Ok(parts)
     }
 
     /// Stage 6: the clusters of `documents` documents whose `paragraphs` (in corpus

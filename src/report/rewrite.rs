@@ -80,6 +80,32 @@ fn with_terminator(text: &str, end: usize) -> usize {
     }
 }
 
+/// `text` without the paragraphs at `spans` (sorted, apart, on character boundaries),
+/// each cut with the line terminator right after it: what [`write_deduped`] does to a
+/// text document, for a document held elsewhere (a DataFrame's row). `None` when the
+/// spans are not so.
+///
+/// ```
+/// use paradup::report::rewrite::cut_paragraphs;
+/// let text = "one\n\ntwo\r\n\nthree";
+/// assert_eq!(cut_paragraphs(text, &[5..8]).as_deref(), Some("one\n\n\nthree"));
+/// assert_eq!(cut_paragraphs(text, &[5..8, 0..3]), None);
+/// ```
+pub fn cut_paragraphs(text: &str, spans: &[Range<usize>]) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for s in spans {
+        if s.start < pos || s.end < s.start || !text.is_char_boundary(s.start) {
+            return None;
+        }
+        text.get(s.start..s.end)?;
+        out.push_str(&text[pos..s.start]);
+        pos = with_terminator(text, s.end);
+    }
+    out.push_str(&text[pos..]);
+    Some(out)
+}
+
 fn not_kept() -> io::Error {
     io::Error::other("the original bytes were not kept (CorpusReader::keep_original)")
 }
