@@ -86,7 +86,7 @@ fn le_bytes<'py>(py: Python<'py>, col: &[i64]) -> Bound<'py, PyBytes> {
 }
 
 fn i64s(bytes: &[u8], what: &str) -> PyResult<Vec<i64>> {
-    if bytes.len() % 8 != 0 {
+    if !bytes.len().is_multiple_of(8) {
         return Err(PyValueError::new_err(format!(
             "{what}: {} bytes, not a whole number of int64s",
             bytes.len()

@@ -118,6 +118,10 @@ class _Run:
         self.held.clear()
 
     @property
+    def shuffle_partitions(self) -> int:
+        return int(self.spark.conf.get("spark.sql.shuffle.partitions", "200"))
+
+    @property
     def parallelism(self) -> int:
         return max(1, self.spark.sparkContext.defaultParallelism)
 
@@ -165,51 +169,47 @@ class _Run:
             "start",
             "end",
             "text",
+            "hi",
+            "lo",
+            "live",
+            "keys",
         )
-        # Few units (one large file): spread the paragraphs over the cores.
-        parts = max(2 * self.parallelism, int(self.counts["bytes"] // (32 << 20)) + 1)
-        if len(per_unit) < parts:
-            paras = paras.repartition(parts)
-        paras = self.hold(paras)
-        docs = self.hold(
-            rows.where(F.col("kind") == _tasks.DOCUMENT).select(
-                (F.col("dbase") + F.col("doc")).alias("doc"), "unit", F.col("doc").alias("udoc"), "source", "file", "record", "text"
-            )
+        docs = rows.where(F.col("kind") == _tasks.DOCUMENT).select(
+            (F.col("dbase") + F.col("doc")).alias("doc"), "unit", F.col("doc").alias("udoc"), "source", "file", "record", "text"
         )
-        self.problems = read.where(F.col("kind") == _tasks.PROBLEM).orderBy("unit", "doc").select("text")
-        self.problem_sample = [r["text"] for r in self.problems.limit(20).collect()]
+        self.problem_sample = []
+        if self.counts["problems"]:
+            problems = read.where(F.col("kind") == _tasks.PROBLEM).orderBy("unit", "doc").select("text")
+            self.problem_sample = [r["text"] for r in problems.limit(20).collect()]
         self.lap("read")
 
-        # Stages 2–3 on the executors; exact duplicates: a text is named by its first
-        # paragraph (`tid`).
-        prepared = paras.select("pid", "text").mapInArrow(_tasks.prepare(opts), _tasks.PREPARE_DDL)
+        # Exact duplicates: a text is named by its first paragraph (`tid`).
         by_key = Window.partitionBy("hi", "lo")
-        texts_of = self.hold(
-            prepared.withColumn("tid", F.min("pid").over(by_key)).select("pid", "tid", "live", "keys")
-        )
+        texts_of = self.hold(paras.withColumn("tid", F.min("pid").over(by_key)).select("pid", "tid", "live", "keys"))
         self.counts["distinct"] = texts_of.where(F.col("pid") == F.col("tid")).count()
-        self.lap("signatures")
+        self.lap("exact")
 
         # Stage 4: band buckets of the distinct live texts, pairs by the local rule.
-        rows4 = texts_of.where((F.col("pid") == F.col("tid")) & F.col("live")).select(
-            "tid", F.posexplode("keys").alias("band", "key")
+        parts = self.shuffle_partitions
+        candidates = (
+            texts_of.where((F.col("pid") == F.col("tid")) & F.col("live"))
+            .select("tid", "keys")
+            .mapInArrow(_tasks.band_blobs(opts, parts), _tasks.BLOB_DDL)
+            .repartition(parts, "p")
+            .mapInArrow(_tasks.bucket_blobs(opts), _tasks.PAIRS_DDL)
+            .distinct()
         )
-        buckets = rows4.groupBy("band", "key").agg(F.collect_list("tid").alias("ids")).where(F.size("ids") > 1)
-        candidates = self.hold(
-            buckets.select("ids").mapInArrow(_tasks.bucket_pairs(opts), _tasks.PAIRS_DDL).distinct(),
-            "candidates",
-        )
-        self.lap("candidates")
 
         # Stage 5: each pair with its two texts, verified on the executors.
         text = paras.select(F.col("pid").alias("t"), "text")
         pairs = candidates.join(text.select(F.col("t").alias("a"), F.col("text").alias("ta")), "a").join(
             text.select(F.col("t").alias("b"), F.col("text").alias("tb")), "b"
         )
-        verified = self.hold(
-            pairs.select("a", "b", "ta", "tb").mapInArrow(_tasks.verify(opts), _tasks.VERIFIED_DDL), "verified"
-        )
-        self.lap("verify")
+        checked = self.hold(pairs.select("a", "b", "ta", "tb").mapInArrow(_tasks.verify(opts), _tasks.VERIFIED_DDL))
+        tally = checked.agg(F.count("*").alias("c"), F.count(F.nanvl("sim", F.lit(None))).alias("v")).first()
+        self.counts["candidates"], self.counts["verified"] = tally["c"], tally["v"]
+        verified = checked.where(~F.isnan("sim"))
+        self.lap("candidates_verify")
 
         # Stage 6: connected components on the engine, then anti-chaining per group.
         comp, iterations = connected_components(verified.select("a", "b"), self)
@@ -233,9 +233,9 @@ class _Run:
         alone = repeated.join(comp.select("tid"), "tid", "left_anti").select(
             "tid", F.col("tid").alias("rep"), F.lit(1.0).alias("sim")
         )
-        assigned = texts_of.select("pid", "tid").join(grouped.unionByName(alone), "tid")
+        assigned = self.hold(texts_of.select("pid", "tid").join(grouped.unionByName(alone), "tid"))
         sizes = assigned.groupBy("rep").agg(F.count("*").alias("size")).where(F.col("size") >= 2)
-        numbered = _numbered(self.spark, sizes, "rep", "cluster")
+        numbered = _numbered(self, sizes, "rep", "cluster")
         members = (
             assigned.join(numbered, "rep")
             .join(paras.select("pid", "doc", "unit", "udoc", "index", "line", "start", "end"), "pid")
@@ -259,19 +259,40 @@ class _Run:
                 "record",
             )
         )
-        members = self.hold(members, "members")
-        self.counts["clusters"] = numbered.count()
+        members = self.hold(members)
         self.counts["duplicates"] = self.counts["members"] - self.counts["clusters"]
         self.lap("cluster")
         return members, docs
 
 
-def _numbered(spark: Any, df: Any, key: str, name: str) -> Any:
-    """`df` with `name`, the rank of each row by `key` (distinct) from 0: a sort, then
-    each partition's row count added up in order (as `zipWithIndex` does)."""
-    schema = df.schema.add(name, "long")
-    ranked = df.orderBy(key).rdd.zipWithIndex().map(lambda x: tuple(x[0]) + (x[1],))
-    return spark.createDataFrame(ranked, schema)
+def _numbered(run: "_Run", df: Any, key: str, name: str) -> Any:
+    """`df` with `name`, the rank of each row by `key` (distinct) from 0: a range
+    sort, each row's position in its partition (`monotonically_increasing_id` holds
+    the partition in its upper bits), and each partition's row count added up in
+    order on the driver (one number per partition)."""
+    from pyspark.sql import functions as F
+
+    ranked = run.hold(
+        df.repartitionByRange(run.shuffle_partitions, key)
+        .sortWithinPartitions(key)
+        .withColumn("__part", F.spark_partition_id())
+        .withColumn("__at", F.monotonically_increasing_id())
+    )
+    counts = sorted(
+        (r["__part"], r["n"], r["size"] or 0)
+        for r in ranked.groupBy("__part").agg(F.count("*").alias("n"), F.sum("size").alias("size")).collect()
+    )
+    bases, total = [], 0
+    for part, n, _ in counts:
+        bases.append((part, total))
+        total += n
+    run.counts["clusters"] = total
+    run.counts["members"] = sum(c[2] for c in counts)
+    base = run.spark.createDataFrame(bases or [(0, 0)], "__part int, __base long")
+    return ranked.join(F.broadcast(base), "__part").select(
+        *df.columns,
+        (F.col("__base") + F.col("__at") - F.shiftleft(F.col("__part").cast("long"), 33)).alias(name),
+    )
 
 
 def connected_components(edges: Any, run: _Run) -> Tuple[Any, int]:
@@ -303,15 +324,23 @@ def connected_components(edges: Any, run: _Run) -> Tuple[Any, int]:
             .select(F.greatest("n", "m").alias("u"), F.least("n", "m").alias("v"))
             .distinct()
         )
-        small = run.hold(small)
-        changed = small.subtract(e).limit(1).count() + e.subtract(small).limit(1).count()
-        e = small
-        if not changed:
+        e = run.hold(small)
+        # Done when the graph is stars around their smallest nodes: no node has two
+        # edges to smaller ones, nor one to a smaller and one from a larger. One job.
+        ends = e.select(F.col("u").alias("n"), F.lit(1).alias("up"), F.lit(0).alias("down")).unionByName(
+            e.select(F.col("v").alias("n"), F.lit(0).alias("up"), F.lit(1).alias("down"))
+        )
+        unsettled = (
+            ends.groupBy("n")
+            .agg(F.sum("up").alias("up"), F.sum("down").alias("down"))
+            .where((F.col("up") > 1) | ((F.col("up") > 0) & (F.col("down") > 0)))
+        )
+        if unsettled.limit(1).count() == 0:
             break
     comp = e.select(F.col("u").alias("tid"), F.col("v").alias("comp")).unionByName(
         e.select(F.col("v").alias("tid"), F.col("v").alias("comp"))
     )
-    comp = run.hold(comp.groupBy("tid").agg(F.min("comp").alias("comp")), "grouped_texts")
+    comp = run.hold(comp.distinct(), "grouped_texts")
     return comp, iterations
 
 
