@@ -30,7 +30,7 @@ fn _paradup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<index::PyIndex>()?;
     m.add_class::<index::PyMatch>()?;
     m.add_class::<stages::PyStages>()?;
-    m.add_function(wrap_pyfunction!(stages::cluster_record, m)?)?;
+    m.add_function(wrap_pyfunction!(stages::cluster_lines, m)?)?;
     m.add_function(wrap_pyfunction!(stages::cut_paragraphs, m)?)?;
     m.add_function(wrap_pyfunction!(stages::plan_files, m)?)?;
     m.add_function(wrap_pyfunction!(sketch::jaccard, m)?)?;

@@ -360,41 +360,79 @@ impl PyStages {
     }
 }
 
-/// One line of `dedup --format jsonl` (without its newline): cluster `cluster` with
-/// its members in order, each `(source, file, record, paragraph, line, start, end,
-/// similarity)`, `file` and `record` None for a text source.
+/// The lines of `dedup --format jsonl` (without their newlines) of member rows sorted by
+/// cluster and position: per row its cluster, document name (`source`), JSONL file
+/// (`file`, used where `record` is not negative), record, paragraph, line, span and
+/// similarity, the integers as int64 bytes and the similarity as float64 bytes.
+/// Returns the cluster of each line (int64 bytes), and the lines end to end with
+/// their n + 1 int64 offsets.
 #[pyfunction]
-#[allow(clippy::type_complexity)]
-pub(crate) fn cluster_record(
-    cluster: u64,
-    members: Vec<(String, Option<String>, Option<u64>, u64, u64, u64, u64, f64)>,
-) -> String {
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn cluster_lines<'py>(
+    py: Python<'py>,
+    cluster: &[u8],
+    source: &Bound<'py, PyAny>,
+    file: &Bound<'py, PyAny>,
+    record: &[u8],
+    paragraph: &[u8],
+    line: &[u8],
+    start: &[u8],
+    end: &[u8],
+    similarity: &[u8],
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     use paradup::report::json;
     use std::fmt::Write as _;
-    let mut line = format!(
-        "{{\"cluster\":{cluster},\"size\":{},\"members\":[",
-        members.len()
-    );
-    for (j, (source, file, record, paragraph, ln, start, end, sim)) in members.iter().enumerate() {
-        if j > 0 {
-            line.push(',');
-        }
-        line.push_str("{\"source\":");
-        json::push_str(&mut line, source);
-        if let (Some(f), Some(r)) = (file, record) {
-            line.push_str(",\"file\":");
-            json::push_str(&mut line, f);
-            let _ = write!(line, ",\"record\":{r}");
-        }
-        let _ = write!(
-            line,
-            ",\"paragraph\":{paragraph},\"line\":{ln},\"start\":{start},\"end\":{end},\"similarity\":"
-        );
-        json::push_number(&mut line, *sim);
-        line.push('}');
+    let (source, file) = (texts::extract(source)?, texts::extract(file)?);
+    let cols = [
+        i64s(cluster, "cluster")?,
+        i64s(record, "record")?,
+        i64s(paragraph, "paragraph")?,
+        i64s(line, "line")?,
+        i64s(start, "start")?,
+        i64s(end, "end")?,
+    ];
+    let sims = i64s(similarity, "similarity")?;
+    let n = cols[0].len();
+    if cols.iter().any(|c| c.len() != n) || sims.len() != n || source.len() != n || file.len() != n
+    {
+        return Err(PyValueError::new_err("columns of different lengths"));
     }
-    line.push_str("]}");
-    line
+    let [cluster, record, paragraph, line_no, start, end] = cols;
+    let (mut ids, mut data, mut offsets) = (Vec::new(), String::new(), vec![0i64]);
+    let mut i = 0;
+    while i < n {
+        let c = cluster[i];
+        let j = i + cluster[i..].iter().take_while(|&&x| x == c).count();
+        let _ = write!(data, "{{\"cluster\":{c},\"size\":{},\"members\":[", j - i);
+        for k in i..j {
+            if k > i {
+                data.push(',');
+            }
+            data.push_str("{\"source\":");
+            json::push_str(&mut data, source.get(k));
+            if record[k] >= 0 {
+                data.push_str(",\"file\":");
+                json::push_str(&mut data, file.get(k));
+                let _ = write!(data, ",\"record\":{}", record[k]);
+            }
+            let _ = write!(
+                data,
+                ",\"paragraph\":{},\"line\":{},\"start\":{},\"end\":{},\"similarity\":",
+                paragraph[k], line_no[k], start[k], end[k]
+            );
+            json::push_number(&mut data, f64::from_bits(sims[k] as u64));
+            data.push('}');
+        }
+        data.push_str("]}");
+        ids.push(c);
+        offsets.push(data.len() as i64);
+        i = j;
+    }
+    Ok((
+        le_bytes(py, &ids),
+        PyBytes::new(py, data.as_bytes()),
+        le_bytes(py, &offsets),
+    ))
 }
 
 /// `text` without the paragraphs at byte spans `starts[i]..ends[i]` (sorted, apart),

@@ -185,7 +185,24 @@ class _Run:
 
         # Exact duplicates: a text is named by its first paragraph (`tid`).
         by_key = Window.partitionBy("hi", "lo")
-        texts_of = self.hold(paras.withColumn("tid", F.min("pid").over(by_key)).select("pid", "tid", "live", "keys"))
+        # With each paragraph its copies' count and its provenance, carried through this
+        # shuffle so that the cluster stage needs no join with the paragraphs.
+        texts_of = self.hold(
+            paras.select(
+                "pid",
+                F.min("pid").over(by_key).alias("tid"),
+                F.count("*").over(by_key).alias("n"),
+                "live",
+                "keys",
+                "doc",
+                "unit",
+                "udoc",
+                "index",
+                "line",
+                "start",
+                "end",
+            )
+        )
         self.counts["distinct"] = texts_of.where(F.col("pid") == F.col("tid")).count()
         self.lap("exact")
 
@@ -229,16 +246,19 @@ class _Run:
             _tasks.split_groups(opts), _tasks.ASSIGN_DDL
         )
         # A text of two paragraphs or more in no group is a cluster of its own.
-        repeated = texts_of.groupBy("tid").agg(F.count("*").alias("n")).where(F.col("n") >= 2)
+        repeated = texts_of.where((F.col("pid") == F.col("tid")) & (F.col("n") >= 2)).select("tid")
         alone = repeated.join(comp.select("tid"), "tid", "left_anti").select(
             "tid", F.col("tid").alias("rep"), F.lit(1.0).alias("sim")
         )
-        assigned = self.hold(texts_of.select("pid", "tid").join(grouped.unionByName(alone), "tid"))
+        assigned = self.hold(
+            texts_of.select("pid", "tid", "doc", "unit", "udoc", "index", "line", "start", "end").join(
+                grouped.unionByName(alone), "tid"
+            )
+        )
         sizes = assigned.groupBy("rep").agg(F.count("*").alias("size")).where(F.col("size") >= 2)
         numbered = _numbered(self, sizes, "rep", "cluster")
         members = (
             assigned.join(numbered, "rep")
-            .join(paras.select("pid", "doc", "unit", "udoc", "index", "line", "start", "end"), "pid")
             .join(docs.select("doc", "source", "file", "record"), "doc")
             .select(
                 "cluster",
@@ -301,25 +321,29 @@ def connected_components(edges: Any, run: _Run) -> Tuple[Any, int]:
     large-star and small-star (Kiveris et al. 2014, "Connected Components in MapReduce
     and Beyond") until an iteration changes nothing; the graph never leaves the engine.
     Returns the components and the number of iterations."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    by_u = Window.partitionBy("u")
     # Each edge once, as (larger, smaller).
     e = run.hold(edges.select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v")).distinct())
     iterations = 0
     while True:
         iterations += 1
         # Large-star: each node's larger neighbours move to the smallest of its
-        # neighbourhood (itself included).
+        # neighbourhood (itself included). Windows, not a group-by and a join: one
+        # shuffle each instead of two.
         both = e.unionByName(e.select(F.col("v").alias("u"), F.col("u").alias("v")))
-        low = both.groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("m"))
-        large = both.where(F.col("v") > F.col("u")).join(low, "u").select(F.col("v").alias("u"), F.col("m").alias("v"))
-        large = large.where(F.col("u") != F.col("v")).distinct()
+        large = (
+            both.select("u", "v", F.least(F.min("v").over(by_u), F.col("u")).alias("m"))
+            .where(F.col("v") > F.col("u"))
+            .select(F.col("v").alias("u"), F.col("m").alias("v"))
+        )
         # Small-star: each node and its smaller neighbours move to the smallest of them.
-        low2 = large.groupBy("u").agg(F.min("v").alias("m"))
+        low = large.select("u", "v", F.min("v").over(by_u).alias("m"))
         small = (
-            large.join(low2, "u")
-            .select(F.col("v").alias("n"), "m")
-            .unionByName(low2.select(F.col("u").alias("n"), "m"))
+            low.select(F.col("v").alias("n"), "m")
+            .unionByName(low.select(F.col("u").alias("n"), "m"))
             .where(F.col("n") != F.col("m"))
             .select(F.greatest("n", "m").alias("u"), F.least("n", "m").alias("v"))
             .distinct()
@@ -550,22 +574,15 @@ def run_files(
     os.makedirs(output, exist_ok=True)
     clusters_dir = os.path.join(output, "clusters")
     if output_format == "jsonl":
-        records = members.groupBy("cluster").agg(
-            F.collect_list(
-                F.struct(
-                    "pid",
-                    F.col("id").alias("source"),
-                    "file",
-                    "record",
-                    F.col("paragraph").alias("index"),
-                    "line",
-                    "start",
-                    "end",
-                    "similarity",
-                )
-            ).alias("members")
+        lines = (
+            members.select(
+                "cluster", "pid", F.col("id").alias("source"), "file", "record", "paragraph", "line", "start", "end", "similarity"
+            )
+            .repartitionByRange(run.shuffle_partitions, "cluster")
+            .sortWithinPartitions("cluster", "pid")
+            .mapInArrow(_tasks.record_lines(), _tasks.RECORD_DDL)
+            .select("line")
         )
-        lines = records.mapInArrow(_tasks.cluster_records(), _tasks.RECORD_DDL).orderBy("cluster").select("line")
         lines.write.text(clusters_dir)
     else:
         members.orderBy("cluster", "pid").select(*MEMBER_COLUMNS).write.parquet(clusters_dir)

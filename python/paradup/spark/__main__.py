@@ -36,11 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--write-deduped", action="store_true", help="also write every document without its duplicates")
     p.add_argument("--keep", choices=["first", "longest"], default="first")
     p.add_argument("--shuffle-partitions", type=int, default=None, help="spark.sql.shuffle.partitions (default: 2 per core)")
+    p.add_argument(
+        "--driver-memory",
+        default=None,
+        help="spark.driver.memory (default 4g with a local master, where the driver's JVM holds the whole job; else Spark's)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on standard error")
     return p
 
 
-def _session(master: Optional[str], shuffle_partitions: Optional[int]) -> object:
+def _session(master: Optional[str], shuffle_partitions: Optional[int], driver_memory: Optional[str]) -> object:
     # Executors started from here run this interpreter, which has paradup.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
@@ -50,6 +55,10 @@ def _session(master: Optional[str], shuffle_partitions: Optional[int]) -> object
         b = b.master(master)
     elif "spark.master" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
         b = b.master("local[*]")
+        master = "local[*]"
+    # Spark's 1g default is small for a local driver, whose JVM holds every checkpoint.
+    if driver_memory or (master or "").startswith("local"):
+        b = b.config("spark.driver.memory", driver_memory or "4g")
     spark = b.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     cores = spark.sparkContext.defaultParallelism
@@ -102,7 +111,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except (ValueError, OSError) as e:
         print(f"paradup.spark: {e}", file=sys.stderr)
         return 2
-    spark = _session(args.master, args.shuffle_partitions)
+    spark = _session(args.master, args.shuffle_partitions, args.driver_memory)
     try:
         summary = run_files(
             spark,

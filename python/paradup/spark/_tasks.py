@@ -406,26 +406,35 @@ def split_groups(options: dict) -> Callable:
 RECORD_DDL = "cluster long, line string"
 
 
-def cluster_records() -> Callable:
-    """`(cluster, members)` → the cluster's line of ``dedup --format jsonl``."""
+def record_lines() -> Callable:
+    """Member rows of whole clusters, sorted by cluster and position (a range
+    partition by cluster, sorted within) → the lines of ``dedup --format jsonl``,
+    formatted in Rust (`cluster_lines`) from the columns, in order."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            lines = []
-            for cluster, members in zip(batch.column("cluster").to_pylist(), batch.column("members").to_pylist()):
-                members.sort(key=lambda m: m["pid"])
-                lines.append(
-                    _paradup.cluster_record(
-                        cluster,
-                        [
-                            (m["source"], m["file"], m["record"], m["index"], m["line"], m["start"], m["end"], m["similarity"])
-                            for m in members
-                        ],
-                    )
-                )
-            yield pa.RecordBatch.from_arrays(
-                [batch.column("cluster"), pa.array(lines, pa.string())], names=["cluster", "line"]
-            )
+        parts = [b for b in batches if b.num_rows]
+        if not parts:
+            return
+        t = pa.Table.from_batches(parts).combine_chunks()
+
+        def col(name: str, dtype: Any = np.int64) -> bytes:
+            return t.column(name).fill_null(-1).to_numpy().astype(dtype).tobytes()
+
+        ids, data, offsets = _paradup.cluster_lines(
+            col("cluster"),
+            _texts(t.column("source").fill_null("")),
+            _texts(t.column("file").fill_null("")),
+            col("record"),
+            col("paragraph"),
+            col("line"),
+            col("start"),
+            col("end"),
+            t.column("similarity").to_numpy().astype(np.float64).tobytes(),
+        )
+        n = len(ids) // 8
+        batch = pa.RecordBatch.from_arrays([_i64(ids, n), _strings(data, offsets, n)], names=["cluster", "line"])
+        for at in range(0, n, BATCH_ROWS):
+            yield batch.slice(at, BATCH_ROWS)
 
     return run
 
