@@ -76,6 +76,11 @@ def _shuffle_bytes(spark: Any) -> Optional[int]:
         return None
 
 
+# The most rows of a side that `_Run.small` broadcasts (about 40 MB of ids, spans
+# and names at these widths).
+BROADCAST_ROWS = 1 << 20
+
+
 class _Run:
     """One run on the engine: the options, and per stage its time and shuffle bytes."""
 
@@ -116,6 +121,14 @@ class _Run:
         """Nothing to free by hand: the checkpoints go with the DataFrames (Spark's
         context cleaner)."""
         self.held.clear()
+
+    def small(self, df: Any, count: str) -> Any:
+        """`df`, marked for a broadcast join when `counts[count]` rows are few: the
+        other side (every paragraph) is then read where it lies instead of shuffled.
+        Spark's adaptive plan cannot know it in time: both sides' shuffles have run."""
+        from pyspark.sql import functions as F
+
+        return F.broadcast(df) if self.counts.get(count, BROADCAST_ROWS + 1) <= BROADCAST_ROWS else df
 
     @property
     def shuffle_partitions(self) -> int:
@@ -208,24 +221,31 @@ class _Run:
 
         # Stage 4: band buckets of the distinct live texts, pairs by the local rule.
         parts = self.shuffle_partitions
-        candidates = (
+        candidates = self.hold(
             texts_of.where((F.col("pid") == F.col("tid")) & F.col("live"))
             .select("tid", "keys")
             .mapInArrow(_tasks.band_blobs(opts, parts), _tasks.BLOB_DDL)
             .repartition(parts, "p")
             .mapInArrow(_tasks.bucket_blobs(opts), _tasks.PAIRS_DDL)
-            .distinct()
+            .distinct(),
+            "candidates",
         )
 
-        # Stage 5: each pair with its two texts, verified on the executors.
+        # Stage 5: each pair with its two texts, verified on the executors. Only the
+        # texts of candidate pairs move (a semi-join with their ids, broadcast when
+        # few), not every paragraph's.
         text = paras.select(F.col("pid").alias("t"), "text")
-        pairs = candidates.join(text.select(F.col("t").alias("a"), F.col("text").alias("ta")), "a").join(
-            text.select(F.col("t").alias("b"), F.col("text").alias("tb")), "b"
+        ids = candidates.select(F.col("a").alias("t")).unionByName(candidates.select(F.col("b").alias("t"))).distinct()
+        needed = text.join(self.small(ids, "candidates"), "t", "left_semi")
+        pairs = candidates.join(needed.select(F.col("t").alias("a"), F.col("text").alias("ta")), "a").join(
+            needed.select(F.col("t").alias("b"), F.col("text").alias("tb")), "b"
         )
-        checked = self.hold(pairs.select("a", "b", "ta", "tb").mapInArrow(_tasks.verify(opts), _tasks.VERIFIED_DDL))
-        tally = checked.agg(F.count("*").alias("c"), F.count(F.nanvl("sim", F.lit(None))).alias("v")).first()
-        self.counts["candidates"], self.counts["verified"] = tally["c"], tally["v"]
-        verified = checked.where(~F.isnan("sim"))
+        verified = self.hold(
+            pairs.select("a", "b", "ta", "tb")
+            .mapInArrow(_tasks.verify(opts), _tasks.VERIFIED_DDL)
+            .where(~F.isnan("sim")),
+            "verified",
+        )
         self.lap("candidates_verify")
 
         # Stage 6: connected components on the engine, then anti-chaining per group.
@@ -233,7 +253,7 @@ class _Run:
         self.counts["component_iterations"] = iterations
         self.lap("components")
         nodes = (
-            comp.join(text.select(F.col("t").alias("tid"), "text"), "tid")
+            text.select(F.col("t").alias("tid"), "text").join(self.small(comp, "grouped_texts"), "tid")
             .groupBy("comp")
             .agg(F.collect_list(F.struct("tid", "text")).alias("nodes"))
         )
@@ -250,16 +270,17 @@ class _Run:
         alone = repeated.join(comp.select("tid"), "tid", "left_anti").select(
             "tid", F.col("tid").alias("rep"), F.lit(1.0).alias("sim")
         )
+        placed = self.hold(grouped.unionByName(alone), "placed_texts")
         assigned = self.hold(
             texts_of.select("pid", "tid", "doc", "unit", "udoc", "index", "line", "start", "end").join(
-                grouped.unionByName(alone), "tid"
+                self.small(placed, "placed_texts"), "tid"
             )
         )
         sizes = assigned.groupBy("rep").agg(F.count("*").alias("size")).where(F.col("size") >= 2)
         numbered = _numbered(self, sizes, "rep", "cluster")
         members = (
-            assigned.join(numbered, "rep")
-            .join(docs.select("doc", "source", "file", "record"), "doc")
+            assigned.join(self.small(numbered, "clusters"), "rep")
+            .join(self.small(docs.select("doc", "source", "file", "record"), "documents"), "doc")
             .select(
                 "cluster",
                 "size",
