@@ -379,7 +379,11 @@ pub(crate) fn cluster_lines<'py>(
     start: &[u8],
     end: &[u8],
     similarity: &[u8],
-) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+) -> PyResult<(
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+)> {
     use paradup::report::json;
     use std::fmt::Write as _;
     let (source, file) = (texts::extract(source)?, texts::extract(file)?);
