@@ -152,6 +152,37 @@ def test_jsonl_with_malformed_lines_is_counted_not_failed(spark, tmp_path):
     assert all("file" in m and "record" in m for r in as_records(lines) for m in r["members"])
 
 
+def test_parquet_reads_as_the_same_records_as_jsonl(spark, tmp_path):
+    """A Parquet file of `(id, text)` rows gives the records of the same documents as
+    JSONL lines, but for the file's name; a row with a null text is a problem."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    docs = corpus(6, docs=30)
+    ids = [f"p{i}" for i in range(len(docs))]
+    j = tmp_path / "docs.jsonl"
+    j.write_text("".join(json.dumps({"id": i, "text": d}) + "\n" for i, d in zip(ids, docs)), encoding="utf-8")
+    q = tmp_path / "docs.parquet"
+    pq.write_table(pa.table({"id": ids + ["none"], "text": docs + [None]}), q)
+    lines, summary = spark_records(spark, [q], tmp_path / "out")
+    assert summary["counts"]["problems"] == 1
+    want = as_records(local_records([j]))
+    assert len(want) >= 5
+    for r in want:
+        for m in r["members"]:
+            m["file"] = str(q)
+    assert as_records(lines) == want
+
+
+def test_empty_input_gives_no_clusters(spark, tmp_path):
+    p = tmp_path / "empty.txt"
+    p.write_text("", encoding="utf-8")
+    lines, summary = spark_records(spark, [p], tmp_path / "out")
+    assert lines == [] and summary["counts"]["paragraphs"] == 0 and summary["counts"]["clusters"] == 0
+    df = spark.createDataFrame([], "text string")
+    assert ps.dedup(df).count() == 0
+
+
 def test_options_reach_the_executors(spark, tmp_path):
     docs = corpus(4)
     p = tmp_path / "a.txt"
