@@ -96,6 +96,9 @@ pub enum ErrorKind {
     TooManyParagraphs(usize),
     /// The input held more documents than a `u32` id can name.
     TooManyDocuments(usize),
+    /// The run was cancelled through its [`Progress`](crate::Progress)
+    /// ([`Progress::cancel`](crate::Progress::cancel)).
+    Cancelled,
     /// Reading or writing failed: the message (naming the file where the crate opened
     /// it). Converted from an [`std::io::Error`], the error keeps it as its source.
     Io(String),
@@ -343,6 +346,7 @@ impl fmt::Display for Error {
                 "input has {n} documents, more than the {} a u32 id can name",
                 u32::MAX
             ),
+            ErrorKind::Cancelled => write!(f, "the run was cancelled"),
         }
     }
 }

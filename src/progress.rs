@@ -18,7 +18,7 @@
 //! # Ok::<(), paradup::Error>(())
 //! ```
 
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Paragraphs a worker thread handles between two updates of the shared counter.
@@ -68,6 +68,7 @@ pub struct Progress {
     paragraphs: AtomicU64,
     done: AtomicU64,
     total: AtomicU64,
+    cancelled: AtomicBool,
 }
 
 impl Default for Progress {
@@ -86,7 +87,32 @@ impl Progress {
             paragraphs: AtomicU64::new(0),
             done: AtomicU64::new(0),
             total: AtomicU64::new(0),
+            cancelled: AtomicBool::new(false),
         }
+    }
+
+    /// Asks the run to stop: from another thread (a Ctrl-C handler, a caller that gave
+    /// up). The run skips the rest of its work, in steps of at most a batch of
+    /// [`BATCH`] paragraphs per thread, and returns
+    /// [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled). Honoured by
+    /// [`Deduper::try_run_with_progress`](crate::Deduper::try_run_with_progress) and
+    /// [`Deduper::try_run_documents_with_progress`](crate::Deduper::try_run_documents_with_progress).
+    ///
+    /// ```
+    /// use paradup::{Deduper, ErrorKind, Progress};
+    ///
+    /// let progress = Progress::new();
+    /// progress.cancel();
+    /// let err = Deduper::new().try_run_with_progress(["a b c"], &progress).unwrap_err();
+    /// assert_eq!(err.kind(), &ErrorKind::Cancelled);
+    /// ```
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`cancel`](Self::cancel) was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
     }
 
     /// Time spent in the current stage so far.

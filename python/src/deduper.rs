@@ -10,7 +10,7 @@ use crate::worker;
 use paradup::corpus::{CorpusReader, Input, InputFormat};
 use paradup::fsio::AtomicFile;
 use paradup::report::outputs::OutputGuard;
-use paradup::{Deduper, DeduperBuilder, Keep, LshTuning, ParagraphMode};
+use paradup::{Deduper, DeduperBuilder, Keep, LshTuning, ParagraphMode, Progress};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use std::io::Write;
@@ -62,9 +62,9 @@ impl PyDeduper {
         texts: Arc<TextBuf>,
         offsets: bool,
     ) -> PyResult<Vec<Vec<clusters::Found>>> {
-        worker::run(py, move || {
+        worker::run_cancellable(py, Arc::new(Progress::new()), move |progress| {
             let strs = texts.strs();
-            let found = deduper.try_run_documents(&strs)?;
+            let found = deduper.try_run_documents_with_progress(&strs, progress)?;
             Ok(clusters::found(&found, offsets.then_some(&*texts)))
         })?
         .map_err(to_py)
@@ -176,9 +176,9 @@ impl PyDeduper {
         let keep: Keep = options::keep(keep)?;
         let texts = texts::extract(texts)?;
         let deduper = self.deduper(ParagraphMode::Whole)?;
-        worker::run(py, move || {
+        worker::run_cancellable(py, Arc::new(Progress::new()), move |progress| {
             let strs = texts.strs();
-            let clusters = deduper.try_run_documents(&strs)?;
+            let clusters = deduper.try_run_documents_with_progress(&strs, progress)?;
             let mask = clusters.keep_mask(keep, strs.len());
             Ok(mask
                 .iter()
@@ -216,50 +216,55 @@ impl PyDeduper {
             }
         };
         let deduper = self.deduper(mode)?;
-        worker::run(py, move || -> PyResult<(String, Vec<String>)> {
-            let inputs: Vec<Input> = paths.iter().cloned().map(Input::Path).collect();
-            // The output is checked against every input (by device and inode) before
-            // anything is read, as the example deduper does: never write over an input.
-            if let Some(path) = &output {
-                let files = paradup::corpus::plan_files(&inputs)
-                    .map_err(|e| PyOSError::new_err(e.to_string()))?;
-                let mut guard = OutputGuard::new();
-                guard.input_files(&files);
-                for p in &paths {
-                    guard.input_path(p);
+        worker::run_cancellable(
+            py,
+            Arc::new(Progress::new()),
+            move |progress| -> PyResult<(String, Vec<String>)> {
+                let inputs: Vec<Input> = paths.iter().cloned().map(Input::Path).collect();
+                // The output is checked against every input (by device and inode) before
+                // anything is read, as the example deduper does: never write over an input.
+                if let Some(path) = &output {
+                    let files = paradup::corpus::plan_files(&inputs)
+                        .map_err(|e| PyOSError::new_err(e.to_string()))?;
+                    let mut guard = OutputGuard::new();
+                    guard.input_files(&files);
+                    for p in &paths {
+                        guard.input_path(p);
+                    }
+                    guard
+                        .file(path, "the JSONL report")
+                        .map_err(|e| PyValueError::new_err(e.to_string()))?;
                 }
-                guard
-                    .file(path, "the JSONL report")
-                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
-            }
-            let mut reader = CorpusReader::new();
-            reader
-                .format(format)
-                .text_field(&text_field)
-                .id_field(&id_field)
-                .threads(rayon::current_num_threads());
-            let corpus = reader
-                .read(&inputs, |_| {})
-                .map_err(|e| PyOSError::new_err(e.to_string()))?;
-            let problems = corpus.problems().iter().map(|p| p.to_string()).collect();
-            let clusters = deduper
-                .try_run_documents(corpus.documents())
-                .map_err(to_py)?;
-            let mut out = Vec::new();
-            paradup::report::write_jsonl(&mut out, &corpus, &clusters)
-                .map_err(|e| PyOSError::new_err(e.to_string()))?;
-            if let Some(path) = output {
-                // A temporary file beside it, renamed into place once complete.
-                AtomicFile::create(&path)
-                    .and_then(|mut f| {
-                        f.write_all(&out)?;
-                        f.commit()
-                    })
-                    .map_err(|e| PyOSError::new_err(format!("{}: {e}", path.display())))?;
-            }
-            let text = String::from_utf8(out).map_err(|e| PyValueError::new_err(e.to_string()))?;
-            Ok((text, problems))
-        })?
+                let mut reader = CorpusReader::new();
+                reader
+                    .format(format)
+                    .text_field(&text_field)
+                    .id_field(&id_field)
+                    .threads(rayon::current_num_threads());
+                let corpus = reader
+                    .read(&inputs, |_| {})
+                    .map_err(|e| PyOSError::new_err(e.to_string()))?;
+                let problems = corpus.problems().iter().map(|p| p.to_string()).collect();
+                let clusters = deduper
+                    .try_run_documents_with_progress(corpus.documents(), progress)
+                    .map_err(to_py)?;
+                let mut out = Vec::new();
+                paradup::report::write_jsonl(&mut out, &corpus, &clusters)
+                    .map_err(|e| PyOSError::new_err(e.to_string()))?;
+                if let Some(path) = output {
+                    // A temporary file beside it, renamed into place once complete.
+                    AtomicFile::create(&path)
+                        .and_then(|mut f| {
+                            f.write_all(&out)?;
+                            f.commit()
+                        })
+                        .map_err(|e| PyOSError::new_err(format!("{}: {e}", path.display())))?;
+                }
+                let text =
+                    String::from_utf8(out).map_err(|e| PyValueError::new_err(e.to_string()))?;
+                Ok((text, problems))
+            },
+        )?
     }
 
     /// This deduper's stages with paragraph mode `paragraphs`, on one thread (for an

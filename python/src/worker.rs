@@ -2,12 +2,14 @@
 //! and the calling thread wakes every few milliseconds to let Python handle signals,
 //! so Ctrl-C raises `KeyboardInterrupt` in the caller at once.
 //!
-//! The library has no cancellation point, so an interrupted computation finishes on
-//! its own thread in the background and its result is dropped; the work owns all its
-//! data (`'static`) for that reason.
+//! A run of the deduper is given a `Progress` ([`run_cancellable`]): on an interrupt
+//! it is cancelled, and the run stops within a batch of paragraphs per thread. Other
+//! work (signatures, index queries) finishes on its own thread in the background and
+//! its result is dropped; the work owns all its data (`'static`) for that reason.
 
+use paradup::Progress;
 use pyo3::prelude::*;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 /// How long the caller waits between two checks for signals. Python's own default
@@ -19,6 +21,26 @@ const SLICE: Duration = Duration::from_millis(20);
 /// while it runs. Returns its result, or the signal handler's exception
 /// (`KeyboardInterrupt`). A panic in `work` becomes a `RuntimeError`.
 pub(crate) fn run<T, F>(py: Python<'_>, work: F) -> PyResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    run_inner(py, None, work)
+}
+
+/// [`run`] for work that watches `progress`: an interrupt cancels it
+/// ([`Progress::cancel`]) before the exception is raised, so the deduper stops instead
+/// of running on in the background.
+pub(crate) fn run_cancellable<T, F>(py: Python<'_>, progress: Arc<Progress>, work: F) -> PyResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Progress) -> T + Send + 'static,
+{
+    let p = progress.clone();
+    run_inner(py, Some(progress), move || work(&p))
+}
+
+fn run_inner<T, F>(py: Python<'_>, cancel: Option<Arc<Progress>>, work: F) -> PyResult<T>
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
@@ -54,7 +76,14 @@ where
                     "paradup panicked: {msg}"
                 )));
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Err(e) = py.check_signals() {
+                    if let Some(p) = &cancel {
+                        p.cancel();
+                    }
+                    return Err(e);
+                }
+            }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 return Err(pyo3::exceptions::PyRuntimeError::new_err(
                     "paradup's worker thread ended without a result",

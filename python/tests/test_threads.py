@@ -54,3 +54,29 @@ def test_ctrl_c_interrupts_a_long_run():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "interrupted", out.stderr
+
+
+def test_ctrl_c_stops_the_run_not_only_the_wait():
+    """After the interrupt the deduper stops (its `Progress` is cancelled) instead of
+    finishing in the background: the process uses next to no CPU afterwards."""
+    code = textwrap.dedent(
+        """
+        import os, signal, threading, time, paradup
+        texts = [" ".join(str((i * 7919 + j * 104729) % 100003) for j in range(40)) for i in range(300000)]
+        threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        try:
+            # Seconds of work on one thread, interrupted after 0.3 s.
+            paradup.Deduper(threads=1).run(texts)
+            print("finished")
+        except KeyboardInterrupt:
+            cpu = time.process_time()
+            time.sleep(1.0)
+            print("interrupted", round(time.process_time() - cpu, 2))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    words = out.stdout.split()
+    assert words[0] == "interrupted", out.stdout + out.stderr
+    # Running on would cost most of that second; a cancelled run stops within a batch.
+    assert float(words[1]) < 0.3, out.stdout
+

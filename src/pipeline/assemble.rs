@@ -252,7 +252,7 @@ impl Deduper {
         let measure = self.similarity;
         let similarity = |a: u32, b: u32| evidence.similarity(a, b, measure, sizes);
         let passes = |a: u32, b: u32, s: f64| evidence.passes(a, b, s, self.threshold);
-        let verified = self.verify_pairs(&edges, evidence, sizes);
+        let verified = self.verify_pairs(&edges, evidence, sizes, progress);
         drop(edges);
         timings.verify += lap(clock);
         if let Some(p) = progress {
@@ -307,12 +307,14 @@ impl Deduper {
         self.answer(clusters, pairs, counts, timings)
     }
 
-    /// Stage 5: the candidate `edges` that pass, with their similarity, in order.
+    /// Stage 5: the candidate `edges` that pass, with their similarity, in order
+    /// (none once `progress` is cancelled: the run is then returning an error).
     pub(super) fn verify_pairs(
         &self,
         edges: &[(u32, u32)],
         evidence: &Evidence<'_>,
         sizes: &[u32],
+        progress: Option<&Progress>,
     ) -> Vec<(u32, u32, f64)> {
         let measure = self.similarity;
         edges
@@ -321,7 +323,9 @@ impl Deduper {
             // the other's last task (see the exact stage in `run_inner`).
             .with_max_len(1024)
             .filter_map(|&(a, b)| {
-                if !evidence.may_pass(a, b, measure, self.threshold) {
+                if progress.is_some_and(Progress::is_cancelled)
+                    || !evidence.may_pass(a, b, measure, self.threshold)
+                {
                     return None;
                 }
                 let s = evidence.similarity(a, b, measure, sizes);

@@ -218,12 +218,19 @@ impl Deduper {
         if u32::try_from(documents.len()).is_err() {
             return Err(ErrorKind::TooManyDocuments(documents.len()).into());
         }
+        let cancelled = || progress.is_some_and(Progress::is_cancelled);
+        // Each stage starts only if the run was not cancelled; a stage under way skips
+        // its remaining work when it is (`Progress::cancel`).
         let enter = |stage: Stage, total: usize| {
+            if cancelled() {
+                return Err(crate::Error::from(ErrorKind::Cancelled));
+            }
             if let Some(p) = progress {
                 p.enter(stage, total as u64);
             }
+            Ok(())
         };
-        enter(Stage::Paragraphs, documents.len());
+        enter(Stage::Paragraphs, documents.len())?;
         let mut timings = StageTimings::default();
         let mut clock = Instant::now();
 
@@ -239,18 +246,18 @@ impl Deduper {
         }
 
         // 2. Exact duplicates by 128-bit hash of the normalized text.
-        enter(Stage::Exact, n);
+        enter(Stage::Exact, n)?;
         let mut norm = self.exact_stage(documents, &paragraphs, progress);
         let distinct = norm.canon.len();
         timings.exact = lap(&mut clock);
 
         // 3. Signatures of distinct texts.
-        enter(Stage::Signatures, distinct);
+        enter(Stage::Signatures, distinct)?;
         let mut sketches = self.sketch_stage(&mut norm, progress);
         timings.signatures = lap(&mut clock);
 
         // 4. Candidate pairs of distinct texts (indices into `canon`), (lo, hi).
-        enter(Stage::Candidates, 0);
+        enter(Stage::Candidates, 0)?;
         let (edges, all_sets) = self.candidate_stage(&sketches, &norm, n);
         // The normalized texts go before verification, which renormalizes the few
         // texts in candidate pairs, which lowers the peak memory.
@@ -260,7 +267,7 @@ impl Deduper {
         timings.candidates = lap(&mut clock);
 
         // 5. Verification and 6. clusters.
-        enter(Stage::Verify, 0);
+        enter(Stage::Verify, 0)?;
         let sets = match self.verification {
             Verification::Exact => Some(match all_sets {
                 Some(sets) => sets,
@@ -282,7 +289,11 @@ impl Deduper {
             edges,
             sizes,
         };
-        Ok(self.assemble(found, &evidence, timings, &mut clock, progress))
+        let clusters = self.assemble(found, &evidence, timings, &mut clock, progress);
+        if cancelled() {
+            return Err(ErrorKind::Cancelled.into());
+        }
+        Ok(clusters)
     }
 
     /// Stage 5's shingle sets of the texts in candidate pairs `edges`, from the raw
@@ -395,7 +406,17 @@ impl Deduper {
             arena.reserve_exact(raw_len + raw_len / 64);
             ends.reserve_exact(chunk.len());
         }
+        // Cancelled: the chunk keeps its shape (the run returns before reading it).
+        let skip = progress.is_some_and(Progress::is_cancelled);
         for (j, p) in chunk.iter().enumerate() {
+            if skip {
+                keys.push(0);
+                match block {
+                    Some(_) => live.push(false),
+                    None => ends.push(arena.len() as u32),
+                }
+                continue;
+            }
             keys.push(self.exact_key_into(text(p), buf));
             tally.tick(progress);
             match block.as_deref_mut() {
@@ -427,6 +448,9 @@ impl Deduper {
             .map_init(
                 || (SimHashScratch::default(), Tally::default()),
                 |(scratch, tally), &id| {
+                    if progress.is_some_and(Progress::is_cancelled) {
+                        return (0, false);
+                    }
                     tally.tick(progress);
                     self.fingerprint(norm.normed(id), scratch)
                 },
@@ -468,6 +492,9 @@ impl Deduper {
             .par_chunks_mut(k.max(1))
             .zip(canon.par_iter())
             .map_init(init, |(scratch, tally), (out, &id)| {
+                if progress.is_some_and(Progress::is_cancelled) {
+                    return (false, 0);
+                }
                 tally.tick(progress);
                 self.sketch_minhash(norm.normed(id), sized, None, scratch, Some(out), &mut [])
             })

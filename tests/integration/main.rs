@@ -3,6 +3,7 @@
 mod accuracy;
 mod adversarial;
 mod api;
+mod cancel;
 mod dedup_cli;
 mod determinism;
 mod entry_points;
