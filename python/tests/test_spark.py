@@ -112,6 +112,18 @@ def test_seed_groups_exactly_lines_10_and_11(spark, tmp_path):
     assert as_records(lines) == as_records(local_records([SEED]))
 
 
+def test_write_deduped_cuts_line_11_of_the_seed(spark, tmp_path):
+    """`write_deduped`: each document without its duplicate paragraphs, by dedup's
+    `--write-deduped` rule: the seed loses line 11 (and its newline), nothing else."""
+    lines, summary = spark_records(spark, [SEED], tmp_path / "out", write_deduped=True)
+    docs = [json.loads(l) for p in sorted((tmp_path / "out" / "deduped").glob("part-*")) for l in p.open(encoding="utf-8")]
+    seed = SEED.read_text(encoding="utf-8")
+    kept = seed.splitlines(keepends=True)
+    del kept[10]
+    assert docs == [{"id": str(SEED), "text": "".join(kept)}]
+    assert summary["counts"]["duplicates"] == 1
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_generated_corpora_equal_the_local_run(spark, tmp_path, seed):
     docs = corpus(seed)

@@ -45,12 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _session(master: Optional[str], shuffle_partitions: Optional[int], driver_memory: Optional[str]) -> object:
+def _session(master: Optional[str], shuffle_partitions: Optional[int], driver_memory: Optional[str], quiet: bool) -> object:
     # Executors started from here run this interpreter, which has paradup.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
     b = SparkSession.builder.appName("paradup")
+    if quiet:
+        b = b.config("spark.ui.showConsoleProgress", "false")
     if master:
         b = b.master(master)
     elif "spark.master" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
@@ -111,7 +113,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except (ValueError, OSError) as e:
         print(f"paradup.spark: {e}", file=sys.stderr)
         return 2
-    spark = _session(args.master, args.shuffle_partitions, args.driver_memory)
+    spark = _session(args.master, args.shuffle_partitions, args.driver_memory, args.quiet)
     try:
         summary = run_files(
             spark,
