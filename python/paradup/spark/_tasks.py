@@ -264,27 +264,6 @@ def split_rows(options: dict, paragraphs: str, has_id: bool, with_text: bool) ->
 PAIRS_DDL = "a long, b long"
 
 
-def _list_parts(arr: pa.Array) -> tuple:
-    """The values and n + 1 offsets of a list array, as int64 bytes."""
-    offsets = np.asarray(arr.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
-    values = arr.values.to_numpy(zero_copy_only=False).astype(np.int64)
-    return values.tobytes(), offsets.tobytes()
-
-
-def bucket_pairs(options: dict) -> Callable:
-    """Stage 4: `ids` (the texts of one band bucket) → candidate pairs `(a, b)`."""
-
-    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        st = stages(options, "whole")
-        for batch in batches:
-            values, offsets = _list_parts(batch.column("ids"))
-            a, b = st.bucket_pairs(values, offsets)
-            n = len(a) // 8
-            yield pa.RecordBatch.from_arrays([_i64(a, n), _i64(b, n)], names=["a", "b"])
-
-    return run
-
-
 BLOB_DDL = "p int, data binary"
 
 
@@ -292,8 +271,7 @@ def band_blobs(options: dict, parts: int) -> Callable:
     """Stage 4, first half, on `(tid, keys)` rows of distinct live texts: every
     `(band, key, tid)` row packed into one binary value per target partition (by a
     hash of `(band, key)`), so that the engine shuffles a few large values instead of
-    `bands` rows per text: as rows, converting 3.3 M of them to and from Arrow was
-    most of the stage's time."""
+    `bands` rows per text, each converted to and from Arrow on its own."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         bands = stages(options, "whole").bands
