@@ -25,7 +25,7 @@ import json
 import os
 import time
 import urllib.request
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 from .. import Deduper, _paradup
 from . import _tasks
@@ -84,17 +84,15 @@ BROADCAST_ROWS = 1 << 20
 class _Run:
     """One run on the engine: the options, and per stage its time and shuffle bytes."""
 
-    def __init__(self, spark: Any, options: Dict[str, Any], paragraphs: str) -> None:
+    def __init__(self, spark: Any, options: Dict[str, Any]) -> None:
         from pyspark import StorageLevel
 
         self.spark = spark
         self.options = options
-        self.paragraphs = paragraphs
         self.level = StorageLevel.MEMORY_AND_DISK
         self.times: Dict[str, float] = {}
         self.shuffle: Dict[str, int] = {}
         self.counts: Dict[str, int] = {}
-        self.held: List[Any] = []
         self._clock = time.perf_counter()
         self._shuffled = _shuffle_bytes(spark)
 
@@ -116,11 +114,6 @@ class _Run:
         if count:
             self.counts[count] = df.count()
         return df
-
-    def release(self) -> None:
-        """Nothing to free by hand: the checkpoints go with the DataFrames (Spark's
-        context cleaner)."""
-        self.held.clear()
 
     def small(self, df: Any, count: str) -> Any:
         """`df`, marked for a broadcast join when `counts[count]` rows are few: the
@@ -423,7 +416,7 @@ def dedup(
     ``unpersist()`` on it when done.
     """
     opts = _options(deduper_options)
-    run = _Run(df.sparkSession, opts, paragraphs)
+    run = _Run(df.sparkSession, opts)
     read = _documents(df, text_col, id_col).mapInArrow(
         _tasks.split_rows(opts, paragraphs, id_col is not None, False), _tasks.READ_DDL
     )
@@ -431,7 +424,6 @@ def dedup(
     out = members.orderBy("cluster", "pid").select(*MEMBER_COLUMNS)
     out = out.persist(run.level)
     out.count()
-    run.release()
     out.paradup_counts = dict(run.counts)  # type: ignore[attr-defined]
     return out
 
@@ -473,7 +465,7 @@ def remove_duplicates(
     row = "__paradup_row"
     base = df.withColumn(row, F.monotonically_increasing_id()).persist()
     try:
-        run = _Run(df.sparkSession, opts, paragraphs)
+        run = _Run(df.sparkSession, opts)
         read = _documents(base, text_col, row).mapInArrow(
             _tasks.split_rows(opts, paragraphs, True, False), _tasks.READ_DDL
         )
@@ -493,7 +485,6 @@ def remove_duplicates(
         )
         out = out.persist(run.level)
         out.count()
-        run.release()
         return out
     finally:
         base.unpersist()
@@ -582,7 +573,7 @@ def run_files(
     output = os.fspath(output)
     _check_outputs([(os.fspath(p), n) for p, n in files], inputs, output)
     start = time.perf_counter()
-    run = _Run(spark, opts, paragraphs)
+    run = _Run(spark, opts)
     table = [(i, os.path.abspath(p), n) for i, (p, n) in enumerate(files)]
     # One task per file (`parallelize` cuts a list into slices in order): the units
     # of `_Run.find`.
@@ -636,6 +627,5 @@ def run_files(
         "files": len(files),
         "parallelism": run.parallelism,
     }
-    run.release()
     _write_atomic(os.path.join(output, "summary.json"), json.dumps(summary, indent=1) + "\n")
     return summary

@@ -203,9 +203,10 @@ def _read_parquet(st: Any, unit: int, path: str, name: str, text_field: str, id_
         for batch in pf.iter_batches(columns=columns, batch_size=8192):
             text = batch.column(0)
             ids = batch.column(1).cast(pa.string()).to_pylist() if len(columns) > 1 else None
-            keep = [i for i, v in enumerate(text.is_valid().to_pylist()) if v]
+            valid = text.is_valid().to_pylist()
+            keep = [i for i, v in enumerate(valid) if v]
             if len(keep) < len(text):
-                bad = [row + i for i in range(len(text)) if i not in set(keep)]
+                bad = [row + i for i, v in enumerate(valid) if not v]
                 yield _other_batch(unit, PROBLEM, bad, [f"{name}:{r}: null {text_field}, skipped" for r in bad], [None] * len(bad), [name] * len(bad), [None] * len(bad))
             docs = text.take(pa.array(keep, pa.int64())).cast(pa.large_string())
             cols = st.split(_texts(docs))
