@@ -366,8 +366,9 @@ pub(crate) fn count_bits(hashes: &[u64], counts: &mut [u64; 64]) -> usize {
 ///
 /// The AVX-512 loop (which needs AVX-512VBMI2 besides, for `vpcompressb`) takes 64
 /// bytes at a time while 64 remain in `src` and 64 bytes of room in `dst`, and stops
-/// after the first block that holds a non-ASCII byte, reading only up to it; the
-/// other kernels read nothing. Bytes of `dst` past `written` may be overwritten.
+/// after the first block that holds a non-ASCII byte, reading only up to it; the AVX2
+/// loop (with POPCNT) does the same 32 bytes at a time, packing the kept bytes eight
+/// at a time with `vpshufb`; the scalar kernel reads nothing. Bytes of `dst` past `written` may be overwritten.
 ///
 /// Measured: the docs of the normalizer's `run`.
 pub fn ascii_words_with(
@@ -385,6 +386,11 @@ pub fn ascii_words_with(
             // above).
             unsafe { x86_64::avx512::ascii_words(src, dst, prev_sep, lower, strip) }
         }
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 if kernel.available() && x86_64::has_popcnt() => {
+            // SAFETY: the CPU supports AVX2 and POPCNT (checked just above).
+            unsafe { x86_64::avx2::ascii_words(src, dst, prev_sep, lower, strip) }
+        }
         _ => (0, 0, prev_sep),
     }
 }
@@ -394,7 +400,11 @@ pub fn ascii_words_with(
 pub(crate) fn ascii_words_available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        Kernel::selected() == Kernel::Avx512 && x86_64::has_vbmi2_popcnt()
+        match Kernel::selected() {
+            Kernel::Avx512 => x86_64::has_vbmi2_popcnt(),
+            Kernel::Avx2 => x86_64::has_popcnt(),
+            Kernel::Scalar => false,
+        }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -416,14 +426,15 @@ pub(crate) fn ascii_words(
 
 /// For a prefix of `spans`, each a word of `text` given as `start | len << 32`
 /// (`len >= 1`), replaces the span by `xxh3_64_with_seed(&text[start..start + len],
-/// seed)`, and returns the prefix's length: a multiple of 8 with the AVX-512 kernel
-/// (it stops at the first group of eight whose last word starts fewer than eight bytes
-/// before the end of `text`), 0 with the others. `flip_1to3` and `flip_4to8` are the
-/// seeded constants of xxh3's short-input formulas for `seed`.
+/// seed)`, and returns the prefix's length: a multiple of 8 with the AVX-512 and AVX2
+/// kernels (they stop at the first group of eight whose last word starts fewer than
+/// eight bytes before the end of `text`), 0 with the scalar one. `flip_1to3` and
+/// `flip_4to8` are the seeded constants of xxh3's short-input formulas for `seed`.
 ///
-/// Eight words are one gather of eight unaligned `u64`; both short formulas run on
-/// the eight lanes and a mask picks one per lane; words longer than eight bytes go
-/// through `xxh3_64_with_seed` one at a time.
+/// Eight words are eight unaligned `u64` loads (AVX-512: one gather); both short
+/// formulas run on every lane (AVX2: two registers of four, its 64-bit products made
+/// of three `vpmuludq`) and a mask picks one per lane; words longer than eight bytes
+/// go through `xxh3_64_with_seed` one at a time.
 ///
 /// Measured: the docs of the shingler's `word_hashes`.
 pub fn word_hashes_with(
@@ -441,6 +452,11 @@ pub fn word_hashes_with(
             // every offset into `text` fits an i32 (checked just above).
             unsafe { x86_64::avx512::word_hashes(text, spans, seed, flip_1to3, flip_4to8) }
         }
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 if kernel.available() => {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            unsafe { x86_64::avx2::word_hashes(text, spans, seed, flip_1to3, flip_4to8) }
+        }
         _ => 0,
     }
 }
@@ -449,7 +465,7 @@ pub fn word_hashes_with(
 /// not, the caller skips writing the spans).
 #[inline]
 pub(crate) fn word_hashes_available() -> bool {
-    Kernel::selected() == Kernel::Avx512
+    matches!(Kernel::selected(), Kernel::Avx512 | Kernel::Avx2)
 }
 
 /// [`word_hashes_with`] with the selected kernel.
@@ -467,7 +483,8 @@ pub(crate) fn word_hashes(
 /// Appends `combine_word_hashes` (the shingler's word-shingle hash) of the
 /// windows of `n` consecutive hashes of `hashes` starting at `0, 1, ...` to `out`,
 /// for a prefix of the windows, and returns how many: a multiple of 8 with the AVX-512
-/// kernel, 0 with the others (the caller combines the rest, the reference).
+/// and AVX2 kernels, 0 with the scalar one (the caller combines the rest, the
+/// reference).
 ///
 /// Eight windows at a time: `n` unaligned loads of eight consecutive hashes, the
 /// combination and `fmix64` on eight lanes.
@@ -478,7 +495,47 @@ pub fn combine_windows_with(kernel: Kernel, hashes: &[u64], n: usize, out: &mut 
             // SAFETY: the CPU supports AVX-512F, DQ and BW (checked just above).
             unsafe { x86_64::avx512::combine_windows(hashes, n, out) }
         }
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 if kernel.available() && n >= 1 => {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            unsafe { x86_64::avx2::combine_windows(hashes, n, out) }
+        }
         _ => 0,
+    }
+}
+
+/// Finds the spaces of 64 bytes with AVX2 (two compares, two `vpmovmskb`) where the
+/// word scan's portable code takes eight SWAR steps. Only [`SpaceBits::selected`]
+/// makes one, after checking the CPU, so holding one is what [`SpaceBits::bits`]
+/// needs to be safe.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SpaceBits(());
+
+impl SpaceBits {
+    /// One when the selected kernel is [`Kernel::Avx2`] (and so the CPU has AVX2).
+    pub(crate) fn selected() -> Option<SpaceBits> {
+        SpaceBits::with(Kernel::selected())
+    }
+
+    /// One when `kernel` is [`Kernel::Avx2`] and the CPU has it.
+    pub(crate) fn with(kernel: Kernel) -> Option<SpaceBits> {
+        (cfg!(target_arch = "x86_64") && kernel == Kernel::Avx2 && kernel.available())
+            .then_some(SpaceBits(()))
+    }
+
+    /// Bit `i` set when `block[i] == b' '`.
+    #[inline]
+    pub(crate) fn bits(self, block: &[u8; 64]) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: a SpaceBits exists only where the CPU has AVX2 (`with`).
+            unsafe { x86_64::avx2::space_bits(block) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = block;
+            unreachable!("SpaceBits is only made on x86-64")
+        }
     }
 }
 

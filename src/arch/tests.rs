@@ -143,7 +143,8 @@ proptest::proptest! {
             let mut dst = vec![0u8; src.len().saturating_sub(room)];
             let (read, written, prev) = ascii_words_with(k, &src, &mut dst, prev_sep, lower, strip);
             proptest::prop_assert!(src[..read].is_ascii());
-            proptest::prop_assert!(read == 0 || read == src.len() || !src[read].is_ascii() || read % 64 == 0 || src.len() - read < 64);
+            let block = if k == Kernel::Avx512 { 64 } else { 32 };
+            proptest::prop_assert!(read == 0 || read == src.len() || !src[read].is_ascii() || read % block == 0 || src.len() - read < block);
             let (want, want_prev) = naive_ascii_words(&src[..read], prev_sep, lower, strip);
             proptest::prop_assert_eq!(&dst[..written], &want[..], "{:?}", k);
             proptest::prop_assert_eq!(prev, want_prev);
@@ -320,4 +321,36 @@ fn the_selected_kernel_runs_on_this_cpu() {
     if check_forced().is_err() {
         assert_eq!(k, Kernel::Scalar);
     }
+}
+
+proptest::proptest! {
+    #[test]
+    fn space_bits_mark_every_space_and_nothing_else(
+        block in proptest::collection::vec(
+            proptest::prop_oneof![3 => proptest::strategy::Just(b' '), 5 => proptest::prelude::any::<u8>()],
+            64,
+        ),
+    ) {
+        let block: [u8; 64] = block.try_into().expect("64 bytes");
+        let want = block
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b' ')
+            .fold(0u64, |m, (i, _)| m | 1 << i);
+        for k in Kernel::ALL {
+            if let Some(s) = SpaceBits::with(k) {
+                proptest::prop_assert_eq!(s.bits(&block), want, "{:?}", k);
+            }
+        }
+    }
+}
+
+#[test]
+fn space_bits_exist_for_avx2_only() {
+    assert!(SpaceBits::with(Kernel::Scalar).is_none());
+    assert!(SpaceBits::with(Kernel::Avx512).is_none());
+    assert_eq!(
+        SpaceBits::with(Kernel::Avx2).is_some(),
+        cfg!(target_arch = "x86_64") && Kernel::Avx2.available()
+    );
 }

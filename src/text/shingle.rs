@@ -187,16 +187,28 @@ fn space_bits(text: &[u8; 64]) -> u64 {
 /// Tried: the spans written by index into a buffer sized for the most words there
 /// can be, instead of `push` (capacity check per word): 336–341 against 335–339 MB/s,
 /// no gain.
+///
+/// With AVX2 (and no AVX-512) the spans are written too, the spaces found by two
+/// byte compares per 32 bytes ([`SpaceBits`](arch::SpaceBits)) instead of the SWAR
+/// steps, and eight spans hashed at a time in two registers of four (its 64-bit
+/// products made of 32-bit ones). Measured with the AVX2 normalization in
+/// `docs/PERFORMANCE.md` ("The AVX2 text path").
 pub(crate) fn word_hashes(text: &[u8], seed: u64, out: &mut Vec<u64>) {
+    match arch::SpaceBits::selected() {
+        Some(simd) => word_hashes_by(text, seed, out, |b| simd.bits(b)),
+        None => word_hashes_by(text, seed, out, space_bits),
+    }
+}
+
+/// [`word_hashes`] with `bits` finding the spaces of each 64-byte block.
+#[inline(always)]
+fn word_hashes_by(text: &[u8], seed: u64, out: &mut Vec<u64>, bits: impl Fn(&[u8; 64]) -> u64) {
     let short = ShortWords::new(seed);
     if u32::try_from(text.len()).is_ok() {
-        // The words' spans first, then eight hashed at a time in place (AVX-512), the
-        // rest one at a time. Without AVX-512 the spans pass costs as much as hashing
-        // in the scan (callgrind, `hashes_into` on three passes of the bench text,
-        // valgrind taking the AVX2 path: 62.5 M against 62.6 M instructions; the
-        // byte-scan version before the bitmask: 56.8 M, at about the same speed).
+        // The words' spans first, then eight hashed at a time in place (SIMD), the
+        // rest one at a time.
         let from = out.len();
-        for_each_span(text, |s, e| s as u64 | ((e - s) as u64) << 32, out);
+        for_each_span(text, &bits, |s, e| s as u64 | ((e - s) as u64) << 32, out);
         let spans = &mut out[from..];
         let (f13, f48) = (short.flip_1to3, short.flip_4to8);
         let done = if arch::word_hashes_available() {
@@ -211,13 +223,19 @@ pub(crate) fn word_hashes(text: &[u8], seed: u64, out: &mut Vec<u64>) {
         return;
     }
     // Text of 4 GiB or more: spans do not fit.
-    for_each_span(text, |s, e| short.hash(text, s, e), out);
+    for_each_span(text, &bits, |s, e| short.hash(text, s, e), out);
 }
 
 /// Pushes `f(start, end)` for each word `text[start..end]` (a maximal run of bytes other
-/// than `b' '`) onto `out`, in order, finding the spaces as a bitmask per 64 bytes.
+/// than `b' '`) onto `out`, in order, finding the spaces as a bitmask per 64 bytes
+/// (`bits`).
 #[inline(always)]
-fn for_each_span(text: &[u8], f: impl Fn(usize, usize) -> u64, out: &mut Vec<u64>) {
+fn for_each_span(
+    text: &[u8],
+    bits: impl Fn(&[u8; 64]) -> u64,
+    f: impl Fn(usize, usize) -> u64,
+    out: &mut Vec<u64>,
+) {
     let len = text.len();
     let mut start = 0;
     let push = |s: usize, e: usize, out: &mut Vec<u64>| {
@@ -228,7 +246,7 @@ fn for_each_span(text: &[u8], f: impl Fn(usize, usize) -> u64, out: &mut Vec<u64
     let mut blocks = text.chunks_exact(64);
     let mut base = 0;
     for block in blocks.by_ref() {
-        let mut m = space_bits(block.try_into().expect("64 bytes"));
+        let mut m = bits(block.try_into().expect("64 bytes"));
         while m != 0 {
             let p = base + m.trailing_zeros() as usize;
             push(start, p, out);

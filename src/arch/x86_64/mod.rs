@@ -25,3 +25,8 @@ pub(super) fn detect() -> CpuFeatures {
 pub(super) fn has_vbmi2_popcnt() -> bool {
     std::is_x86_feature_detected!("avx512vbmi2") && std::is_x86_feature_detected!("popcnt")
 }
+
+/// Whether the CPU has POPCNT, which [`avx2::ascii_words`] needs besides AVX2.
+pub(super) fn has_popcnt() -> bool {
+    std::is_x86_feature_detected!("popcnt")
+}

@@ -143,6 +143,28 @@ proptest! {
     }
 
     #[test]
+    fn every_space_finder_gives_the_same_word_hashes(
+        words in proptest::collection::vec(("[a-z0-9\u{e9}]{1,20}", 1usize..4), 0..80),
+        seed in any::<u64>(),
+    ) {
+        let mut text = String::new();
+        for (w, spaces) in &words {
+            text.push_str(w);
+            text.push_str(&" ".repeat(*spaces));
+        }
+        let mut want = Vec::new();
+        for_each_word(text.as_bytes(), |w| want.push(xxh3_64_with_seed(w, seed)));
+        let mut swar = Vec::new();
+        word_hashes_by(text.as_bytes(), seed, &mut swar, space_bits);
+        prop_assert_eq!(&swar, &want);
+        if let Some(simd) = crate::arch::SpaceBits::with(crate::arch::Kernel::Avx2) {
+            let mut got = Vec::new();
+            word_hashes_by(text.as_bytes(), seed, &mut got, |b| simd.bits(b));
+            prop_assert_eq!(&got, &want);
+        }
+    }
+
+    #[test]
     fn word_hashes_equal_on_spaced_text(text in spaced_text(), seed in any::<u64>()) {
         let mut got = Vec::new();
         word_hashes(text.as_bytes(), seed, &mut got);
