@@ -33,6 +33,7 @@
 //! paragraph's text at hand and are refused.
 
 mod args;
+mod budget;
 #[path = "../common/cli.rs"]
 mod cli;
 mod output;
@@ -94,6 +95,7 @@ fn run(args: &Args) -> Result<u8, Fatal> {
     }
     let inputs = inputs(args);
     let guard = check_outputs(args, &inputs)?;
+    let default_limit = budget::default_limit(args, &inputs).map_err(Fatal)?;
     // Everything parallel (reading included) runs on the global pool, and this thread
     // is its first worker: it works instead of waiting for the pool. With a pool of its
     // own, the deduper woke both its workers at once while this thread still held a
@@ -105,7 +107,10 @@ fn run(args: &Args) -> Result<u8, Fatal> {
     }
     let _ = pool.build_global();
     if args.stream || args.memory_limit.is_some() || args.temp_dir.is_some() {
-        return stream::run_streamed(args, &deduper, &inputs, &guard, start);
+        return stream::run_streamed(args, args.memory_limit, &deduper, &inputs, &guard, start);
+    }
+    if default_limit.is_some() {
+        return stream::run_streamed(args, default_limit, &deduper, &inputs, &guard, start);
     }
     run::run_in_memory(args, &deduper, &inputs, &guard, start)
 }

@@ -15,15 +15,17 @@ use std::io::{self, IsTerminal, Write};
 use std::time::Instant;
 
 /// `--stream`: the same run, reports and outputs, with the corpus read again for each
-/// pass instead of held ([`paradup::corpus::StreamCorpus`]). Returns the exit status (0 or 1).
+/// pass instead of held ([`paradup::corpus::StreamCorpus`]), under `memory_limit`
+/// (`--memory-limit`, or the default budget's). Returns the exit status (0 or 1).
 pub(crate) fn run_streamed(
     args: &Args,
+    memory_limit: Option<usize>,
     deduper: &Deduper,
     inputs: &[Input],
     guard: &OutputGuard,
     start: Instant,
 ) -> Result<u8, Fatal> {
-    if args.similarity == SimilarityArg::Containment && args.memory_limit.is_some() {
+    if args.similarity == SimilarityArg::Containment && memory_limit.is_some() {
         return Err(Fatal(
             "--similarity containment keeps every signature in memory: it cannot run under \
              --memory-limit (use --stream alone)"
@@ -54,7 +56,7 @@ pub(crate) fn run_streamed(
 
     // Find, feeding the documents from the files (twice with exact verification).
     let mut config = StreamConfig::new();
-    if let Some(limit) = args.memory_limit {
+    if let Some(limit) = memory_limit {
         config.memory_limit(limit);
     }
     if let Some(dir) = &args.temp_dir {

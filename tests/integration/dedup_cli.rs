@@ -94,8 +94,14 @@ fn dedup(args: &[&str]) -> Run {
 }
 
 fn dedup_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    dedup_with(args, stdin, &[])
+}
+
+/// The example run with `args`, `stdin` piped in, and `env` added to its environment.
+fn dedup_with(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
     let mut child = Command::new(dedup_bin())
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(if stdin.is_some() {
             Stdio::piped()

@@ -7,7 +7,7 @@
 //! reads in pieces ([`write_big`]), plus the checked-in `records.jsonl.gz` and `bad/` (a corrupt gzip
 //! file, a zstd file, more malformed lines).
 
-use super::{TempDir, dedup, dedup_with_stdin, stats_json};
+use super::{TempDir, dedup, dedup_with, dedup_with_stdin, stats_json};
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -402,4 +402,62 @@ fn stream_refuses_what_it_cannot_do() {
     ] {
         assert!(r.stdout.contains(needle), "--help lacks {needle:?}");
     }
+}
+
+#[test]
+fn inputs_over_the_memory_budget_run_under_a_memory_limit() {
+    let tree = TempDir::new("budget");
+    write_tree(&tree.0);
+    let inputs = inputs(&tree);
+    let mut args: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    args.extend_from_slice(&["--format", "jsonl"]);
+    let memory = dedup_with(&args, None, &[("PARADUP_MEMORY_BUDGET", "off")]);
+    assert_eq!(memory.code, 1, "{}", memory.stderr);
+    assert!(
+        !memory.stderr.contains("over the budget of"),
+        "{}",
+        memory.stderr
+    );
+    // A budget of 2 KiB: the inputs go over it, and the run spills.
+    let limited = dedup_with(&args, None, &[("PARADUP_MEMORY_BUDGET", "2K")]);
+    assert_eq!((limited.code, &limited.stdout), (1, &memory.stdout));
+    let note = "over the budget of 2K (half of the available memory, or \
+        PARADUP_MEMORY_BUDGET); running as with --memory-limit 2K";
+    assert!(limited.stderr.contains(note), "{}", limited.stderr);
+    let noted: String = limited
+        .stderr
+        .lines()
+        .filter(|l| !l.contains("over the budget"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(without_times(&noted), without_times(&memory.stderr));
+    // -q hides the note, not the limit; a budget the inputs fit in changes nothing.
+    let quiet = [&args[..], &["-q"]].concat();
+    let r = dedup_with(&quiet, None, &[("PARADUP_MEMORY_BUDGET", "2K")]);
+    assert_eq!(
+        (r.code, &r.stdout, r.stderr.contains("over the budget of")),
+        (1, &memory.stdout, false)
+    );
+    let r = dedup_with(&args, None, &[("PARADUP_MEMORY_BUDGET", "1G")]);
+    assert_eq!(
+        (r.code, &r.stdout, r.stderr.contains("over the budget of")),
+        (1, &memory.stdout, false)
+    );
+    // What cannot run under a limit runs in memory, and a bad budget is an error.
+    let first_wins = [&args[..], &["--first-wins"]].concat();
+    let r = dedup_with(&first_wins, None, &[("PARADUP_MEMORY_BUDGET", "2K")]);
+    assert_eq!(
+        (r.code, r.stderr.contains("over the budget of")),
+        (1, false),
+        "{}",
+        r.stderr
+    );
+    let r = dedup_with(&args, None, &[("PARADUP_MEMORY_BUDGET", "12X")]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("PARADUP_MEMORY_BUDGET: \"12X\" is not a size"),
+        "{}",
+        r.stderr
+    );
 }
