@@ -361,7 +361,9 @@ fn command() -> Command {
                 keys, band keys, shingle sets) in files in --temp-dir and hold at most about \
                 SIZE bytes of it in memory (the result itself must fit; see the README). \
                 SIZE: bytes, or a number with K, M, G or T (powers of 1024), e.g. 512M, 2G. \
-                Not with --similarity containment",
+                Not with --similarity containment. Without it (and without --stream), \
+                inputs estimated to need more than half of the available memory run \
+                under that budget (PARADUP_MEMORY_BUDGET=SIZE or off to choose)",
         )
         .check(|s| parse_size(s).map(drop).map_err(|e| e.to_string()))
         .conflicts(&["against", "save-index", "first-wins"]),
