@@ -47,6 +47,57 @@ pub(crate) fn sort_pairs(pairs: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
         .collect()
 }
 
+/// One band's candidate pairs packed (`a << 32 | b`), sorted and without repeats: a
+/// part of [`union_of_bands`].
+pub(crate) fn sorted_band(pairs: Vec<(u32, u32)>) -> Vec<u64> {
+    let mut packed: Vec<u64> = pairs
+        .into_iter()
+        .map(|(a, b)| u64::from(a) << 32 | u64::from(b))
+        .collect();
+    packed.sort_unstable();
+    packed.dedup();
+    packed
+}
+
+/// The union of two sorted lists without repeats, sorted and without repeats.
+pub(crate) fn merge_sorted(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
+    if a.is_empty() {
+        return b;
+    }
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+        out.push(x.min(y));
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+/// The candidate pairs of every band (one item per band), sorted and
+/// without repeats: [`sort_pairs`] of all of them, but each band sorted on its own and
+/// the bands merged, so that a pair that many bands find (near-copies collide in most
+/// of them) is held once per band only until its band is merged, and no sort sees
+/// more than one band. On a duplicate-heavy corpus (a million paragraphs, 85% in
+/// clusters) the bands found 21.5 M pairs, 2.75 M of them distinct.
+pub(crate) fn union_of_bands(
+    bands: impl IndexedParallelIterator<Item = Vec<(u32, u32)>>,
+) -> Vec<(u32, u32)> {
+    bands
+        // One band per task (see the exact stage's chunks).
+        .with_max_len(1)
+        .map(sorted_band)
+        .reduce(Vec::new, merge_sorted)
+        .into_par_iter()
+        .map(|x| ((x >> 32) as u32, x as u32))
+        .collect()
+}
+
 /// The distinct texts that `pairs` involve, ascending, and the slot of each of the
 /// `distinct` texts among them (`u32::MAX`: not involved).
 pub(crate) fn involved(pairs: &[(u32, u32)], distinct: usize) -> (Vec<u32>, Vec<u32>) {
@@ -181,6 +232,28 @@ mod tests {
             band.sort_unstable();
             by_bucket.sort_unstable();
             prop_assert_eq!(band, by_bucket);
+        }
+
+        #[test]
+        fn union_of_bands_equals_sorting_them_all(
+            bands in proptest::collection::vec(
+                proptest::collection::vec((0u32..40, 0u32..40), 0..120),
+                0..8,
+            ),
+        ) {
+            let all: Vec<(u32, u32)> = bands.concat();
+            let got = union_of_bands(bands.into_par_iter());
+            prop_assert_eq!(got, sort_pairs(all));
+        }
+
+        #[test]
+        fn merge_sorted_is_the_sorted_union(
+            a in proptest::collection::btree_set(0u64..100, 0..50),
+            b in proptest::collection::btree_set(0u64..100, 0..50),
+        ) {
+            let want: Vec<u64> = a.union(&b).copied().collect();
+            let got = merge_sorted(a.into_iter().collect(), b.into_iter().collect());
+            prop_assert_eq!(got, want);
         }
 
         #[test]

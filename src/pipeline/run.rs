@@ -2,7 +2,7 @@
 //! memory, through the stages in one process.
 
 use super::assemble::{Evidence, Found, SetArena};
-use super::candidates::{band_pairs, hamming_edges, involved, sort_pairs};
+use super::candidates::{band_pairs, hamming_edges, involved, sort_pairs, union_of_bands};
 use super::{
     CandidateSearch, Deduper, Method, MinHashScratch, PerThread, Scratch, Sketches, Verification,
     exact, lap,
@@ -537,7 +537,11 @@ impl Deduper {
                 Sketches::MinHash {
                     sigs, band_keys, k, ..
                 },
-            ) => self.band_edges(&live, sigs, *k, band_keys, &norm.canon, n),
+            ) => {
+                // Sorted band by band.
+                let edges = self.band_edges(&live, sigs, *k, band_keys, &norm.canon, n);
+                return (edges, all_sets);
+            }
             (
                 CandidateSearch::Lsh,
                 Sketches::SimHash {
@@ -558,7 +562,8 @@ impl Deduper {
 
     /// Banded LSH candidates of the `live` texts, per band in parallel, from their
     /// signatures (`sigs`, `k` slots each) or from the band keys of every paragraph
-    /// (`band_keys`, [`band_key_at`]; `canon`: each text's first paragraph).
+    /// (`band_keys`, [`band_key_at`]; `canon`: each text's first paragraph); sorted
+    /// and without repeats ([`union_of_bands`]).
     fn band_edges(
         &self,
         live: &[u32],
@@ -571,43 +576,35 @@ impl Deduper {
         type BandScratch = (SharedKeys, Vec<u64>, Vec<(u64, u32)>, Vec<u8>);
         let scratch: PerThread<BandScratch> = PerThread::new();
         let bands = self.lsh.bands;
-        (0..bands)
-            .into_par_iter()
-            // One band per task (see the exact stage's chunks).
-            .with_max_len(1)
-            .map(|band| {
-                scratch.with(|(filter, column, keys, buf)| {
-                    column.clear();
-                    column.extend(live.iter().map(|&c| {
-                        let c = c as usize;
-                        if band_keys.is_empty() {
-                            band_key(self.lsh, band, &sigs[c * k..(c + 1) * k], buf)
-                        } else {
-                            band_key_at(band_keys, n, bands, band, canon[c] as usize)
-                        }
-                    }));
-                    // Only the keys that may repeat go to `band_pairs`.
-                    filter.reset(column.len());
-                    for &key in column.iter() {
-                        filter.insert(key);
+        union_of_bands((0..bands).into_par_iter().map(|band| {
+            scratch.with(|(filter, column, keys, buf)| {
+                column.clear();
+                column.extend(live.iter().map(|&c| {
+                    let c = c as usize;
+                    if band_keys.is_empty() {
+                        band_key(self.lsh, band, &sigs[c * k..(c + 1) * k], buf)
+                    } else {
+                        band_key_at(band_keys, n, bands, band, canon[c] as usize)
                     }
-                    keys.clear();
-                    keys.extend(
-                        column
-                            .iter()
-                            .zip(live)
-                            .filter(|&(&key, _)| filter.may_repeat(key))
-                            .map(|(&key, &c)| (key, c)),
-                    );
-                    let mut edges = Vec::new();
-                    band_pairs(keys, &mut edges);
-                    edges
-                })
+                }));
+                // Only the keys that may repeat go to `band_pairs`.
+                filter.reset(column.len());
+                for &key in column.iter() {
+                    filter.insert(key);
+                }
+                keys.clear();
+                keys.extend(
+                    column
+                        .iter()
+                        .zip(live)
+                        .filter(|&(&key, _)| filter.may_repeat(key))
+                        .map(|(&key, &c)| (key, c)),
+                );
+                let mut edges = Vec::new();
+                band_pairs(keys, &mut edges);
+                edges
             })
-            .reduce(Vec::new, |mut a, mut b| {
-                a.append(&mut b);
-                a
-            })
+        }))
     }
 
     /// Every pair of `live` texts at the threshold exactly ([`PrefixFilter`]), and

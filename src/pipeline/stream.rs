@@ -103,7 +103,7 @@ mod replay;
 mod spill;
 
 use super::assemble::{Evidence, Found};
-use super::candidates::{band_pairs, hamming_edges, involved, sort_pairs};
+use super::candidates::{band_pairs, hamming_edges, involved, sort_pairs, union_of_bands};
 use super::{Deduper, lap};
 use crate::cluster::Clusters;
 use crate::error::{ErrorKind, Result};
@@ -366,6 +366,25 @@ impl Deduper {
         let containment = self.similarity == Similarity::Containment;
         let k = self.hasher.num_perm();
         let edges: Vec<(u32, u32)> = match self.method {
+            Method::MinHash if !containment => {
+                let bands = std::mem::take(&mut col.band_keys);
+                let ids = &col.live_ids;
+                // Sorted band by band: the pairs that many bands find are not all held
+                // at once.
+                let edges = self.in_pool(|| {
+                    union_of_bands(bands.into_par_iter().map(|keys| {
+                        let mut kv: Vec<(u64, u32)> = Vec::with_capacity(keys.len());
+                        kv.extend(keys.into_iter().zip(ids.iter().copied()));
+                        // `band_pairs` groups equal keys itself (counting sort on
+                        // the top bits): no full sort here.
+                        let mut edges = Vec::new();
+                        band_pairs(&mut kv, &mut edges);
+                        edges
+                    }))
+                });
+                self.drop_band_state(col);
+                return edges;
+            }
             Method::MinHash if containment => {
                 let SigStore::Memory(sigs) = &col.sigs else {
                     unreachable!("containment keeps signatures in memory")
@@ -380,27 +399,7 @@ impl Deduper {
                     )
                 })
             }
-            Method::MinHash => {
-                let bands = std::mem::take(&mut col.band_keys);
-                let ids = &col.live_ids;
-                self.in_pool(|| {
-                    bands
-                        .into_par_iter()
-                        .map(|keys| {
-                            let mut kv: Vec<(u64, u32)> = Vec::with_capacity(keys.len());
-                            kv.extend(keys.into_iter().zip(ids.iter().copied()));
-                            // `band_pairs` groups equal keys itself (counting sort on
-                            // the top bits): no full sort here.
-                            let mut edges = Vec::new();
-                            band_pairs(&mut kv, &mut edges);
-                            edges
-                        })
-                        .reduce(Vec::new, |mut a, mut b| {
-                            a.append(&mut b);
-                            a
-                        })
-                })
-            }
+            Method::MinHash => unreachable!("handled above"),
             Method::SimHash { max_hamming } => {
                 let max_hamming = max_hamming.min(crate::simhash::BITS);
                 let live_fps: Vec<u64> =
@@ -410,12 +409,17 @@ impl Deduper {
             }
         };
         let edges = self.in_pool(|| sort_pairs(edges));
+        self.drop_band_state(col);
+        edges
+    }
+
+    /// What stage 4 needed and stage 5 does not.
+    fn drop_band_state(&self, col: &mut Collector<'_>) {
         col.live_ids = Blocks::new();
         col.band_keys = Vec::new();
         if self.verification != Verification::Exact {
             col.seen = KeyMap::default();
         }
-        edges
     }
 }
 
