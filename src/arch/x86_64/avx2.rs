@@ -294,13 +294,7 @@ pub(in crate::arch) unsafe fn word_hashes(
         }
         let long = _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(n0, eight)))
             | _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(n1, eight))) << 4;
-        let mut long = long as u32;
-        while long != 0 {
-            let k = long.trailing_zeros() as usize;
-            let (s, len) = ((g[k] & 0xffff_ffff) as usize, (g[k] >> 32) as usize);
-            group[k] = xxhash_rust::xxh3::xxh3_64_with_seed(&text[s..s + len], seed);
-            long &= long - 1;
-        }
+        super::rehash_long(text, seed, &g, long as u32, group);
         done += 8;
     }
     done

@@ -254,16 +254,7 @@ pub(in crate::arch) unsafe fn word_hashes(
             let out = _mm512_mask_blend_epi64(short, h, a);
             let spans_in: [u64; 8] = group.try_into().expect("8 spans");
             _mm512_storeu_si512(group.as_mut_ptr() as *mut _, out);
-            let mut long = long;
-            while long != 0 {
-                let k = long.trailing_zeros() as usize;
-                let (s, len) = (
-                    (spans_in[k] & 0xffff_ffff) as usize,
-                    (spans_in[k] >> 32) as usize,
-                );
-                group[k] = xxhash_rust::xxh3::xxh3_64_with_seed(&text[s..s + len], seed);
-                long &= long - 1;
-            }
+            super::rehash_long(text, seed, &spans_in, u32::from(long), group);
         }
         done += 8;
     }

@@ -30,3 +30,15 @@ pub(super) fn has_vbmi2_popcnt() -> bool {
 pub(super) fn has_popcnt() -> bool {
     std::is_x86_feature_detected!("popcnt")
 }
+
+/// Hashes again, one at a time, the words of a group of eight that the SIMD word
+/// hashes get wrong, those longer than eight bytes: bit `k` of `long` for the word
+/// whose span (`start | len << 32`) was `spans[k]`.
+fn rehash_long(text: &[u8], seed: u64, spans: &[u64; 8], mut long: u32, group: &mut [u64]) {
+    while long != 0 {
+        let k = long.trailing_zeros() as usize;
+        let (s, len) = ((spans[k] & 0xffff_ffff) as usize, (spans[k] >> 32) as usize);
+        group[k] = xxhash_rust::xxh3::xxh3_64_with_seed(&text[s..s + len], seed);
+        long &= long - 1;
+    }
+}
