@@ -14,19 +14,18 @@ use pyo3::types::PyByteArray;
 use rayon::prelude::*;
 use std::sync::Arc;
 
-/// `values` as native-endian bytes in a new `bytearray` (writable, so numpy's view of
-/// it is too).
-fn bytearray<'py, T: Copy, const N: usize>(
-    py: Python<'py>,
-    values: &[T],
-    to_bytes: impl Fn(T) -> [u8; N],
-) -> PyResult<Bound<'py, PyByteArray>> {
-    PyByteArray::new_with(py, values.len() * N, |buf| {
-        for (out, &v) in buf.chunks_exact_mut(N).zip(values) {
-            out.copy_from_slice(&to_bytes(v));
-        }
-        Ok(())
-    })
+/// `bytes` in a new `bytearray` (writable, so numpy's view of it is too): one
+/// `memcpy` under the GIL. The parallel loops write the values as native-endian bytes
+/// themselves, instead of a copy value by value here.
+fn bytearray<'py>(py: Python<'py>, bytes: &[u8]) -> Bound<'py, PyByteArray> {
+    PyByteArray::new(py, bytes)
+}
+
+/// Writes `values` into `out` as native-endian bytes (`N` per value).
+fn put<T: Copy, const N: usize>(out: &mut [u8], values: &[T], to_bytes: impl Fn(T) -> [u8; N]) {
+    for (o, &v) in out.chunks_exact_mut(N).zip(values) {
+        o.copy_from_slice(&to_bytes(v));
+    }
 }
 
 /// MinHash signatures of raw texts. See `paradup.MinHasher` (Python).
@@ -82,7 +81,7 @@ impl PyMinHasher {
         let sigs = worker::run(py, move || {
             signatures(&normalizer, &shingler, &hasher, &texts)
         })?;
-        Ok((bytearray(py, &sigs, u32::to_ne_bytes)?, n))
+        Ok((bytearray(py, &sigs), n))
     }
 }
 
@@ -93,16 +92,24 @@ fn signatures(
     shingler: &Shingler,
     hasher: &MinHasher,
     texts: &TextBuf,
-) -> Vec<u32> {
+) -> Vec<u8> {
     let k = hasher.num_perm();
-    let mut out = vec![0u32; texts.len() * k];
-    out.par_chunks_mut(k).enumerate().for_each_init(
-        || (String::new(), ShingleScratch::default(), Vec::new()),
-        |(norm, scratch, set), (i, sig)| {
+    let mut out = vec![0u8; texts.len() * k * 4];
+    out.par_chunks_mut(k * 4).enumerate().for_each_init(
+        || {
+            (
+                String::new(),
+                ShingleScratch::default(),
+                Vec::new(),
+                vec![0u32; k],
+            )
+        },
+        |(norm, scratch, set, sig), (i, bytes)| {
             normalizer.normalize_into(texts.get(i), norm);
             // Unsorted, with repeats: a signature ignores both (the pipeline's path).
             shingler.hashes_into(norm, scratch, set);
             hasher.signature_into(set, sig);
+            put(bytes, sig, u32::to_ne_bytes);
         },
     );
     out
@@ -138,17 +145,18 @@ impl PySimHasher {
         let texts = texts::extract(texts)?;
         let (normalizer, simhasher) = (self.normalizer, self.simhasher);
         let fps = worker::run(py, move || fingerprints(&normalizer, &simhasher, &texts))?;
-        bytearray(py, &fps, u64::to_ne_bytes)
+        Ok(bytearray(py, &fps))
     }
 }
 
-fn fingerprints(normalizer: &Normalizer, simhasher: &SimHasher, texts: &Arc<TextBuf>) -> Vec<u64> {
-    let mut out = vec![0u64; texts.len()];
-    out.par_iter_mut().enumerate().for_each_init(
+fn fingerprints(normalizer: &Normalizer, simhasher: &SimHasher, texts: &Arc<TextBuf>) -> Vec<u8> {
+    let mut out = vec![0u8; texts.len() * 8];
+    out.par_chunks_mut(8).enumerate().for_each_init(
         || (String::new(), SimHashScratch::default()),
-        |(norm, scratch), (i, fp)| {
+        |(norm, scratch), (i, bytes)| {
             normalizer.normalize_into(texts.get(i), norm);
-            *fp = simhasher.fingerprint_normalized_with(norm, scratch);
+            let fp = simhasher.fingerprint_normalized_with(norm, scratch);
+            put(bytes, &[fp], u64::to_ne_bytes);
         },
     );
     out
