@@ -9,7 +9,10 @@
 //! - `x86_64::avx2`: the MinHash kernel on 8 slots of 32 bits per register (AVX2 has
 //!   no 64-bit multiply, and only the high half of `a·x + b` is kept: two `vpmuludq`
 //!   for `a_lo·x_lo + b` and two `vpmulld` for the cross term mod 2^32 per 8 slots
-//!   and shingle, where the full 64-bit product takes six `vpmuludq`).
+//!   and shingle, where the full 64-bit product takes six `vpmuludq`);
+//!   and the text loops [`word_hashes_with`], [`combine_windows_with`] and
+//!   [`ascii_words_with`] on four 64-bit lanes (their 64-bit products from three
+//!   `vpmuludq`) or 32 bytes, and the word scan's space finder (`SpaceBits`).
 //! - `x86_64::avx512`: the MinHash kernel on 8 lanes with `vpmullq` (AVX-512DQ), and
 //!   the text path's loops: [`gram_hashes_with`] (xxh3 of the 4- to 8-byte windows
 //!   of ASCII text), [`count_bits_with`] (the 64 per-bit counts of SimHash feature
@@ -27,8 +30,9 @@
 //!
 //! Each text loop does a prefix of the work and returns how much it did; the callers
 //! finish with their scalar code, the reference the tests compare against. They run
-//! when the selected kernel is [`Kernel::Avx512`] (so `PARADUP_KERNEL=scalar` or
-//! `avx2` turns them off too).
+//! when the selected kernel has them ([`Kernel::Avx512`] or [`Kernel::Avx2`]; the
+//! AVX-512 [`gram_hashes_with`] and [`count_bits_with`] have no AVX2 version), so
+//! `PARADUP_KERNEL=scalar` turns them all off.
 //!
 //! The kernel is chosen once at run time by CPU feature detection and cached.
 //! `PARADUP_KERNEL=scalar|avx2|avx512` forces one: a name no kernel has, or a kernel

@@ -1,8 +1,11 @@
-//! AVX2 (x86-64): the MinHash kernel on 8 slots of 32 bits per register.
+//! AVX2 (x86-64): the MinHash kernel on 8 slots of 32 bits per register, and the text
+//! path's loops (word hashes, shingle combination, the space finder, ASCII
+//! normalization) for CPUs without AVX-512.
 //!
-//! AVX2 has no 64-bit multiply, and only the high half of `a·x + b` is kept, so each
-//! slot needs one 32×32→64 product (`vpmuludq`, for the carry of `a_lo·x_lo + b`) and
-//! the cross term mod 2^32 (`vpmulld`): two `vpmuludq`, two `vpmulld` per 8 slots.
+//! In the kernel: AVX2 has no 64-bit multiply, and only the high half of `a·x + b` is
+//! kept, so each slot needs one 32×32→64 product (`vpmuludq`, for the carry of
+//! `a_lo·x_lo + b`) and the cross term mod 2^32 (`vpmulld`): two `vpmuludq`, two
+//! `vpmulld` per 8 slots.
 
 use std::arch::x86_64::*;
 
