@@ -369,7 +369,9 @@ pub struct RunStats {
     pub distinct: usize,
     /// Candidate pairs proposed by the candidate search (after deduplication).
     pub candidates: usize,
-    /// Candidate pairs that passed verification.
+    /// Candidate pairs that passed verification (without
+    /// [`all_pairs`](crate::DeduperBuilder::all_pairs): of those verified, which leaves
+    /// out pairs of texts already joined).
     pub verified: usize,
     /// Distinct texts that anti-chaining took out of a cluster because they fell below
     /// the threshold against its representative (counted once per time taken out; 0
@@ -453,6 +455,9 @@ impl Clusters {
     /// Every verified pair: each exact duplicate with the first paragraph of its text,
     /// and each candidate pair that passed verification (between the first paragraphs
     /// of their texts). Sorted by `(a, b)`.
+    ///
+    /// Without [`all_pairs`](crate::DeduperBuilder::all_pairs), only the pairs verified,
+    /// which leaves out some pairs of texts already joined by others.
     ///
     /// Pairs that follow from these through exact copies are not listed: with `A2` an
     /// exact copy of `A` and `A ~ B` verified, `A2 ~ B` is not here, nor is `A2 ~ A3`

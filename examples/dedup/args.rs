@@ -591,6 +591,8 @@ pub(crate) fn build_deduper(args: &Args) -> Result<Deduper, Fatal> {
     b.threshold(args.threshold)
         .paragraphs(paragraph_mode(args))
         .anti_chaining(!args.chaining)
+        // Only the pairs report lists every verified pair; the clusters are the same.
+        .all_pairs(args.format == Format::Pairs)
         .max_cluster_size(args.max_cluster_size);
     if containment {
         b.similarity(Similarity::Containment);

@@ -39,6 +39,11 @@ impl<T: Copy + Sync> Column<T> for Vec<T> {
     }
 }
 
+/// Candidate pairs per round of [`Deduper::verify_joining`]: enough for both threads'
+/// tasks of 1024 pairs, few enough that most pairs of a group of near-copies come
+/// after the round that joined it.
+pub(super) const JOIN_ROUND: usize = 1 << 14;
+
 /// Values per arena chunk of [`SetArena`]: 8 MB.
 const ARENA_CHUNK: usize = 1 << 20;
 
@@ -175,6 +180,24 @@ impl Evidence<'_> {
         }
     }
 
+    /// The similarity of `a` and `b` if they are near-duplicates at `threshold`
+    /// ([`may_pass`](Self::may_pass), then [`passes`](Self::passes)): the check of
+    /// every candidate pair.
+    pub fn verify(
+        &self,
+        a: u32,
+        b: u32,
+        measure: Similarity,
+        threshold: f64,
+        sizes: &[u32],
+    ) -> Option<f64> {
+        if !self.may_pass(a, b, measure, threshold) {
+            return None;
+        }
+        let s = self.similarity(a, b, measure, sizes);
+        self.passes(a, b, s, threshold).then_some(s)
+    }
+
     /// Whether `a` and `b`, of similarity `s`, are near-duplicates at `threshold`
     /// (fingerprints: within the Hamming radius instead).
     pub fn passes(&self, a: u32, b: u32, s: f64, threshold: f64) -> bool {
@@ -198,6 +221,9 @@ pub(super) struct Counts {
     pub split_off: usize,
 }
 
+/// The check of one candidate pair: its similarity if it passes.
+type PairCheck<'a> = dyn Fn(u32, u32) -> Option<f64> + Sync + 'a;
+
 /// What [`Deduper::group_clusters`] reads: the paragraphs and their texts, the
 /// verified pairs' adjacency, and the measures.
 struct Parts<'a, 'f> {
@@ -205,6 +231,9 @@ struct Parts<'a, 'f> {
     canon_of: &'a dyn Column<u32>,
     canon: &'a dyn Column<u32>,
     adjacency: &'f Adjacency,
+    /// Without every verified pair: the candidate pairs (sorted) and their check, for
+    /// the adjacency of the texts that fail their representative.
+    lazy: Option<(&'f [(u32, u32)], &'f PairCheck<'f>)>,
     similarity: &'f (dyn Fn(u32, u32) -> f64 + Sync),
     passes: &'f (dyn Fn(u32, u32, f64) -> bool + Sync),
     direction: &'f (dyn Fn(u32, u32) -> Direction + Sync),
@@ -252,8 +281,15 @@ impl Deduper {
         let measure = self.similarity;
         let similarity = |a: u32, b: u32| evidence.similarity(a, b, measure, sizes);
         let passes = |a: u32, b: u32, s: f64| evidence.passes(a, b, s, self.threshold);
-        let verified = self.verify_pairs(&edges, evidence, sizes, progress);
-        drop(edges);
+        let verified = if self.all_pairs {
+            self.verify_pairs(&edges, evidence, sizes, progress)
+        } else {
+            self.verify_joining(&edges, evidence, sizes, distinct, progress)
+        };
+        // Without every verified pair, anti-chaining verifies the candidates among the
+        // members that fail their representative when it needs them.
+        let lazy = !self.all_pairs && self.anti_chaining;
+        let edges = if lazy { edges } else { Vec::new() };
         timings.verify += lap(clock);
         if let Some(p) = progress {
             p.enter(Stage::Cluster, 0);
@@ -274,21 +310,24 @@ impl Deduper {
                 measure.direction(sizes[a as usize] as usize, sizes[b as usize] as usize)
             }
         };
-        let adjacency = if self.anti_chaining {
+        let adjacency = if self.anti_chaining && !lazy {
             Adjacency::new(verified.iter().map(|&(a, b, _)| (a, b)))
         } else {
             Adjacency::default()
         };
+        let check = |a: u32, b: u32| evidence.verify(a, b, measure, self.threshold, sizes);
         let parts = Parts {
             paragraphs,
             canon_of,
             canon,
             adjacency: &adjacency,
+            lazy: lazy.then_some((&edges[..], &check as &PairCheck<'_>)),
             similarity: &similarity,
             passes: &passes,
             direction: &direction,
         };
         let (mut clusters, split_off) = self.all_group_clusters(groups.collect(), &parts);
+        drop(edges);
         // Parts of one group interleave with other groups: order by first paragraph.
         clusters.par_sort_unstable_by_key(|(first, _)| *first);
         let clusters: Vec<Cluster> = clusters.into_iter().map(|(_, c)| c).collect();
@@ -323,17 +362,42 @@ impl Deduper {
             // the other's last task (see the exact stage in `run_inner`).
             .with_max_len(1024)
             .filter_map(|&(a, b)| {
-                if progress.is_some_and(Progress::is_cancelled)
-                    || !evidence.may_pass(a, b, measure, self.threshold)
-                {
+                if progress.is_some_and(Progress::is_cancelled) {
                     return None;
                 }
-                let s = evidence.similarity(a, b, measure, sizes);
-                evidence
-                    .passes(a, b, s, self.threshold)
-                    .then_some((a, b, s))
+                let s = evidence.verify(a, b, measure, self.threshold, sizes)?;
+                Some((a, b, s))
             })
             .collect()
+    }
+
+    /// Stage 5 without [`all_pairs`](crate::DeduperBuilder::all_pairs): the candidate
+    /// `edges` (sorted) that pass, with their similarity, in order, but for the pairs
+    /// of texts already joined by earlier pairs, which are not verified. The groups
+    /// they make are those of [`verify_pairs`](Self::verify_pairs)' pairs: a pair left
+    /// out joins nothing new. Rounds of [`JOIN_ROUND`] pairs (`join_round`), each
+    /// verified in parallel against the groups of the rounds before it: a fixed size,
+    /// so that which pairs are verified does not depend on the threads.
+    pub(super) fn verify_joining(
+        &self,
+        edges: &[(u32, u32)],
+        evidence: &Evidence<'_>,
+        sizes: &[u32],
+        distinct: usize,
+        progress: Option<&Progress>,
+    ) -> Vec<(u32, u32, f64)> {
+        let mut uf = UnionFind::new(distinct);
+        let (mut verified, mut todo) = (Vec::new(), Vec::with_capacity(JOIN_ROUND));
+        for round in edges.chunks(self.join_round.max(1)) {
+            todo.clear();
+            todo.extend(round.iter().filter(|&&(a, b)| uf.find(a) != uf.find(b)));
+            let passed = self.verify_pairs(&todo, evidence, sizes, progress);
+            for &(a, b, _) in &passed {
+                uf.union(a, b);
+            }
+            verified.extend(passed);
+        }
+        verified
     }
 
     /// [`group_clusters`](Self::group_clusters) of every group, in parallel: the
@@ -376,6 +440,7 @@ impl Deduper {
             canon_of,
             canon,
             adjacency,
+            lazy,
             similarity,
             passes,
             direction,
@@ -386,11 +451,29 @@ impl Deduper {
             .collect();
         texts.sort_unstable();
         texts.dedup();
-        let (parts, moved) = if self.anti_chaining {
-            split_chains(&texts, adjacency, |rep, c| {
-                let s = similarity(rep, c);
-                (s, passes(rep, c, s))
-            })
+        let check = |rep, c| {
+            let s = similarity(rep, c);
+            (s, passes(rep, c, s))
+        };
+        let (parts, moved) = if let Some((edges, verify)) = lazy {
+            // Most groups of near-copies pass their representative whole.
+            let rep = texts[0];
+            let mut part = vec![(rep, 1.0)];
+            let mut rest = Vec::new();
+            for &c in &texts[1..] {
+                match check(rep, c) {
+                    (s, true) => part.push((c, s)),
+                    _ => rest.push(c),
+                }
+            }
+            if rest.is_empty() {
+                (vec![part], 0)
+            } else {
+                let local = rest_adjacency(&rest, edges, verify);
+                split_chains(&texts, &local, check)
+            }
+        } else if self.anti_chaining {
+            split_chains(&texts, adjacency, check)
         } else {
             let rep = texts[0];
             let part = texts
@@ -464,6 +547,23 @@ impl Deduper {
             stats,
         }
     }
+}
+
+/// The adjacency [`split_chains`] reads for a group whose texts `rest` (ascending)
+/// fail its representative: the candidate pairs among them (`edges`, sorted) that
+/// pass `verify`. The splitting reads no other: it looks only at the neighbours of
+/// texts that failed a representative, among those texts.
+fn rest_adjacency(rest: &[u32], edges: &[(u32, u32)], verify: &PairCheck) -> Adjacency {
+    let mut found = Vec::new();
+    for &a in rest {
+        let lo = edges.partition_point(|&(x, _)| x < a);
+        for &(_, b) in edges[lo..].iter().take_while(|&&(x, _)| x == a) {
+            if rest.binary_search(&b).is_ok() && verify(a, b).is_some() {
+                found.push((a, b));
+            }
+        }
+    }
+    Adjacency::new(found.into_iter())
 }
 
 /// The run's pairs, ordered by paragraphs: each repeat with its text's first
@@ -548,12 +648,89 @@ fn connected(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Deduper;
     use proptest::prelude::*;
 
     fn sorted(mut v: Vec<u64>) -> Vec<u64> {
         v.sort_unstable();
         v.dedup();
         v
+    }
+
+    /// Paragraphs of a few base sentences, each with up to two words replaced, so that
+    /// groups of near-copies pair up many times and some members fail their group's
+    /// first (`picks`: base, edits as (position, word)).
+    fn near_copies(picks: &[(usize, Vec<(usize, usize)>)]) -> Vec<String> {
+        const BASES: [&str; 3] = [
+            "the old mill by the river ground corn for the whole valley every autumn",
+            "a letter from the harbour master said the ships would sail at dawn",
+            "she kept the accounts of the farm in a small green book by the window",
+        ];
+        const WORDS: [&str; 6] = ["red", "slow", "north", "glass", "seven", "quiet"];
+        picks
+            .iter()
+            .map(|(base, edits)| {
+                let mut w: Vec<&str> = BASES[base % BASES.len()].split(' ').collect();
+                for &(at, word) in edits {
+                    let at = at % w.len();
+                    w[at] = WORDS[word % WORDS.len()];
+                }
+                w.join(" ")
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Verifying only the pairs that join texts gives the clusters of verifying
+        /// every pair, with anti-chaining on and off and in rounds of any size, and its
+        /// pairs are some of every verified pair (all of those that joined texts).
+        #[test]
+        fn joining_pairs_give_the_clusters_of_all_pairs(
+            picks in prop::collection::vec(
+                (0usize..3, prop::collection::vec((0usize..14, 0usize..6), 0..3)),
+                2..40,
+            ),
+            anti_chaining in any::<bool>(),
+            threshold in 0.3f64..0.9,
+            round in 1usize..9,
+        ) {
+            let texts = near_copies(&picks);
+            let build = |all: bool| {
+                let mut d = Deduper::builder()
+                    .threshold(threshold)
+                    .anti_chaining(anti_chaining)
+                    .all_pairs(all)
+                    .build()
+                    .unwrap();
+                d.join_round = round;
+                d
+            };
+            let (all, joining) = (build(true).run(&texts), build(false).run(&texts));
+            prop_assert_eq!(all.as_slice(), joining.as_slice());
+            prop_assert!(joining.pairs().iter().all(|p| all.pairs().contains(p)));
+            prop_assert!(joining.stats().verified <= all.stats().verified);
+            prop_assert_eq!(joining.stats().candidates, all.stats().candidates);
+        }
+    }
+
+    /// Rounds of one pair verify a pair only when it joins two groups: three copies
+    /// of a text pair up three ways, and two pairs join them.
+    #[test]
+    fn joining_skips_the_pairs_of_joined_texts() {
+        let texts = near_copies(&[(0, vec![]), (0, vec![(0, 0)]), (0, vec![(13, 1)])]);
+        let mut d = Deduper::builder().all_pairs(false).build().unwrap();
+        d.join_round = 1;
+        let joining = d.run(&texts);
+        let all = Deduper::new().run(&texts);
+        assert_eq!((all.stats().candidates, all.stats().verified), (3, 3));
+        assert_eq!(
+            (joining.stats().candidates, joining.stats().verified),
+            (3, 2)
+        );
+        assert_eq!(joining.as_slice(), all.as_slice());
+        assert_eq!(joining.len(), 1);
     }
 
     proptest! {

@@ -110,6 +110,7 @@ pub struct DeduperBuilder {
     simhash_weighting: Weighting,
     similarity: Similarity,
     anti_chaining: bool,
+    all_pairs: bool,
     max_cluster_size: usize,
 }
 
@@ -132,6 +133,7 @@ impl Default for DeduperBuilder {
             simhash_weighting: Weighting::default(),
             similarity: Similarity::default(),
             anti_chaining: DEFAULT_ANTI_CHAINING,
+            all_pairs: true,
             max_cluster_size: DEFAULT_MAX_CLUSTER_SIZE,
         }
     }
@@ -283,6 +285,35 @@ impl DeduperBuilder {
         self
     }
 
+    /// Whether every candidate pair is verified and listed by
+    /// [`Clusters::pairs`](crate::Clusters::pairs) (`true`, the default), or only the
+    /// pairs that join two texts not yet in one group (`false`). **The clusters are the
+    /// same**; only the pair list and [`RunStats::verified`](crate::RunStats::verified)
+    /// shrink to the pairs that joined texts (every member is still reached from its
+    /// cluster's others through listed pairs).
+    ///
+    /// On duplicate-heavy text, where a text has many near-copies that all pair up,
+    /// `false` verifies about one pair per member instead of one per pair of members
+    /// (figures: `docs/PERFORMANCE.md`). The pairs are verified in rounds of 16,384
+    /// (in order), and a pair is left out when the rounds before its own joined its
+    /// texts, so an input with fewer candidate pairs verifies them all. The example
+    /// deduper turns it off unless it prints pairs.
+    ///
+    /// ```
+    /// let a = "The committee approved the budget for the new library on Tuesday evening.";
+    /// let b = "The committee approved the budget for the new public library on Tuesday evening.";
+    /// let c = "The committee approved the budget for the new public library on Tuesday night.";
+    /// let all = paradup::Deduper::new().run([a, b, c]);
+    /// let joining = paradup::Deduper::builder().all_pairs(false).build()?.run([a, b, c]);
+    /// assert_eq!(all.as_slice(), joining.as_slice());
+    /// assert!(joining.pairs().iter().all(|p| all.pairs().contains(p)));
+    /// # Ok::<(), paradup::Error>(())
+    /// ```
+    pub fn all_pairs(&mut self, on: bool) -> &mut Self {
+        self.all_pairs = on;
+        self
+    }
+
     /// The cluster-size guard: clusters with more members than `limit` are reported by
     /// [`Clusters::oversized`](crate::Clusters::oversized) and counted in
     /// [`RunStats::oversized_clusters`](crate::RunStats::oversized_clusters) (they are
@@ -364,6 +395,8 @@ impl DeduperBuilder {
             similarity: self.similarity,
             containment,
             anti_chaining: self.anti_chaining,
+            all_pairs: self.all_pairs,
+            join_round: super::assemble::JOIN_ROUND,
             max_cluster_size: self.max_cluster_size,
         })
     }

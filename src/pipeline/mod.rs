@@ -121,6 +121,9 @@ pub struct Deduper {
     /// The containment search's bandings, with [`Similarity::Containment`].
     containment: Option<ContainmentBanding>,
     anti_chaining: bool,
+    all_pairs: bool,
+    /// [`assemble::JOIN_ROUND`]; smaller in tests, so that small inputs have rounds.
+    join_round: usize,
     max_cluster_size: usize,
 }
 
@@ -222,6 +225,12 @@ impl Deduper {
     /// Whether anti-chaining is on.
     pub fn anti_chaining(&self) -> bool {
         self.anti_chaining
+    }
+
+    /// Whether every candidate pair is verified and listed
+    /// ([`DeduperBuilder::all_pairs`]).
+    pub fn all_pairs(&self) -> bool {
+        self.all_pairs
     }
 
     /// The cluster-size guard's limit.

@@ -86,14 +86,17 @@ impl Summary {
     /// ```json
     /// {"files":1,"documents":1,"paragraphs":24,"bytes":4370,"paragraph_bytes":4290,
     ///  "exact_duplicates":0,"clusters":1,"members":2,"duplicate_paragraphs":1,
-    ///  "bytes_removable":296,"skipped":{"unreadable":0,"binary":0,"malformed":0},
+    ///  "bytes_removable":296,"candidate_pairs":1,"verified_pairs":1,
+    ///  "skipped":{"unreadable":0,"binary":0,"malformed":0},
     ///  "invalid_utf8":0,"threads":2,
     ///  "seconds":{"read":…,"paragraphs":…,"exact":…,"signatures":…,"candidates":…,
     ///             "verify":…,"cluster":…,"write":…,"total":…}}
     /// ```
     ///
     /// `bytes` counts the inputs after decompression, `paragraph_bytes` the text of
-    /// their paragraphs; `seconds.total` is the wall-clock time of the whole run.
+    /// their paragraphs; `candidate_pairs` and `verified_pairs` count pairs of distinct
+    /// texts ([`RunStats`](crate::RunStats)); `seconds.total` is the wall-clock time of
+    /// the whole run.
     ///
     /// With an index ([`Summary::index`]), two more members close the object:
     /// `"index":{"loaded":…,"matched":…,"kept":…,"saved":…}` (each `null` when no index
@@ -127,7 +130,7 @@ impl Summary {
         format!(
             "{{\"files\":{},\"documents\":{},\"paragraphs\":{},\"bytes\":{},\"paragraph_bytes\":{},\
              \"exact_duplicates\":{},\"clusters\":{},\"members\":{},\"duplicate_paragraphs\":{},\
-             \"bytes_removable\":{},\"skipped\":{{\"unreadable\":{},\"binary\":{},\"malformed\":{}}},\
+             \"bytes_removable\":{},\"candidate_pairs\":{},\"verified_pairs\":{},\"skipped\":{{\"unreadable\":{},\"binary\":{},\"malformed\":{}}},\
              \"invalid_utf8\":{},\"threads\":{},\"seconds\":{{\"read\":{},\"paragraphs\":{},\
              \"exact\":{},\"signatures\":{},\"candidates\":{},\"verify\":{},\"cluster\":{},\
              \"write\":{},\"total\":{}}}}}",
@@ -141,6 +144,8 @@ impl Summary {
             self.members,
             self.duplicate_paragraphs,
             self.bytes_removable,
+            self.run.candidates,
+            self.run.verified,
             self.read.unreadable,
             self.read.binary,
             self.read.malformed,

@@ -397,6 +397,9 @@ fn stats_json_holds_counts_and_stage_times() {
     assert_eq!(v["duplicate_paragraphs"], 2);
     assert_eq!(v["exact_duplicates"], 1);
     assert_eq!(v["bytes_removable"], (311 - 119) + (265 - 110));
+    // One near-duplicate pair of distinct texts, proposed and verified.
+    assert_eq!(v["candidate_pairs"], 1);
+    assert_eq!(v["verified_pairs"], 1);
     assert_eq!(v["skipped"]["unreadable"], 0);
     let secs = v["seconds"].as_object().unwrap();
     let keys: Vec<&str> = secs.keys().map(String::as_str).collect();
