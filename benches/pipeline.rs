@@ -76,5 +76,32 @@ fn duplicate_heavy(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, duplicate_heavy);
+/// 1,000 paragraphs and 15 near-copies of each (16,000 paragraphs, 7 MB), which pair
+/// up 120 ways a group: every pair verified, and only the pairs that join texts (what
+/// the example deduper runs, [`DeduperBuilder::all_pairs`](paradup::DeduperBuilder::all_pairs)).
+fn large_groups(c: &mut Criterion) {
+    let (paras, copies) = common::duplicate_heavy(1000, 15, 23);
+    let bytes: usize = paras.iter().map(String::len).sum();
+    let mut group = c.benchmark_group("pipeline_duplicate_heavy_16");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10);
+    for (name, all) in [("all_pairs_threads_1", true), ("joining_threads_1", false)] {
+        let d = Deduper::builder()
+            .threads(1)
+            .all_pairs(all)
+            .build()
+            .unwrap();
+        let want = d.run(&paras);
+        assert_eq!((want.len(), want.duplicates()), (1000, copies));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let clusters = d.run(black_box(&paras));
+                assert_eq!(clusters.len(), want.len());
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, duplicate_heavy, large_groups);
 criterion_main!(benches);

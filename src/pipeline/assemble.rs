@@ -648,7 +648,7 @@ fn connected(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Deduper;
+    use crate::{CandidateSearch, Deduper};
     use proptest::prelude::*;
 
     fn sorted(mut v: Vec<u64>) -> Vec<u64> {
@@ -684,8 +684,9 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
         /// Verifying only the pairs that join texts gives the clusters of verifying
-        /// every pair, with anti-chaining on and off and in rounds of any size, and its
-        /// pairs are some of every verified pair (all of those that joined texts).
+        /// every pair, with anti-chaining on and off, in rounds of any size, for the
+        /// candidates of every search; its pairs are some of every verified pair (all
+        /// of those that joined texts).
         #[test]
         fn joining_pairs_give_the_clusters_of_all_pairs(
             picks in prop::collection::vec(
@@ -695,12 +696,18 @@ mod tests {
             anti_chaining in any::<bool>(),
             threshold in 0.3f64..0.9,
             round in 1usize..9,
+            search in prop::sample::select(vec![
+                CandidateSearch::Lsh,
+                CandidateSearch::Exhaustive,
+                CandidateSearch::PrefixFilter,
+            ]),
         ) {
             let texts = near_copies(&picks);
             let build = |all: bool| {
                 let mut d = Deduper::builder()
                     .threshold(threshold)
                     .anti_chaining(anti_chaining)
+                    .candidates(search)
                     .all_pairs(all)
                     .build()
                     .unwrap();
