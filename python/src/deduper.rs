@@ -115,6 +115,9 @@ impl PyDeduper {
             .method(options::method(method, max_hamming)?)
             .similarity(options::similarity(similarity)?)
             .anti_chaining(anti_chaining)
+            // Python gets clusters, never pairs: the pairs that join texts give the
+            // same clusters, for less work on duplicate-heavy text.
+            .all_pairs(false)
             .seed(seed)
             .verification(options::verification(verification)?)
             .candidates(options::candidates(candidates)?)
