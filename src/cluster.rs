@@ -49,6 +49,7 @@
 
 use crate::paragraph::Paragraph;
 use crate::similarity::{Direction, Similarity};
+use std::borrow::Cow;
 use std::time::Duration;
 
 /// Disjoint sets over `0..n` whose root is always the smallest member.
@@ -161,8 +162,21 @@ impl Adjacency {
 pub(crate) fn split_chains(
     group: &[u32],
     adjacency: &Adjacency,
+    check: impl FnMut(u32, u32) -> (f64, bool),
+) -> (Vec<Vec<(u32, f64)>>, usize) {
+    split_chains_with(group, |_| Cow::Borrowed(adjacency), check)
+}
+
+/// [`split_chains`] with the adjacency made only if some node fails the group's first:
+/// `adjacency(rest)` of the nodes that failed it (ascending), which every later round
+/// stays within, so only edges among them are read.
+pub(crate) fn split_chains_with<'a>(
+    group: &[u32],
+    adjacency: impl FnOnce(&[u32]) -> Cow<'a, Adjacency>,
     mut check: impl FnMut(u32, u32) -> (f64, bool),
 ) -> (Vec<Vec<(u32, f64)>>, usize) {
+    let mut adjacency = Some(adjacency);
+    let mut built: Option<Cow<'a, Adjacency>> = None;
     let mut parts = Vec::new();
     let mut moved = 0;
     let mut work: Vec<Vec<u32>> = vec![group.to_vec()];
@@ -179,7 +193,16 @@ pub(crate) fn split_chains(
             }
         }
         parts.push(part);
+        if rest.is_empty() {
+            continue;
+        }
         moved += rest.len();
+        let adjacency = built.get_or_insert_with(|| {
+            let make = adjacency
+                .take()
+                .expect("made once, for the first round's rest");
+            make(&rest)
+        });
         // Connected components of `rest` (ascending) over the edges among its nodes.
         let mut seen = vec![false; rest.len()];
         let mut stack = Vec::new();

@@ -4,6 +4,7 @@
 use super::{Deduper, lap};
 use crate::cluster::{
     Adjacency, Cluster, Clusters, Member, Pair, RunStats, StageTimings, UnionFind, split_chains,
+    split_chains_with,
 };
 use crate::minhash::estimate_jaccard;
 use crate::paragraph::Paragraph;
@@ -12,6 +13,7 @@ use crate::simhash::{estimate_cosine, hamming};
 use crate::similarity::{Direction, Similarity};
 use crate::text::shingle::intersection_len;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::time::Instant;
 
 /// Read access to a column of per-paragraph or per-text values, held in a `Vec` or
@@ -456,22 +458,8 @@ impl Deduper {
             (s, passes(rep, c, s))
         };
         let (parts, moved) = if let Some((edges, verify)) = lazy {
-            // Most groups of near-copies pass their representative whole.
-            let rep = texts[0];
-            let mut part = vec![(rep, 1.0)];
-            let mut rest = Vec::new();
-            for &c in &texts[1..] {
-                match check(rep, c) {
-                    (s, true) => part.push((c, s)),
-                    _ => rest.push(c),
-                }
-            }
-            if rest.is_empty() {
-                (vec![part], 0)
-            } else {
-                let local = rest_adjacency(&rest, edges, verify);
-                split_chains(&texts, &local, check)
-            }
+            let local = |rest: &[u32]| Cow::Owned(rest_adjacency(rest, edges, verify));
+            split_chains_with(&texts, local, check)
         } else if self.anti_chaining {
             split_chains(&texts, adjacency, check)
         } else {
