@@ -75,7 +75,13 @@ pub(crate) fn run_streamed(
         KeepArg::First => Keep::First,
         KeepArg::Longest => Keep::Longest,
     };
-    let removed = rewrite::removals(&clusters, keep);
+    // Held through the write only when files are rewritten; else made for the summary.
+    let staging = !outputs(args).is_empty();
+    let removed = if staging {
+        rewrite::removals(&clusters, keep)
+    } else {
+        Vec::new()
+    };
 
     // Write: files first, each complete before any is renamed into place (an input
     // that changed meanwhile abandons them all), then the report (which a closed pipe
@@ -134,6 +140,12 @@ pub(crate) fn run_streamed(
     let write_time = write_start.elapsed();
 
     // Summarize.
+    drop(gathered);
+    let removed = if staging {
+        removed
+    } else {
+        rewrite::removals(&clusters, keep)
+    };
     let mut summary = Summary::from_read(corpus.stats(), &clusters, &removed);
     summary.read_time = read_time;
     summary.write_time = write_time;

@@ -42,7 +42,7 @@ use crate::fsio::{InputChanged, Stamp};
 use crate::paragraph::Paragraph;
 use crate::pipeline::stream::Feed;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::ops::Range;

@@ -256,6 +256,9 @@ pub(super) struct Found<'a> {
     pub edges: Vec<(u32, u32)>,
     /// With containment, the shingle-set size of each distinct text; else empty.
     pub sizes: &'a [u32],
+    /// The pairs of `edges` already verified, when an earlier pass did it (the disk
+    /// mode's windows): then `edges` is kept only for the lazy adjacency.
+    pub verified: Option<Vec<(u32, u32, f64)>>,
 }
 
 impl Deduper {
@@ -276,6 +279,7 @@ impl Deduper {
             canon,
             edges,
             sizes,
+            verified,
         } = found;
         let n = paragraphs.len();
         let distinct = canon.len();
@@ -283,7 +287,9 @@ impl Deduper {
         let measure = self.similarity;
         let similarity = |a: u32, b: u32| evidence.similarity(a, b, measure, sizes);
         let passes = |a: u32, b: u32, s: f64| evidence.passes(a, b, s, self.threshold);
-        let verified = if self.all_pairs {
+        let verified = if let Some(v) = verified {
+            v
+        } else if self.all_pairs {
             self.verify_pairs(&edges, evidence, sizes, progress)
         } else {
             self.verify_joining(&edges, evidence, sizes, distinct, progress)

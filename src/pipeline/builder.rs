@@ -296,7 +296,8 @@ impl DeduperBuilder {
     /// `false` verifies about one pair per member instead of one per pair of members
     /// (figures: `docs/PERFORMANCE.md`). The pairs are verified in rounds of 16,384
     /// (in order), and a pair is left out when the rounds before its own joined its
-    /// texts, so an input with fewer candidate pairs verifies them all. The example
+    /// texts, so an input with fewer candidate pairs verifies them all; the same pairs
+    /// in memory, streamed and under a memory limit. The example
     /// deduper turns it off unless it prints pairs.
     ///
     /// ```

@@ -287,6 +287,7 @@ impl Deduper {
             canon_of: &canon_of,
             canon: &canon,
             edges,
+            verified: None,
             sizes,
         };
         let clusters = self.assemble(found, &evidence, timings, &mut clock, progress);

@@ -392,6 +392,7 @@ impl Stages<'_> {
             canon_of: &texts.text_of,
             canon: &texts.first,
             edges: candidates,
+            verified: None,
             sizes: &[],
         };
         let mut clock = Instant::now();

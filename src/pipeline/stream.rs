@@ -330,6 +330,7 @@ impl Deduper {
             canon_of: &col.canon_of,
             canon: &col.canon,
             edges,
+            verified: None,
             sizes: &col.sizes,
         };
         let clusters =

@@ -124,6 +124,13 @@ fn dedupers() -> Vec<(&'static str, Deduper)> {
     let mut b = Deduper::builder();
     b.paragraphs(ParagraphMode::BlankLines).threads(3);
     v.push(("blank-lines", b.build().unwrap()));
+    // Only the pairs that join texts are verified (the same pairs in every mode).
+    let mut b = Deduper::builder();
+    b.all_pairs(false);
+    v.push(("joining", b.build().unwrap()));
+    let mut b = Deduper::builder();
+    b.all_pairs(false).anti_chaining(false).threshold(0.4);
+    v.push(("joining-chains", b.build().unwrap()));
     v
 }
 

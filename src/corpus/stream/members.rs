@@ -12,31 +12,38 @@ impl StreamCorpus {
     /// As [`feed`](Self::feed); [`ErrorKind::ReplayMismatch`] also when a paragraph is
     /// not found where the run found it.
     pub fn gather(&self, paragraphs: &[Paragraph], with_text: &[Paragraph]) -> Result<MemberTexts> {
-        let mut wanted: BTreeMap<(u32, u32), (Paragraph, bool)> = BTreeMap::new();
-        for p in paragraphs {
-            wanted.entry((p.doc, p.index)).or_insert((*p, false));
-        }
-        for p in with_text {
-            wanted.insert((p.doc, p.index), (*p, true));
-        }
+        // Each paragraph once, in order, with its text if either list asks for it:
+        // a sorted list, not a map, for the millions of members of a large run.
+        let mut all: Vec<(Paragraph, bool)> = paragraphs
+            .iter()
+            .map(|p| (*p, false))
+            .chain(with_text.iter().map(|p| (*p, true)))
+            .collect();
+        all.sort_unstable_by_key(|(p, text)| (p.doc, p.index, !*text));
+        all.dedup_by_key(|(p, _)| (p.doc, p.index));
         let mut out = MemberTexts {
             source_names: self.meta.sources.iter().map(|s| s.name.clone()).collect(),
             docs: HashMap::new(),
-            paragraphs: HashMap::new(),
+            paragraphs: Vec::with_capacity(all.len()),
             text: String::new(),
         };
-        let mut all: Vec<(Paragraph, bool)> = wanted.into_values().collect();
-        while !all.is_empty() {
-            let source = self.source_index(all[0].0.doc as usize);
+        let mut rest = &all[..];
+        while let Some((first, _)) = rest.first() {
+            let source = self.source_index(first.doc as usize);
             let Some(s) = self.meta.sources.get(source) else {
                 return Err(changed("the input"));
             };
-            let n = all.partition_point(|(p, _)| (p.doc as usize) < s.documents.end);
-            let mine: Vec<(Paragraph, bool)> = all.drain(..n).collect();
+            let n = rest.partition_point(|(p, _)| (p.doc as usize) < s.documents.end);
+            let (mine, after) = rest.split_at(n.max(1));
             match s.format {
-                InputFormat::Jsonl => self.gather_jsonl(source, &mine, &mut out)?,
-                _ => self.gather_text(source, &mine, &mut out)?,
+                InputFormat::Jsonl => self.gather_jsonl(source, mine, &mut out)?,
+                _ => self.gather_text(source, mine, &mut out)?,
             }
+            rest = after;
+        }
+        // Added in order already (sources in order, paragraphs in order within each).
+        if !out.paragraphs.is_sorted_by_key(|(k, _)| *k) {
+            out.paragraphs.sort_by_key(|(k, _)| *k);
         }
         Ok(out)
     }
@@ -159,7 +166,8 @@ impl StreamCorpus {
 pub struct MemberTexts {
     source_names: Vec<String>,
     docs: HashMap<u32, MemberDoc>,
-    paragraphs: HashMap<(u32, u32), Gathered>,
+    /// Sorted by (document, index).
+    paragraphs: Vec<((u32, u32), Gathered)>,
     text: String,
 }
 
@@ -184,7 +192,7 @@ impl MemberTexts {
             start..self.text.len()
         });
         self.paragraphs
-            .insert((p.doc, p.index), Gathered { span, text });
+            .push(((p.doc, p.index), Gathered { span, text }));
     }
 
     fn doc(&self, doc: usize) -> &MemberDoc {
@@ -195,7 +203,9 @@ impl MemberTexts {
 
     fn gathered(&self, p: &Paragraph) -> &Gathered {
         self.paragraphs
-            .get(&(p.doc, p.index))
+            .binary_search_by_key(&(p.doc, p.index), |(k, _)| *k)
+            .ok()
+            .map(|i| &self.paragraphs[i].1)
             .unwrap_or_else(|| panic!("paragraph {}/{} was not gathered", p.doc, p.index))
     }
 

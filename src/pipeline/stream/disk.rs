@@ -19,15 +19,20 @@
 //!
 //! Verification reads the candidate pairs in order and loads the evidence (shingle
 //! sets, signatures) of as many of their texts as the limit allows, one window at a
-//! time. Clusters are then built per window of connected groups (texts joined by
-//! verified pairs, and texts that occur more than once, with the provenance of their
-//! paragraphs only) by the stage that `run` uses, and merged in order.
+//! time; without [`all_pairs`](crate::DeduperBuilder::all_pairs), in the rounds of
+//! `run`, skipping the pairs of texts already joined, so it verifies the same pairs.
+//! Clusters are then built per window of connected groups (texts joined by verified
+//! pairs, and texts that occur more than once, with the provenance of their
+//! paragraphs only) by the stage that `run` uses, from the pairs already verified (and
+//! the group's candidate pairs, for anti-chaining without every pair), and merged in
+//! order.
 //!
 //! What memory still holds besides the windows: the result (clusters and pairs, which
 //! grow with the duplicates found, not with the corpus), the candidate pairs (8 bytes
 //! each), 12 bytes per text in a candidate pair, 40 bytes per paragraph in a cluster,
 //! 8 bytes per text met again after its key window went to disk, and two bits per
-//! distinct text; with SimHash, the fingerprints (8 bytes per distinct text) and the
+//! distinct text; without every pair, a union-find of the texts (8 bytes each) and,
+//! with anti-chaining, the candidate pairs within groups until the clusters are built; with SimHash, the fingerprints (8 bytes per distinct text) and the
 //! ids of the texts that have one (4).
 
 use super::StreamConfig;
@@ -103,12 +108,26 @@ where
     };
     let evidence = (dir.as_path(), &involved[..], sig_path, &col.fps[..]);
     let mut store = open_store(d, config, source, &first, evidence, progress)?;
-    let held = edges.len() * 8 + involved.len() * 12 + col.fps.len() * 8 + col.live_ids.len() * 4;
+    // Without every pair, a union-find of the texts (8 bytes each) joins them.
+    let joins = if d.all_pairs { 0 } else { texts as usize * 8 };
+    let held =
+        edges.len() * 8 + involved.len() * 12 + col.fps.len() * 8 + col.live_ids.len() * 4 + joins;
     // Windows of at least a batch's worth, the unit of work.
     let room = limit.saturating_sub(reserve(config) + held);
-    let verified = verify(d, &edges, &mut store, (room, config.batch_bytes))?;
+    let verified = verify(
+        d,
+        &edges,
+        texts as usize,
+        &mut store,
+        (room, config.batch_bytes),
+    )?;
     let candidates = edges.len();
-    drop(edges);
+    // The lazy anti-chaining of the cluster windows reads the candidate pairs.
+    let edges = if !d.all_pairs && d.anti_chaining {
+        edges
+    } else {
+        Vec::new()
+    };
     timings.verify += lap(&mut clock);
 
     // Clusters.
@@ -117,7 +136,7 @@ where
     }
     let (clusters, pairs, split_off) = cluster(
         d,
-        &verified,
+        (&verified, edges),
         &mut store,
         &canonical,
         (&provenance, &canon_of, n, texts as usize),
@@ -325,14 +344,44 @@ fn candidates(
 }
 
 /// The candidate pairs `edges` (ascending) that pass, with their similarity, in
-/// order; the evidence of at most about `budget` bytes of texts loaded at once.
+/// order; the evidence of at most about `room` bytes of texts loaded at once. Without
+/// [`all_pairs`](crate::DeduperBuilder::all_pairs), only the pairs that join texts not
+/// yet joined, in the rounds of the in-memory run, so the same pairs.
 fn verify(
+    d: &Deduper,
+    edges: &[(u32, u32)],
+    texts: usize,
+    store: &mut Store<'_>,
+    room: (usize, usize),
+) -> Result<Vec<(u32, u32, f64)>> {
+    let mut verified: Vec<(u32, u32, f64)> = Vec::new();
+    if d.all_pairs {
+        verify_windows(d, edges, store, room, &mut verified)?;
+        return Ok(verified);
+    }
+    let mut uf = UnionFind::new(texts);
+    let mut todo = Vec::new();
+    for round in edges.chunks(d.join_round.max(1)) {
+        todo.clear();
+        todo.extend(round.iter().filter(|&&(a, b)| uf.find(a) != uf.find(b)));
+        let start = verified.len();
+        verify_windows(d, &todo, store, room, &mut verified)?;
+        for &(a, b, _) in &verified[start..] {
+            uf.union(a, b);
+        }
+    }
+    Ok(verified)
+}
+
+/// The pairs of `edges` that pass, appended to `verified` in order, a window of
+/// evidence at a time: the room left after the pairs that passed, at least `floor`.
+fn verify_windows(
     d: &Deduper,
     edges: &[(u32, u32)],
     store: &mut Store<'_>,
     (room, floor): (usize, usize),
-) -> Result<Vec<(u32, u32, f64)>> {
-    let mut verified: Vec<(u32, u32, f64)> = Vec::new();
+    verified: &mut Vec<(u32, u32, f64)>,
+) -> Result<()> {
     let mut start = 0;
     let mut ids: Vec<u32> = Vec::new();
     let mut seen: ahash::AHashSet<u32> = ahash::AHashSet::new();
@@ -376,7 +425,7 @@ fn verify(
         verified.extend(chunk);
         start = end;
     }
-    Ok(verified)
+    Ok(())
 }
 
 /// The texts in some cluster, those in a verified pair or repeated (as bits and
@@ -521,7 +570,7 @@ const PER_WINDOW_MEMBER: usize = 200;
 /// connected groups at a time; with the pairs and the number of texts split off.
 fn cluster(
     d: &Deduper,
-    verified: &[(u32, u32, f64)],
+    (verified, mut edges): (&[Scored], Vec<(u32, u32)>),
     store: &mut Store<'_>,
     canonical: &Canonical,
     (provenance, canon_of, n, texts): (&Path, &Path, usize, usize),
@@ -543,7 +592,8 @@ fn cluster(
     // own arrays.
     let fixed = members.len() * PER_MEMBER
         + chosen_ids.len() * 24
-        + verified.len() * (24 + 80)
+        + verified.len() * (32 + 80)
+        + edges.len() * 8
         + in_pair.len() * 4;
     let budget = room.saturating_sub(fixed).max(floor);
     let member_texts = members.iter().map(|m| m.0);
@@ -562,14 +612,35 @@ fn cluster(
         .map(|(t, _, p)| (local[t as usize], p))
         .collect();
     let edge_start = by_window(&mut verified.iter().map(|e| window(t_of(e.0))));
-    let mut edges_by = vec![(0u32, 0u32); verified.len()];
+    let mut edges_by = vec![(0u32, 0u32, 0f64); verified.len()];
     let mut fill = edge_start.clone();
-    for &(a, b, _) in verified {
+    for &(a, b, s) in verified {
         let (ta, tb) = (t_of(a), t_of(b));
         let w = window(ta);
-        edges_by[fill[w]] = (local[ta as usize], local[tb as usize]);
+        edges_by[fill[w]] = (local[ta as usize], local[tb as usize], s);
         fill[w] += 1;
     }
+    // The candidate pairs within a group (the others cannot be read), by window.
+    let candidate_start = if edges.is_empty() {
+        vec![0; windows + 1]
+    } else {
+        let mut t_at = vec![u32::MAX; texts];
+        for (t, &c) in chosen_ids.iter().enumerate() {
+            t_at[c as usize] = t as u32;
+        }
+        let at = |(a, b): (u32, u32)| (t_at[a as usize], t_at[b as usize]);
+        edges.retain(|&e| {
+            let (ta, tb) = at(e);
+            ta != u32::MAX && tb != u32::MAX && root[ta as usize] == root[tb as usize]
+        });
+        d.in_pool(|| edges.par_sort_unstable_by_key(|&e| (window(at(e).0), e)));
+        let start = by_window(&mut edges.iter().map(|&e| window(at(e).0)));
+        for e in edges.iter_mut() {
+            let (ta, tb) = at(*e);
+            *e = (local[ta as usize], local[tb as usize]);
+        }
+        start
+    };
 
     let mut clusters: Vec<Cluster> = Vec::new();
     // Every member but the first of its text's paragraphs pairs with that first one,
@@ -583,9 +654,13 @@ fn cluster(
     for w in 0..windows {
         let wtexts = &texts_by[text_start[w]..text_start[w + 1]];
         let wmembers = &members_by[member_start[w]..member_start[w + 1]];
-        let edges = edges_by[edge_start[w]..edge_start[w + 1]].to_vec();
+        let pairs_of_window = (
+            edges_by[edge_start[w]..edge_start[w + 1]].to_vec(),
+            edges[candidate_start[w]..candidate_start[w + 1]].to_vec(),
+        );
         let chosen = (chosen_ids.as_slice(), in_pair.as_slice());
-        let part = cluster_window(d, store, chosen, (wtexts, wmembers, edges), documents)?;
+        let window_parts = (wtexts, wmembers, pairs_of_window);
+        let part = cluster_window(d, store, chosen, window_parts, documents)?;
         if clusters.is_empty() {
             clusters = part.clusters;
         } else {
@@ -609,8 +684,16 @@ fn cluster(
     Ok((clusters, pairs, split_off))
 }
 
-/// One window of whole groups: its texts, its members, its verified pairs.
-type Window<'a> = (&'a [u32], &'a [(u32, Paragraph)], Vec<(u32, u32)>);
+/// A verified pair of texts and its similarity.
+type Scored = (u32, u32, f64);
+
+/// One window of whole groups: its texts, its members, its verified pairs and (for
+/// the lazy anti-chaining) its candidate pairs.
+type Window<'a> = (
+    &'a [u32],
+    &'a [(u32, Paragraph)],
+    (Vec<Scored>, Vec<(u32, u32)>),
+);
 
 /// The clusters of one window of whole groups: its texts `wtexts` (numbers into
 /// `chosen_ids`; `in_pair`: the texts with evidence), its members (local text,
@@ -620,7 +703,7 @@ fn cluster_window(
     d: &Deduper,
     store: &mut Store<'_>,
     (chosen_ids, in_pair): (&[u32], &[u32]),
-    (wtexts, wmembers, edges): Window<'_>,
+    (wtexts, wmembers, (verified, edges)): Window<'_>,
     documents: usize,
 ) -> Result<Clusters> {
     // The evidence of the texts in pairs.
@@ -652,6 +735,7 @@ fn cluster_window(
         canon: &canon,
         edges,
         sizes: &[],
+        verified: Some(verified),
     };
     let mut clock = Instant::now();
     Ok(d.in_pool(|| d.assemble(found, &evidence, StageTimings::default(), &mut clock, None)))
