@@ -77,11 +77,17 @@ impl PyMinHasher {
     ) -> PyResult<(Bound<'py, PyByteArray>, usize)> {
         let texts = texts::extract(texts)?;
         let (normalizer, shingler, hasher) = (self.normalizer, self.shingler, self.hasher.clone());
-        let n = texts.len();
-        let sigs = worker::run(py, move || {
-            signatures(&normalizer, &shingler, &hasher, &texts)
+        let (n, k) = (texts.len(), hasher.num_perm());
+        let work = move || signatures(&normalizer, &shingler, &hasher, &texts);
+        // The result's bytearray is allocated (and its pages touched) while the
+        // signatures are computed, so the copy into it is a plain memcpy after.
+        let out = worker::run_meanwhile(py, work, |wait| {
+            PyByteArray::new_with(py, n * k * 4, |bytes| {
+                bytes.copy_from_slice(&wait()?);
+                Ok(())
+            })
         })?;
-        Ok((bytearray(py, &sigs), n))
+        Ok((out, n))
     }
 }
 

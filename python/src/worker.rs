@@ -40,7 +40,41 @@ where
     run_inner(py, Some(progress), move || work(&p))
 }
 
+/// [`run`], with `meanwhile` done on the calling thread (with the GIL) while `work`
+/// runs; `meanwhile` gets a function that waits for `work`'s result.
+pub(crate) fn run_meanwhile<'py, T, F, R>(
+    py: Python<'py>,
+    work: F,
+    meanwhile: impl FnOnce(&dyn Fn() -> PyResult<T>) -> PyResult<R>,
+) -> PyResult<R>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let rx = std::cell::Cell::new(Some(spawn(work)?));
+    let wait = || match rx.take() {
+        Some(rx) => wait(py, None, rx),
+        None => Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "paradup's worker result was already taken",
+        )),
+    };
+    meanwhile(&wait)
+}
+
+/// The channel a worker thread's result (or panic) arrives on.
+type Outcome<T> = mpsc::Receiver<std::thread::Result<T>>;
+
 fn run_inner<T, F>(py: Python<'_>, cancel: Option<Arc<Progress>>, work: F) -> PyResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let rx = spawn(work)?;
+    wait(py, cancel, rx)
+}
+
+/// Starts `work` on a thread of its own.
+fn spawn<T, F>(work: F) -> PyResult<Outcome<T>>
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
@@ -56,7 +90,16 @@ where
         .map_err(|e| {
             pyo3::exceptions::PyRuntimeError::new_err(format!("cannot start a thread: {e}"))
         })?;
-    let mut rx = rx;
+    Ok(rx)
+}
+
+/// Waits for the result on `rx` with the GIL released, checking for signals (an
+/// interrupt cancels `cancel` and raises).
+fn wait<T: Send + 'static>(
+    py: Python<'_>,
+    cancel: Option<Arc<Progress>>,
+    mut rx: Outcome<T>,
+) -> PyResult<T> {
     loop {
         // The receiver moves in and out: it is `Send` but not `Sync`.
         let (back, received) = py.detach(move || {
