@@ -32,8 +32,9 @@
 //! each), 12 bytes per text in a candidate pair, 40 bytes per paragraph in a cluster,
 //! 8 bytes per text met again after its key window went to disk, and two bits per
 //! distinct text; without every pair, a union-find of the texts (8 bytes each) and,
-//! with anti-chaining, the candidate pairs within groups until the clusters are built; with SimHash, the fingerprints (8 bytes per distinct text) and the
-//! ids of the texts that have one (4).
+//! with anti-chaining, the candidate pairs within groups until the clusters are
+//! built; with SimHash, the fingerprints (8 bytes per distinct text) and the ids of
+//! the texts that have one (4).
 
 use super::StreamConfig;
 mod store;
