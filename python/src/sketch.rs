@@ -81,9 +81,9 @@ impl PyMinHasher {
         let work = move || signatures(&normalizer, &shingler, &hasher, &texts);
         // The result's bytearray is allocated (and its pages touched) while the
         // signatures are computed, so the copy into it is a plain memcpy after.
-        let out = worker::run_meanwhile(py, work, |wait| {
+        let out = worker::run_meanwhile(py, work, |result| {
             PyByteArray::new_with(py, n * k * 4, |bytes| {
-                bytes.copy_from_slice(&wait()?);
+                bytes.copy_from_slice(&result.wait()?);
                 Ok(())
             })
         })?;

@@ -41,24 +41,31 @@ where
 }
 
 /// [`run`], with `meanwhile` done on the calling thread (with the GIL) while `work`
-/// runs; `meanwhile` gets a function that waits for `work`'s result.
+/// runs; `meanwhile` gets the [`Wait`] for `work`'s result.
 pub(crate) fn run_meanwhile<'py, T, F, R>(
     py: Python<'py>,
     work: F,
-    meanwhile: impl FnOnce(&dyn Fn() -> PyResult<T>) -> PyResult<R>,
+    meanwhile: impl FnOnce(Wait<'py, T>) -> PyResult<R>,
 ) -> PyResult<R>
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    let rx = std::cell::Cell::new(Some(spawn(work)?));
-    let wait = || match rx.take() {
-        Some(rx) => wait(py, None, rx),
-        None => Err(pyo3::exceptions::PyRuntimeError::new_err(
-            "paradup's worker result was already taken",
-        )),
-    };
-    meanwhile(&wait)
+    let rx = spawn(work)?;
+    meanwhile(Wait { py, rx })
+}
+
+/// The result of a [`run_meanwhile`] worker, to wait for.
+pub(crate) struct Wait<'py, T> {
+    py: Python<'py>,
+    rx: Outcome<T>,
+}
+
+impl<T: Send + 'static> Wait<'_, T> {
+    /// The worker's result, waited for as [`run`] waits.
+    pub(crate) fn wait(self) -> PyResult<T> {
+        wait(self.py, None, self.rx)
+    }
 }
 
 /// The channel a worker thread's result (or panic) arrives on.

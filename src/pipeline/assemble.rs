@@ -394,18 +394,35 @@ impl Deduper {
         distinct: usize,
         progress: Option<&Progress>,
     ) -> Vec<(u32, u32, f64)> {
-        let mut uf = UnionFind::new(distinct);
+        let verify = |todo: &[(u32, u32)], out: &mut Vec<(u32, u32, f64)>| {
+            out.extend(self.verify_pairs(todo, evidence, sizes, progress));
+            Ok::<(), std::convert::Infallible>(())
+        };
+        self.join_in_rounds(edges, distinct, verify)
+            .unwrap_or_else(|never| match never {})
+    }
+
+    /// The rounds of [`verify_joining`](Self::verify_joining), with `verify` appending
+    /// the pairs of a round's `todo` that pass to `out`, in order: written once, so
+    /// that every mode that verifies only the joining pairs verifies the same ones.
+    pub(super) fn join_in_rounds<E>(
+        &self,
+        edges: &[(u32, u32)],
+        texts: usize,
+        mut verify: impl FnMut(&[(u32, u32)], &mut Vec<(u32, u32, f64)>) -> Result<(), E>,
+    ) -> Result<Vec<(u32, u32, f64)>, E> {
+        let mut uf = UnionFind::new(texts);
         let (mut verified, mut todo) = (Vec::new(), Vec::with_capacity(JOIN_ROUND));
         for round in edges.chunks(self.join_round.max(1)) {
             todo.clear();
             todo.extend(round.iter().filter(|&&(a, b)| uf.find(a) != uf.find(b)));
-            let passed = self.verify_pairs(&todo, evidence, sizes, progress);
-            for &(a, b, _) in &passed {
+            let start = verified.len();
+            verify(&todo, &mut verified)?;
+            for &(a, b, _) in &verified[start..] {
                 uf.union(a, b);
             }
-            verified.extend(passed);
         }
-        verified
+        Ok(verified)
     }
 
     /// [`group_clusters`](Self::group_clusters) of every group, in parallel: the

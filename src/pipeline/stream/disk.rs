@@ -355,23 +355,14 @@ fn verify(
     store: &mut Store<'_>,
     room: (usize, usize),
 ) -> Result<Vec<(u32, u32, f64)>> {
-    let mut verified: Vec<(u32, u32, f64)> = Vec::new();
     if d.all_pairs {
+        let mut verified = Vec::new();
         verify_windows(d, edges, store, room, &mut verified)?;
         return Ok(verified);
     }
-    let mut uf = UnionFind::new(texts);
-    let mut todo = Vec::new();
-    for round in edges.chunks(d.join_round.max(1)) {
-        todo.clear();
-        todo.extend(round.iter().filter(|&&(a, b)| uf.find(a) != uf.find(b)));
-        let start = verified.len();
-        verify_windows(d, &todo, store, room, &mut verified)?;
-        for &(a, b, _) in &verified[start..] {
-            uf.union(a, b);
-        }
-    }
-    Ok(verified)
+    d.join_in_rounds(edges, texts, |todo, out| {
+        verify_windows(d, todo, store, room, out)
+    })
 }
 
 /// The pairs of `edges` that pass, appended to `verified` in order, a window of
