@@ -80,6 +80,15 @@ impl UnionFind {
         x
     }
 
+    /// The root of `x`'s set, without shortening the path there: for many threads
+    /// reading the sets at once.
+    pub(crate) fn root(&self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            x = self.parent[x as usize];
+        }
+        x
+    }
+
     /// Merges the sets of `a` and `b`; returns whether they were apart.
     pub fn union(&mut self, a: u32, b: u32) -> bool {
         let (ra, rb) = (self.find(a), self.find(b));

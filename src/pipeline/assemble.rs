@@ -415,7 +415,13 @@ impl Deduper {
         let (mut verified, mut todo) = (Vec::new(), Vec::with_capacity(JOIN_ROUND));
         for round in edges.chunks(self.join_round.max(1)) {
             todo.clear();
-            todo.extend(round.iter().filter(|&&(a, b)| uf.find(a) != uf.find(b)));
+            // Read-only roots, so that every thread filters a part of the round.
+            todo.par_extend(
+                round
+                    .par_iter()
+                    .with_min_len(1024)
+                    .filter(|&&(a, b)| uf.root(a) != uf.root(b)),
+            );
             let start = verified.len();
             verify(&todo, &mut verified)?;
             for &(a, b, _) in &verified[start..] {

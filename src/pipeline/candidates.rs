@@ -3,7 +3,7 @@
 //! order all of them are verified in.
 
 use super::{ALL_PAIRS_BUCKET, Deduper};
-use crate::lsh::banded::{band_key, bucket_pairs};
+use crate::lsh::banded::{band_key, bucket_pairs, each_bucket};
 use crate::lsh::containment::{ContainmentBanding, size_class};
 use crate::lsh::hamming::{NearPairs, NearScratch};
 use rayon::prelude::*;
@@ -95,6 +95,125 @@ pub(crate) fn union_of_bands(
         .into_par_iter()
         .map(|x| ((x >> 32) as u32, x as u32))
         .collect()
+}
+
+/// Ends each bucket in [`BandBuckets`]' members; no text has this id (there are
+/// fewer than `u32::MAX` paragraphs).
+const END: u32 = u32::MAX;
+
+/// How many texts ahead [`pairs_by_text`] prefetches.
+const PREFETCH_AHEAD: usize = 8;
+
+/// One band's buckets of two or more texts, kept so that the candidate pairs of all
+/// bands are read text by text ([`pairs_by_text`]) instead of being made band by band,
+/// then sorted and merged: near-copies share most bands, so each of their pairs came
+/// once per band (figures: `docs/PERFORMANCE.md`, duplicate-heavy text).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BandBuckets {
+    /// Each bucket's texts ascending, then [`END`].
+    members: Vec<u32>,
+    /// Per text, where in `members` the texts it pairs with in this band start
+    /// ([`END`]: none): the texts after it in a bucket of at most [`ALL_PAIRS_BUCKET`],
+    /// the rest of a larger bucket for its first text.
+    tail: Vec<u32>,
+}
+
+impl BandBuckets {
+    /// The buckets of one band's `(key, text)` rows (texts below `texts`, each once;
+    /// `rows` is reordered), or `None` if their positions would not fit in a `u32`.
+    pub(crate) fn new(rows: &mut [(u64, u32)], texts: usize) -> Option<BandBuckets> {
+        // At most one text and one end per row.
+        if rows.len().checked_mul(2)? >= END as usize {
+            return None;
+        }
+        let mut b = BandBuckets {
+            members: Vec::new(),
+            tail: vec![END; texts],
+        };
+        each_bucket(rows, |run| {
+            let start = b.members.len() as u32;
+            b.members.extend(run.iter().map(|&(_, c)| c));
+            b.members.push(END);
+            if run.len() <= ALL_PAIRS_BUCKET {
+                for (k, &(_, c)) in run[..run.len() - 1].iter().enumerate() {
+                    b.tail[c as usize] = start + k as u32 + 1;
+                }
+            } else {
+                b.tail[run[0].1 as usize] = start + 1;
+            }
+        });
+        Some(b)
+    }
+
+    /// Brings the start of [`mates`](Self::mates)`(c)` into the cache.
+    #[inline]
+    fn prefetch_mates(&self, c: u32) {
+        if let Some(m) = self.members.get(self.tail[c as usize] as usize) {
+            crate::arch::prefetch(m);
+        }
+    }
+
+    /// The texts that `c` pairs with in this band (`c` < `texts`), ascending.
+    #[inline]
+    fn mates(&self, c: u32) -> &[u32] {
+        let at = self.tail[c as usize];
+        if at == END {
+            return &[];
+        }
+        let rest = &self.members[at as usize..];
+        let end = rest.iter().position(|&x| x == END).unwrap_or(rest.len());
+        &rest[..end]
+    }
+}
+
+/// The union of the ascending lists `a` and `b` (no repeats within either), ascending
+/// and without repeats, appended to `out`.
+fn merge_into(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
+    let (mut i, mut j) = (0, 0);
+    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+        out.push(x.min(y));
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+}
+
+/// The candidate pairs of every band's buckets (`bands`, over texts `live`, ascending),
+/// sorted and without repeats: [`union_of_bands`] of the bands' [`band_pairs`], made
+/// text by text, each text's mates of every band gathered, sorted and deduplicated
+/// where they fit in the cache.
+pub(crate) fn pairs_by_text(bands: &[BandBuckets], live: &[u32]) -> Vec<(u32, u32)> {
+    let parts: Vec<Vec<(u32, u32)>> = live
+        .par_chunks(4096)
+        .map(|chunk| {
+            let (mut out, mut mates, mut merged) = (Vec::new(), Vec::new(), Vec::new());
+            for (i, &a) in chunk.iter().enumerate() {
+                // The mates are scattered: ask for a later text's ahead.
+                if let Some(&ahead) = chunk.get(i + PREFETCH_AHEAD) {
+                    for band in bands {
+                        band.prefetch_mates(ahead);
+                    }
+                }
+                // Each band's mates ascending, and near-copies share most bands with
+                // the same mates: merge each band's into the union unless equal to it
+                // (a sort of them all took most of the time).
+                mates.clear();
+                for band in bands {
+                    let more = band.mates(a);
+                    if more.is_empty() || more == &mates[..] {
+                        continue;
+                    }
+                    merged.clear();
+                    merge_into(&mates, more, &mut merged);
+                    std::mem::swap(&mut mates, &mut merged);
+                }
+                out.extend(mates.iter().map(|&b| (a, b)));
+            }
+            out
+        })
+        .collect();
+    parts.concat()
 }
 
 /// The distinct texts that `pairs` involve, ascending, and the slot of each of the
@@ -243,6 +362,37 @@ mod tests {
             let all: Vec<(u32, u32)> = bands.concat();
             let got = union_of_bands(bands.into_par_iter());
             prop_assert_eq!(got, sort_pairs(all));
+        }
+
+        #[test]
+        fn pairs_by_text_equal_the_union_of_bands(
+            bands in proptest::collection::vec(
+                proptest::collection::vec(0u64..30, 60),
+                0..6,
+            ),
+            live_mask in proptest::collection::vec(any::<bool>(), 60),
+        ) {
+            // Band `b` puts live text `c` in bucket `bands[b][c]`, 0 for two fifths of
+            // them, so that buckets both larger and smaller than ALL_PAIRS_BUCKET occur.
+            let live: Vec<u32> = (0..60).filter(|&c| live_mask[c as usize]).collect();
+            let rows = |keys: &[u64]| -> Vec<(u64, u32)> {
+                live.iter()
+                    .map(|&c| match keys[c as usize] {
+                        k if k < 12 => (0, c),
+                        k => (k, c),
+                    })
+                    .collect()
+            };
+            let want = union_of_bands(bands.par_iter().map(|keys| {
+                let mut pairs = Vec::new();
+                band_pairs(&mut rows(keys), &mut pairs);
+                pairs
+            }));
+            let buckets: Vec<BandBuckets> = bands
+                .iter()
+                .map(|keys| BandBuckets::new(&mut rows(keys), 60).unwrap())
+                .collect();
+            prop_assert_eq!(pairs_by_text(&buckets, &live), want);
         }
 
         #[test]

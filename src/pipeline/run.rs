@@ -2,7 +2,9 @@
 //! memory, through the stages in one process.
 
 use super::assemble::{Evidence, Found, SetArena};
-use super::candidates::{band_pairs, hamming_edges, involved, sort_pairs, union_of_bands};
+use super::candidates::{
+    BandBuckets, band_pairs, hamming_edges, involved, pairs_by_text, sort_pairs, union_of_bands,
+};
 use super::{
     CandidateSearch, Deduper, Method, MinHashScratch, PerThread, Scratch, Sketches, Verification,
     exact, lap,
@@ -564,7 +566,8 @@ impl Deduper {
     /// Banded LSH candidates of the `live` texts, per band in parallel, from their
     /// signatures (`sigs`, `k` slots each) or from the band keys of every paragraph
     /// (`band_keys`, [`band_key_at`]; `canon`: each text's first paragraph); sorted
-    /// and without repeats ([`union_of_bands`]).
+    /// and without repeats: each band's buckets kept, then read text by text
+    /// ([`pairs_by_text`]).
     fn band_edges(
         &self,
         live: &[u32],
@@ -577,7 +580,9 @@ impl Deduper {
         type BandScratch = (SharedKeys, Vec<u64>, Vec<(u64, u32)>, Vec<u8>);
         let scratch: PerThread<BandScratch> = PerThread::new();
         let bands = self.lsh.bands;
-        union_of_bands((0..bands).into_par_iter().map(|band| {
+        // Each band's rows of keys that may repeat, handed to `f`.
+        type Rows = Vec<(u64, u32)>;
+        let rows_of = |band: usize, f: &mut dyn FnMut(&mut Rows)| {
             scratch.with(|(filter, column, keys, buf)| {
                 column.clear();
                 column.extend(live.iter().map(|&c| {
@@ -588,7 +593,7 @@ impl Deduper {
                         band_key_at(band_keys, n, bands, band, canon[c] as usize)
                     }
                 }));
-                // Only the keys that may repeat go to `band_pairs`.
+                // Only the keys that may repeat go on.
                 filter.reset(column.len());
                 for &key in column.iter() {
                     filter.insert(key);
@@ -601,11 +606,28 @@ impl Deduper {
                         .filter(|&(&key, _)| filter.may_repeat(key))
                         .map(|(&key, &c)| (key, c)),
                 );
-                let mut edges = Vec::new();
-                band_pairs(keys, &mut edges);
-                edges
+                f(keys)
             })
-        }))
+        };
+        let texts = canon.len();
+        let buckets: Option<Vec<BandBuckets>> = (0..bands)
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|band| {
+                let mut out = None;
+                rows_of(band, &mut |rows| out = BandBuckets::new(rows, texts));
+                out
+            })
+            .collect();
+        match buckets {
+            Some(buckets) => pairs_by_text(&buckets, live),
+            // Positions past `u32` (billions of texts): band by band.
+            None => union_of_bands((0..bands).into_par_iter().map(|band| {
+                let mut edges = Vec::new();
+                rows_of(band, &mut |rows| band_pairs(rows, &mut edges));
+                edges
+            })),
+        }
     }
 
     /// Every pair of `live` texts at the threshold exactly ([`PrefixFilter`]), and
