@@ -135,7 +135,6 @@ class _Run:
         """The members (one row per clustered paragraph, `MEMBER_COLUMNS` and the
         internal `pid`, `unit`, `udoc`, `file`, `record`) and the documents of `read`,
         the rows of `_tasks.READ_SCHEMA`."""
-        from pyspark.sql import Window
         from pyspark.sql import functions as F
 
         opts = self.options
@@ -189,17 +188,25 @@ class _Run:
             self.problem_sample = [r["text"] for r in problems.limit(20).collect()]
         self.lap("read")
 
-        # Exact duplicates: a text is named by its first paragraph (`tid`).
-        by_key = Window.partitionBy("hi", "lo")
-        # With each paragraph its copies' count and its provenance, carried through this
-        # shuffle so that the cluster stage needs no join with the paragraphs.
+        # Exact duplicates: a text is named by its first paragraph (`tid`). Grouped by
+        # key with the count and first paragraph summed up where the paragraphs lie,
+        # then joined back (broadcast when the texts are few): a window over the key
+        # moved every paragraph with its band keys instead (133 MB for the 48 MB
+        # corpus four times, against a few MB).
+        keyed = self.hold(
+            paras.groupBy("hi", "lo").agg(F.min("pid").alias("tid"), F.count("*").alias("n")),
+            "distinct",
+        )
+        # With each paragraph its copies' count and its provenance, so that the
+        # cluster stage needs no join with the paragraphs; band keys only on the
+        # first paragraph of a text, the one stage 4 reads.
         texts_of = self.hold(
-            paras.select(
+            paras.join(self.small(keyed, "distinct"), ["hi", "lo"]).select(
                 "pid",
-                F.min("pid").over(by_key).alias("tid"),
-                F.count("*").over(by_key).alias("n"),
+                "tid",
+                "n",
                 "live",
-                "keys",
+                F.when(F.col("pid") == F.col("tid"), F.col("keys")).alias("keys"),
                 "doc",
                 "unit",
                 "udoc",
@@ -209,7 +216,6 @@ class _Run:
                 "end",
             )
         )
-        self.counts["distinct"] = texts_of.where(F.col("pid") == F.col("tid")).count()
         self.lap("exact")
 
         # Stage 4: band buckets of the distinct live texts, pairs by the local rule.
@@ -264,11 +270,14 @@ class _Run:
             "tid", F.col("tid").alias("rep"), F.lit(1.0).alias("sim")
         )
         placed = self.hold(grouped.unionByName(alone), "placed_texts")
-        assigned = self.hold(
-            texts_of.select("pid", "tid", "doc", "unit", "udoc", "index", "line", "start", "end").join(
-                self.small(placed, "placed_texts"), "tid"
-            )
+        assigned = texts_of.select("pid", "tid", "doc", "unit", "udoc", "index", "line", "start", "end").join(
+            self.small(placed, "placed_texts"), "tid"
         )
+        # Read twice (sizes, members): a broadcast join is redone where the
+        # paragraphs lie, cheaper than holding every clustered paragraph; a
+        # shuffled one is not.
+        if self.counts["placed_texts"] > BROADCAST_ROWS:
+            assigned = self.hold(assigned)
         sizes = assigned.groupBy("rep").agg(F.count("*").alias("size")).where(F.col("size") >= 2)
         numbered = _numbered(self, sizes, "rep", "cluster")
         members = (
@@ -293,7 +302,10 @@ class _Run:
                 "record",
             )
         )
-        members = self.hold(members)
+        # In the order of the output (whole clusters per partition, in order), so that
+        # writing them needs no shuffle of its own; not held: a caller that reads them
+        # once (the command without `--write-deduped`) makes them as it writes.
+        members = members.repartitionByRange(self.shuffle_partitions, "cluster").sortWithinPartitions("cluster", "pid")
         self.counts["duplicates"] = self.counts["members"] - self.counts["clusters"]
         self.lap("cluster")
         return members, docs
@@ -421,8 +433,8 @@ def dedup(
         _tasks.split_rows(opts, paragraphs, id_col is not None, False), _tasks.READ_DDL
     )
     members, docs = run.find(read)
-    out = members.orderBy("cluster", "pid").select(*MEMBER_COLUMNS)
-    out = out.persist(run.level)
+    # Ordered by cluster and position already (`_Run.find`).
+    out = members.select(*MEMBER_COLUMNS).persist(run.level)
     out.count()
     out.paradup_counts = dict(run.counts)  # type: ignore[attr-defined]
     return out
@@ -583,21 +595,23 @@ def run_files(
         _tasks.read_files(opts, paragraphs, input_format, text_field, id_field, write_deduped), _tasks.READ_DDL
     )
     members, docs = run.find(read)
+    if write_deduped:
+        # Read twice: the records and the cuts.
+        members = run.hold(members)
     os.makedirs(output, exist_ok=True)
     clusters_dir = os.path.join(output, "clusters")
     if output_format == "jsonl":
+        # `members` are held in this order already: whole clusters per partition.
         lines = (
             members.select(
                 "cluster", "pid", F.col("id").alias("source"), "file", "record", "paragraph", "line", "start", "end", "similarity"
             )
-            .repartitionByRange(run.shuffle_partitions, "cluster")
-            .sortWithinPartitions("cluster", "pid")
             .mapInArrow(_tasks.record_lines(), _tasks.RECORD_DDL)
             .select("line")
         )
         lines.write.text(clusters_dir)
     else:
-        members.orderBy("cluster", "pid").select(*MEMBER_COLUMNS).write.parquet(clusters_dir)
+        members.select(*MEMBER_COLUMNS).write.parquet(clusters_dir)
     run.lap("write")
     if write_deduped:
         cuts = (
