@@ -324,6 +324,13 @@ impl Deduper {
             Adjacency::default()
         };
         let check = |a: u32, b: u32| evidence.verify(a, b, measure, self.threshold, sizes);
+        // A member's similarity to its representative is often that of a pair just
+        // verified (the first text of a group pairs with most of the others).
+        let known = Known::new(&verified, distinct);
+        let similarity = |a: u32, b: u32| match known.as_ref().and_then(|k| k.get(a, b)) {
+            Some(s) => s,
+            None => similarity(a, b),
+        };
         let parts = Parts {
             paragraphs,
             canon_of,
@@ -566,6 +573,42 @@ impl Deduper {
     }
 }
 
+/// The verified pairs by their first text, for their similarities: `pairs[starts[a]..
+/// starts[a + 1]]` are those of text `a`, by second text.
+struct Known<'v> {
+    starts: Vec<u32>,
+    pairs: &'v [(u32, u32, f64)],
+}
+
+impl<'v> Known<'v> {
+    /// `pairs` (of texts below `texts`) looked up by text, if they are sorted
+    /// without repeats, as verification makes them; `None` otherwise.
+    fn new(pairs: &'v [(u32, u32, f64)], texts: usize) -> Option<Known<'v>> {
+        let sorted = pairs
+            .windows(2)
+            .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1));
+        if !sorted || u32::try_from(pairs.len()).is_err() {
+            return None;
+        }
+        let mut starts = vec![0u32; texts + 1];
+        for &(a, _, _) in pairs {
+            starts[a as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        Some(Known { starts, pairs })
+    }
+
+    /// The similarity of verified pair `(a, b)`, if it is one.
+    fn get(&self, a: u32, b: u32) -> Option<f64> {
+        let run =
+            &self.pairs[self.starts[a as usize] as usize..self.starts[a as usize + 1] as usize];
+        let at = run.binary_search_by_key(&b, |p| p.1).ok()?;
+        Some(run[at].2)
+    }
+}
+
 /// The adjacency [`split_chains`] reads for a group whose texts `rest` (ascending)
 /// fail its representative: the candidate pairs among them (`edges`, sorted) that
 /// pass `verify`. The splitting reads no other: it looks only at the neighbours of
@@ -667,6 +710,22 @@ mod tests {
     use super::*;
     use crate::{CandidateSearch, Deduper};
     use proptest::prelude::*;
+
+    #[test]
+    fn known_pairs_give_their_similarity_and_nothing_else() {
+        let pairs = [(0, 3, 0.75), (0, 5, 0.5), (2, 3, 0.875), (4, 5, 1.0)];
+        let known = Known::new(&pairs, 6).expect("sorted");
+        assert_eq!(known.get(0, 3), Some(0.75));
+        assert_eq!(known.get(0, 5), Some(0.5));
+        assert_eq!(known.get(2, 3), Some(0.875));
+        assert_eq!(known.get(4, 5), Some(1.0));
+        assert_eq!(known.get(0, 4), None);
+        assert_eq!(known.get(3, 5), None);
+        assert_eq!(known.get(5, 4), None);
+        // Out of order (or repeated), the pairs are not looked up.
+        assert!(Known::new(&[(2, 3, 0.9), (0, 3, 0.8)], 6).is_none());
+        assert!(Known::new(&[(0, 3, 0.9), (0, 3, 0.9)], 6).is_none());
+    }
 
     fn sorted(mut v: Vec<u64>) -> Vec<u64> {
         v.sort_unstable();
