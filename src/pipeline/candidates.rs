@@ -68,14 +68,7 @@ pub(crate) fn merge_sorted(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
         return a;
     }
     let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
-        out.push(x.min(y));
-        i += usize::from(x <= y);
-        j += usize::from(y <= x);
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
+    merge_into(&a, &b, &mut out);
     out
 }
 
@@ -168,7 +161,7 @@ impl BandBuckets {
 
 /// The union of the ascending lists `a` and `b` (no repeats within either), ascending
 /// and without repeats, appended to `out`.
-fn merge_into(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
+fn merge_into<T: Copy + Ord>(a: &[T], b: &[T], out: &mut Vec<T>) {
     let (mut i, mut j) = (0, 0);
     while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
         out.push(x.min(y));
@@ -181,8 +174,7 @@ fn merge_into(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
 
 /// The candidate pairs of every band's buckets (`bands`, over texts `live`, ascending),
 /// sorted and without repeats: [`union_of_bands`] of the bands' [`band_pairs`], made
-/// text by text, each text's mates of every band gathered, sorted and deduplicated
-/// where they fit in the cache.
+/// text by text, each text's mates of every band merged into one list.
 pub(crate) fn pairs_by_text(bands: &[BandBuckets], live: &[u32]) -> Vec<(u32, u32)> {
     let parts: Vec<Vec<(u32, u32)>> = live
         .par_chunks(4096)
