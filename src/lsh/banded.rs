@@ -140,13 +140,6 @@ pub fn bucket_edges(keys: &mut [(u64, u32)], edges: &mut Vec<(u32, u32)>) {
     });
 }
 
-/// The buckets of `keys` (`(key, text)` rows, each text once) with two or more
-/// texts, each as its rows sorted by text, in order of key; `keys` is reordered. The
-/// buckets [`bucket_pairs`] pairs up.
-pub(crate) fn each_bucket(keys: &mut [(u64, u32)], f: impl FnMut(&[(u64, u32)])) {
-    group_sorted(keys, f);
-}
-
 /// Calls `f` on each run of equal keys with two or more members, in ascending order of
 /// key, each run sorted by id: the runs of `keys.sort_unstable()`, found without
 /// sorting all of `keys` (which is left in some other order).
@@ -160,7 +153,7 @@ pub(crate) fn each_bucket(keys: &mut [(u64, u32)], f: impl FnMut(&[(u64, u32)]))
 /// (`b = log2 n - 3`), both slower; the look for an equal key before sorting pays, as
 /// nearly every range has none. Skewed keys (many equal) only make some ranges larger,
 /// and those are sorted with `sort_unstable`.
-fn group_sorted(keys: &mut [(u64, u32)], mut f: impl FnMut(&[(u64, u32)])) {
+pub(crate) fn group_sorted(keys: &mut [(u64, u32)], mut f: impl FnMut(&[(u64, u32)])) {
     let n = keys.len();
     if n < 256 {
         keys.sort_unstable();

@@ -3,7 +3,7 @@
 //! order all of them are verified in.
 
 use super::{ALL_PAIRS_BUCKET, Deduper};
-use crate::lsh::banded::{band_key, bucket_pairs, each_bucket};
+use crate::lsh::banded::{band_key, bucket_pairs, group_sorted};
 use crate::lsh::containment::{ContainmentBanding, size_class};
 use crate::lsh::hamming::{NearPairs, NearScratch};
 use rayon::prelude::*;
@@ -123,7 +123,7 @@ impl BandBuckets {
             members: Vec::new(),
             tail: vec![END; texts],
         };
-        each_bucket(rows, |run| {
+        group_sorted(rows, |run| {
             let start = b.members.len() as u32;
             b.members.extend(run.iter().map(|&(_, c)| c));
             b.members.push(END);
@@ -187,9 +187,8 @@ pub(crate) fn pairs_by_text(bands: &[BandBuckets], live: &[u32]) -> Vec<(u32, u3
                         band.prefetch_mates(ahead);
                     }
                 }
-                // Each band's mates ascending, and near-copies share most bands with
-                // the same mates: merge each band's into the union unless equal to it
-                // (a sort of them all took most of the time).
+                // Each band's mates are ascending, and near-copies share most bands
+                // with the same mates: merge each band's into the union unless equal.
                 mates.clear();
                 for band in bands {
                     let more = band.mates(a);

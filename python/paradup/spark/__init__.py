@@ -191,8 +191,7 @@ class _Run:
         # Exact duplicates: a text is named by its first paragraph (`tid`). Grouped by
         # key with the count and first paragraph summed up where the paragraphs lie,
         # then joined back (broadcast when the texts are few): a window over the key
-        # moved every paragraph with its band keys instead (133 MB for the 48 MB
-        # corpus four times, against a few MB).
+        # would move every paragraph with its band keys.
         keyed = self.hold(
             paras.groupBy("hi", "lo").agg(F.min("pid").alias("tid"), F.count("*").alias("n")),
             "distinct",
@@ -601,7 +600,7 @@ def run_files(
     os.makedirs(output, exist_ok=True)
     clusters_dir = os.path.join(output, "clusters")
     if output_format == "jsonl":
-        # `members` are held in this order already: whole clusters per partition.
+        # `members` come in this order already: whole clusters per partition.
         lines = (
             members.select(
                 "cluster", "pid", F.col("id").alias("source"), "file", "record", "paragraph", "line", "start", "end", "similarity"
