@@ -10,7 +10,7 @@ use paradup::corpus::Input;
 use paradup::report::outputs::OutputGuard;
 use paradup::report::rewrite::{self, Keep};
 use paradup::report::{self, Summary};
-use paradup::{Deduper, Paragraph, StreamConfig};
+use paradup::{Deduper, StreamConfig};
 use std::io::{self, IsTerminal, Write};
 use std::time::Instant;
 
@@ -98,32 +98,28 @@ pub(crate) fn run_streamed(
         );
     }
     // One more pass for what the report shows: every member's name and span, and the
-    // texts of the members the text report lists.
-    let mut members: Vec<Paragraph> = clusters
+    // texts of the members the text report lists. Read from the clusters as they are:
+    // a list of the millions of members beside them was the run's peak.
+    let members = clusters
         .iter()
-        .flat_map(|c| c.members().iter().map(|m| m.paragraph))
-        .collect();
-    if args.format == Format::Pairs {
-        members.extend(clusters.pairs().iter().flat_map(|p| [p.a, p.b]));
-    }
-    let texts: Vec<Paragraph> = if args.format == Format::Text {
-        clusters
-            .iter()
-            .flat_map(|c| {
-                let shown = match args.max_members {
-                    0 => c.len(),
-                    n => n.clamp(1, c.len()),
-                };
-                c.members()[..shown].iter().map(|m| m.paragraph)
-            })
-            .collect()
-    } else {
-        Vec::new()
+        .flat_map(|c| c.members().iter().map(|m| &m.paragraph));
+    let pairs = match args.format {
+        Format::Pairs => clusters.pairs(),
+        _ => &[],
+    };
+    let shown = |c: &paradup::Cluster| match (args.format, args.max_members) {
+        (Format::Text, 0) => c.len(),
+        (Format::Text, n) => n.clamp(1, c.len()),
+        _ => 0,
     };
     let gathered = corpus
-        .gather(&members, &texts)
+        .gather(
+            members.chain(pairs.iter().flat_map(|p| [&p.a, &p.b])),
+            clusters
+                .iter()
+                .flat_map(|c| c.members()[..shown(c)].iter().map(|m| &m.paragraph)),
+        )
         .map_err(|e| Fatal(e.to_string()))?;
-    drop(members);
     status |= commit(staged, guard);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

@@ -11,13 +11,20 @@ impl StreamCorpus {
     /// # Errors
     /// As [`feed`](Self::feed); [`ErrorKind::ReplayMismatch`] also when a paragraph is
     /// not found where the run found it.
-    pub fn gather(&self, paragraphs: &[Paragraph], with_text: &[Paragraph]) -> Result<MemberTexts> {
+    ///
+    /// Both are read once, so they can come straight from the clusters (no list of
+    /// millions of members beside the one this makes).
+    pub fn gather<'p>(
+        &self,
+        paragraphs: impl IntoIterator<Item = &'p Paragraph>,
+        with_text: impl IntoIterator<Item = &'p Paragraph>,
+    ) -> Result<MemberTexts> {
         // Each paragraph once, in order, with its text if either list asks for it:
         // a sorted list, not a map, for the millions of members of a large run.
         let mut all: Vec<(Paragraph, bool)> = paragraphs
-            .iter()
+            .into_iter()
             .map(|p| (*p, false))
-            .chain(with_text.iter().map(|p| (*p, true)))
+            .chain(with_text.into_iter().map(|p| (*p, true)))
             .collect();
         all.sort_unstable_by_key(|(p, text)| (p.doc, p.index, !*text));
         all.dedup_by_key(|(p, _)| (p.doc, p.index));
@@ -25,6 +32,7 @@ impl StreamCorpus {
             source_names: self.meta.sources.iter().map(|s| s.name.clone()).collect(),
             docs: HashMap::new(),
             paragraphs: Vec::with_capacity(all.len()),
+            texts: Vec::new(),
             text: String::new(),
         };
         let mut rest = &all[..];
@@ -41,10 +49,9 @@ impl StreamCorpus {
             }
             rest = after;
         }
-        // Added in order already (sources in order, paragraphs in order within each).
-        if !out.paragraphs.is_sorted_by_key(|(k, _)| *k) {
-            out.paragraphs.sort_by_key(|(k, _)| *k);
-        }
+        // Added in order (sources in order, paragraphs in order within each), which
+        // `gathered` and the texts' positions rely on.
+        debug_assert!(out.paragraphs.is_sorted_by_key(|(k, _)| *k));
         Ok(out)
     }
 
@@ -166,8 +173,12 @@ impl StreamCorpus {
 pub struct MemberTexts {
     source_names: Vec<String>,
     docs: HashMap<u32, MemberDoc>,
-    /// Sorted by (document, index).
-    paragraphs: Vec<((u32, u32), Gathered)>,
+    /// Each paragraph's reported span, sorted by (document, index).
+    paragraphs: Vec<((u32, u32), (usize, usize))>,
+    /// The texts asked for, by position in `paragraphs` (ascending), into `text`:
+    /// kept apart so that the millions of members whose text no report shows cost
+    /// 24 bytes each.
+    texts: Vec<(usize, Range<usize>)>,
     text: String,
 }
 
@@ -178,21 +189,15 @@ struct MemberDoc {
     id: Option<String>,
 }
 
-#[derive(Clone, Debug)]
-struct Gathered {
-    span: (usize, usize),
-    text: Option<Range<usize>>,
-}
-
 impl MemberTexts {
     fn add(&mut self, p: &Paragraph, span: (usize, usize), text: Option<&str>) {
-        let text = text.map(|t| {
+        if let Some(t) = text {
             let start = self.text.len();
             self.text.push_str(t);
-            start..self.text.len()
-        });
-        self.paragraphs
-            .push(((p.doc, p.index), Gathered { span, text }));
+            self.texts
+                .push((self.paragraphs.len(), start..self.text.len()));
+        }
+        self.paragraphs.push(((p.doc, p.index), span));
     }
 
     fn doc(&self, doc: usize) -> &MemberDoc {
@@ -201,12 +206,11 @@ impl MemberTexts {
             .unwrap_or_else(|| panic!("document {doc} was not gathered"))
     }
 
-    fn gathered(&self, p: &Paragraph) -> &Gathered {
+    /// The position of `p` in `paragraphs`.
+    fn gathered(&self, p: &Paragraph) -> usize {
         self.paragraphs
             .binary_search_by_key(&(p.doc, p.index), |(k, _)| *k)
-            .ok()
-            .map(|i| &self.paragraphs[i].1)
-            .unwrap_or_else(|| panic!("paragraph {}/{} was not gathered", p.doc, p.index))
+            .unwrap_or_else(|_| panic!("paragraph {}/{} was not gathered", p.doc, p.index))
     }
 
     /// The name of document `doc` in reports, as [`Corpus::name_of`].
@@ -241,7 +245,7 @@ impl MemberTexts {
     /// # Panics
     /// If `p` was not gathered.
     pub fn reported_span(&self, p: &Paragraph) -> (usize, usize) {
-        self.gathered(p).span
+        self.paragraphs[self.gathered(p)].1
     }
 
     /// The text of `p`.
@@ -249,12 +253,13 @@ impl MemberTexts {
     /// # Panics
     /// If `p` was not gathered with its text.
     pub fn text_of(&self, p: &Paragraph) -> &str {
-        let range = self.gathered(p).text.clone().unwrap_or_else(|| {
+        let at = self.gathered(p);
+        let Ok(i) = self.texts.binary_search_by_key(&at, |(i, _)| *i) else {
             panic!(
                 "the text of paragraph {}/{} was not gathered",
                 p.doc, p.index
             )
-        });
-        &self.text[range]
+        };
+        &self.text[self.texts[i].1.clone()]
     }
 }
