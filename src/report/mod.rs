@@ -22,15 +22,17 @@ mod summary;
 
 pub use summary::{IndexSummary, Summary, progress_line, stage_progress_line, thousands};
 
-use crate::cluster::{Clusters, RunStats};
+use crate::cluster::{Cluster, Clusters, RunStats};
 use crate::corpus::{Corpus, MemberTexts, ReadStats};
 use crate::paragraph::Paragraph;
 use crate::similarity::Similarity;
 use diff::{Change, DiffStyle, render_diff, shorten, word_diff};
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
+use std::ops::Range;
 use std::time::Duration;
 
 /// What the reports read about a run's documents: names, positions and the texts of
@@ -331,13 +333,11 @@ pub fn write_text(
 /// is contained in the representative, `mutual` otherwise ([`Direction`](crate::Direction)).
 pub fn write_jsonl(
     out: &mut dyn Write,
-    corpus: &(impl ReportSource + ?Sized),
+    corpus: &(impl ReportSource + Sync + ?Sized),
     clusters: &Clusters,
 ) -> io::Result<()> {
     let directed = clusters.similarity() == Similarity::Containment;
-    let mut line = String::new();
-    for (i, c) in clusters.iter().enumerate() {
-        line.clear();
+    let record = |i: usize, c: &Cluster, line: &mut String| {
         let _ = write!(line, "{{\"cluster\":{i},\"size\":{},\"members\":[", c.len());
         for (j, m) in c.members().iter().enumerate() {
             let p = &m.paragraph;
@@ -345,19 +345,67 @@ pub fn write_jsonl(
                 line.push(',');
             }
             line.push('{');
-            push_provenance(&mut line, corpus, p);
+            push_provenance(line, corpus, p);
             line.push_str(",\"similarity\":");
-            json::push_number(&mut line, m.similarity);
+            json::push_number(line, m.similarity);
             if directed {
                 let _ = write!(line, ",\"direction\":\"{}\"", m.direction.as_str());
             }
             line.push('}');
         }
         line.push_str("]}\n");
-        out.write_all(line.as_bytes())?;
+    };
+    // Each wave of clusters is formatted on the pool while this thread writes the wave
+    // before: writing millions of records into a file took as long as formatting them.
+    let all = clusters.as_slice();
+    let format = |wave: Range<usize>| -> Vec<String> {
+        all[wave.clone()]
+            .par_iter()
+            .enumerate()
+            .with_min_len(64)
+            .fold(String::new, |mut text, (k, c)| {
+                record(wave.start + k, c, &mut text);
+                text
+            })
+            .collect()
+    };
+    let (mut ready, mut start) = (Vec::new(), 0);
+    loop {
+        let end = wave_end(all, start);
+        let mut next = Vec::new();
+        let mut written = Ok(());
+        rayon::in_place_scope(|s| {
+            if start < end {
+                s.spawn(|_| next = format(start..end));
+            }
+            written = ready
+                .iter()
+                .try_for_each(|t: &String| out.write_all(t.as_bytes()));
+        });
+        written?;
+        if start == end {
+            return Ok(());
+        }
+        (ready, start) = (next, end);
     }
-    Ok(())
 }
+
+/// The end of the wave of [`write_jsonl`] that begins at cluster `start`: clusters up
+/// to [`WAVE_MEMBERS`] members in all (at least one cluster), so that the two waves
+/// held, one written and one formatted, stay a few megabytes.
+fn wave_end(clusters: &[Cluster], start: usize) -> usize {
+    let mut members = 0;
+    for (k, c) in clusters[start..].iter().enumerate() {
+        if members >= WAVE_MEMBERS {
+            return start + k;
+        }
+        members += c.len();
+    }
+    clusters.len()
+}
+
+/// Members per wave of [`write_jsonl`]: about 4 MB of records.
+const WAVE_MEMBERS: usize = 1 << 15;
 
 /// Appends a paragraph's JSON fields, without braces: `"source"`, `"file"` and
 /// `"record"` (JSONL input only), `"paragraph"`, `"line"`, `"start"` and `"end"`.
