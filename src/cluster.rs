@@ -89,6 +89,14 @@ impl UnionFind {
         x
     }
 
+    /// Brings `x`'s parent into the cache, for a [`root`](Self::root) soon after.
+    #[inline]
+    pub(crate) fn prefetch(&self, x: u32) {
+        if let Some(p) = self.parent.get(x as usize) {
+            crate::arch::prefetch(p);
+        }
+    }
+
     /// Merges the sets of `a` and `b`; returns whether they were apart.
     pub fn union(&mut self, a: u32, b: u32) -> bool {
         let (ra, rb) = (self.find(a), self.find(b));

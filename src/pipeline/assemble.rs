@@ -46,6 +46,12 @@ impl<T: Copy + Sync> Column<T> for Vec<T> {
 /// after the round that joined it.
 pub(super) const JOIN_ROUND: usize = 1 << 14;
 
+/// The steps of [`Evidence::prefetch`], and how many pairs ahead each step is of the
+/// next (verification prefetches the second text of the pair `PREFETCH_DISTANCE`
+/// ahead for the last step, twice that for the one before, and so on).
+const PREFETCH_STEPS: usize = 3;
+const PREFETCH_DISTANCE: usize = 4;
+
 /// Values per arena chunk of [`SetArena`]: 8 MB.
 const ARENA_CHUNK: usize = 1 << 20;
 
@@ -84,6 +90,16 @@ impl SetArena {
     pub fn get(&self, i: usize) -> &[u64] {
         let (chunk, start, len) = self.spans[i];
         &self.chunks[chunk as usize][start as usize..(start + len) as usize]
+    }
+
+    /// Brings the start of set `i` into the cache.
+    #[inline]
+    fn prefetch(&self, i: usize) {
+        if let Some(&(chunk, start, _)) = self.spans.get(i)
+            && let Some(x) = self.chunks[chunk as usize].get(start as usize)
+        {
+            crate::arch::prefetch(x);
+        }
     }
 
     /// The sets of `parts`, in order: each part is a buffer of sets put end to end and
@@ -161,6 +177,35 @@ impl Evidence<'_> {
             }
             Evidence::Fingerprints { fps, .. } => {
                 estimate_cosine(hamming(fps[a as usize], fps[b as usize]))
+            }
+        }
+    }
+
+    /// Brings what [`verify`](Self::verify) reads of text `c` into the cache, in
+    /// [`PREFETCH_STEPS`] steps, each a load that the step before prefetched: `step`
+    /// 0 the slot, 1 the set's place, 2 the set. A pair's second text is anywhere,
+    /// and its set behind three loads that each missed the cache.
+    #[inline]
+    fn prefetch(&self, c: u32, step: usize) {
+        if let Evidence::Sets { slot, sets } = self {
+            match step {
+                0 => {
+                    if let Some(x) = slot.get(c as usize) {
+                        crate::arch::prefetch(x);
+                    }
+                }
+                1 => {
+                    if let Some(&i) = slot.get(c as usize)
+                        && let Some(x) = sets.spans.get(i as usize)
+                    {
+                        crate::arch::prefetch(x);
+                    }
+                }
+                _ => {
+                    if let Some(&i) = slot.get(c as usize) {
+                        sets.prefetch(i as usize);
+                    }
+                }
             }
         }
     }
@@ -372,16 +417,24 @@ impl Deduper {
     ) -> Vec<(u32, u32, f64)> {
         let measure = self.similarity;
         edges
-            .par_iter()
-            // Tasks of at most 1024 pairs, so that a thread never waits long on
-            // the other's last task (see the exact stage in `run_inner`).
-            .with_max_len(1024)
-            .filter_map(|&(a, b)| {
-                if progress.is_some_and(Progress::is_cancelled) {
-                    return None;
-                }
-                let s = evidence.verify(a, b, measure, self.threshold, sizes)?;
-                Some((a, b, s))
+            // Tasks of 1024 pairs, so that a thread never waits long on the other's
+            // last task (see the exact stage in `run_inner`).
+            .par_chunks(1024)
+            .flat_map_iter(|chunk| {
+                chunk.iter().enumerate().filter_map(move |(i, &(a, b))| {
+                    if progress.is_some_and(Progress::is_cancelled) {
+                        return None;
+                    }
+                    // The second texts of later pairs, a step further each.
+                    for step in 0..PREFETCH_STEPS {
+                        let ahead = i + (PREFETCH_STEPS - step) * PREFETCH_DISTANCE;
+                        if let Some(&(_, c)) = chunk.get(ahead) {
+                            evidence.prefetch(c, step);
+                        }
+                    }
+                    let s = evidence.verify(a, b, measure, self.threshold, sizes)?;
+                    Some((a, b, s))
+                })
             })
             .collect()
     }
@@ -422,13 +475,16 @@ impl Deduper {
         let (mut verified, mut todo) = (Vec::new(), Vec::with_capacity(JOIN_ROUND));
         for round in edges.chunks(self.join_round.max(1)) {
             todo.clear();
-            // Read-only roots, so that every thread filters a part of the round.
-            todo.par_extend(
-                round
-                    .par_iter()
-                    .with_min_len(1024)
-                    .filter(|&&(a, b)| uf.root(a) != uf.root(b)),
-            );
+            // Read-only roots, so that every thread filters a part of the round; the
+            // second texts are anywhere: their parents asked for ahead.
+            todo.par_extend(round.par_chunks(1024).flat_map_iter(|chunk| {
+                chunk.iter().enumerate().filter_map(|(i, &(a, b))| {
+                    if let Some(&(_, c)) = chunk.get(i + PREFETCH_DISTANCE * PREFETCH_STEPS) {
+                        uf.prefetch(c);
+                    }
+                    (uf.root(a) != uf.root(b)).then_some((a, b))
+                })
+            }));
             let start = verified.len();
             verify(&todo, &mut verified)?;
             for &(a, b, _) in &verified[start..] {
