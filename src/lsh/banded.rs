@@ -153,7 +153,17 @@ pub fn bucket_edges(keys: &mut [(u64, u32)], edges: &mut Vec<(u32, u32)>) {
 /// (`b = log2 n - 3`), both slower; the look for an equal key before sorting pays, as
 /// nearly every range has none. Skewed keys (many equal) only make some ranges larger,
 /// and those are sorted with `sort_unstable`.
-pub(crate) fn group_sorted(keys: &mut [(u64, u32)], mut f: impl FnMut(&[(u64, u32)])) {
+pub(crate) fn group_sorted(keys: &mut [(u64, u32)], f: impl FnMut(&[(u64, u32)])) {
+    group_sorted_in(keys, &mut Vec::new(), f);
+}
+
+/// [`group_sorted`] with the second buffer `spread` (any contents) reused: one per
+/// thread for every band instead of a new one of the keys' size, zeroed page by page.
+pub(crate) fn group_sorted_in(
+    keys: &mut [(u64, u32)],
+    spread: &mut Vec<(u64, u32)>,
+    mut f: impl FnMut(&[(u64, u32)]),
+) {
     let n = keys.len();
     if n < 256 {
         keys.sort_unstable();
@@ -171,7 +181,8 @@ pub(crate) fn group_sorted(keys: &mut [(u64, u32)], mut f: impl FnMut(&[(u64, u3
         starts[b] += starts[b - 1];
     }
     let mut next = starts.clone();
-    let mut spread = vec![(0u64, 0u32); n];
+    spread.clear();
+    spread.resize(n, (0, 0));
     for &(key, id) in keys.iter() {
         let slot = &mut next[(key >> shift) as usize];
         spread[*slot as usize] = (key, id);

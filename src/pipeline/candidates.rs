@@ -3,7 +3,7 @@
 //! order all of them are verified in.
 
 use super::{ALL_PAIRS_BUCKET, Deduper};
-use crate::lsh::banded::{band_key, bucket_pairs, group_sorted};
+use crate::lsh::banded::{band_key, bucket_pairs, group_sorted_in};
 use crate::lsh::containment::{ContainmentBanding, size_class};
 use crate::lsh::hamming::{NearPairs, NearScratch};
 use rayon::prelude::*;
@@ -114,7 +114,11 @@ pub(crate) struct BandBuckets {
 impl BandBuckets {
     /// The buckets of one band's `(key, text)` rows (texts below `texts`, each once;
     /// `rows` is reordered), or `None` if their positions would not fit in a `u32`.
-    pub(crate) fn new(rows: &mut [(u64, u32)], texts: usize) -> Option<BandBuckets> {
+    pub(crate) fn new(
+        rows: &mut [(u64, u32)],
+        spread: &mut Vec<(u64, u32)>,
+        texts: usize,
+    ) -> Option<BandBuckets> {
         // At most one text and one end per row.
         if rows.len().checked_mul(2)? >= END as usize {
             return None;
@@ -123,7 +127,7 @@ impl BandBuckets {
             members: Vec::new(),
             tail: vec![END; texts],
         };
-        group_sorted(rows, |run| {
+        group_sorted_in(rows, spread, |run| {
             let start = b.members.len() as u32;
             b.members.extend(run.iter().map(|&(_, c)| c));
             b.members.push(END);
@@ -381,7 +385,7 @@ mod tests {
             }));
             let buckets: Vec<BandBuckets> = bands
                 .iter()
-                .map(|keys| BandBuckets::new(&mut rows(keys), 60).unwrap())
+                .map(|keys| BandBuckets::new(&mut rows(keys), &mut Vec::new(), 60).unwrap())
                 .collect();
             prop_assert_eq!(pairs_by_text(&buckets, &live), want);
         }

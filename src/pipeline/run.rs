@@ -577,13 +577,20 @@ impl Deduper {
         canon: &[u32],
         n: usize,
     ) -> Vec<(u32, u32)> {
-        type BandScratch = (SharedKeys, Vec<u64>, Vec<(u64, u32)>, Vec<u8>);
+        type BandScratch = (
+            SharedKeys,
+            Vec<u64>,
+            Vec<(u64, u32)>,
+            Vec<u8>,
+            Vec<(u64, u32)>,
+        );
         let scratch: PerThread<BandScratch> = PerThread::new();
         let bands = self.lsh.bands;
-        // Each band's rows of keys that may repeat, handed to `f`.
+        // Each band's rows of keys that may repeat, handed to `f` with a buffer of
+        // the thread's for grouping them.
         type Rows = Vec<(u64, u32)>;
-        let rows_of = |band: usize, f: &mut dyn FnMut(&mut Rows)| {
-            scratch.with(|(filter, column, keys, buf)| {
+        let rows_of = |band: usize, f: &mut dyn FnMut(&mut Rows, &mut Rows)| {
+            scratch.with(|(filter, column, keys, buf, spread)| {
                 column.clear();
                 column.extend(live.iter().map(|&c| {
                     let c = c as usize;
@@ -606,7 +613,7 @@ impl Deduper {
                         .filter(|&(&key, _)| filter.may_repeat(key))
                         .map(|(&key, &c)| (key, c)),
                 );
-                f(keys)
+                f(keys, spread)
             })
         };
         let texts = canon.len();
@@ -615,7 +622,9 @@ impl Deduper {
             .with_max_len(1)
             .map(|band| {
                 let mut out = None;
-                rows_of(band, &mut |rows| out = BandBuckets::new(rows, texts));
+                rows_of(band, &mut |rows, spread| {
+                    out = BandBuckets::new(rows, spread, texts);
+                });
                 out
             })
             .collect();
@@ -624,7 +633,7 @@ impl Deduper {
             // Positions past `u32` (billions of texts): band by band.
             None => union_of_bands((0..bands).into_par_iter().map(|band| {
                 let mut edges = Vec::new();
-                rows_of(band, &mut |rows| band_pairs(rows, &mut edges));
+                rows_of(band, &mut |rows, _| band_pairs(rows, &mut edges));
                 edges
             })),
         }
