@@ -336,6 +336,16 @@ pub fn write_jsonl(
     corpus: &(impl ReportSource + Sync + ?Sized),
     clusters: &Clusters,
 ) -> io::Result<()> {
+    write_jsonl_in_waves(out, corpus, clusters, WAVE_MEMBERS)
+}
+
+/// [`write_jsonl`] in waves of `wave_members` members.
+fn write_jsonl_in_waves(
+    out: &mut dyn Write,
+    corpus: &(impl ReportSource + Sync + ?Sized),
+    clusters: &Clusters,
+    wave_members: usize,
+) -> io::Result<()> {
     let directed = clusters.similarity() == Similarity::Containment;
     let record = |i: usize, c: &Cluster, line: &mut String| {
         let _ = write!(line, "{{\"cluster\":{i},\"size\":{},\"members\":[", c.len());
@@ -371,7 +381,7 @@ pub fn write_jsonl(
     };
     let (mut ready, mut start) = (Vec::new(), 0);
     loop {
-        let end = wave_end(all, start);
+        let end = wave_end(all, start, wave_members);
         let mut next = Vec::new();
         let mut written = Ok(());
         rayon::in_place_scope(|s| {
@@ -391,12 +401,12 @@ pub fn write_jsonl(
 }
 
 /// The end of the wave of [`write_jsonl`] that begins at cluster `start`: clusters up
-/// to [`WAVE_MEMBERS`] members in all (at least one cluster), so that the two waves
+/// to `wave_members` members in all (at least one cluster), so that the two waves
 /// held, one written and one formatted, stay a few megabytes.
-fn wave_end(clusters: &[Cluster], start: usize) -> usize {
+fn wave_end(clusters: &[Cluster], start: usize, wave_members: usize) -> usize {
     let mut members = 0;
     for (k, c) in clusters[start..].iter().enumerate() {
-        if members >= WAVE_MEMBERS {
+        if k > 0 && members >= wave_members {
             return start + k;
         }
         members += c.len();
@@ -694,6 +704,46 @@ mod tests {
             text.contains("  r1:1  exact duplicate (b.jsonl line 2)\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn jsonl_in_waves_equals_the_records_one_by_one() {
+        // Eight clusters of two or three members.
+        let mut text = String::new();
+        for i in 0..20 {
+            for w in 0..12 {
+                let _ = write!(text, "w{}x{w} ", i % 8);
+            }
+            text.push_str("\n\n");
+        }
+        let c = corpus(&[("a.txt", &text)]);
+        let clusters = Deduper::new().run_documents(c.documents());
+        assert_eq!(clusters.len(), 8);
+        // The reference: each record formatted and written in turn.
+        let mut want = String::new();
+        for (i, cl) in clusters.iter().enumerate() {
+            let _ = write!(
+                want,
+                "{{\"cluster\":{i},\"size\":{},\"members\":[",
+                cl.len()
+            );
+            for (j, m) in cl.members().iter().enumerate() {
+                if j > 0 {
+                    want.push(',');
+                }
+                want.push('{');
+                push_provenance(&mut want, &c, &m.paragraph);
+                want.push_str(",\"similarity\":");
+                json::push_number(&mut want, m.similarity);
+                want.push('}');
+            }
+            want.push_str("]}\n");
+        }
+        for wave in [0, 1, 2, 5, 7, WAVE_MEMBERS] {
+            let mut out = Vec::new();
+            write_jsonl_in_waves(&mut out, &c, &clusters, wave).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), want, "waves of {wave}");
+        }
     }
 
     #[test]
