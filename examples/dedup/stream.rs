@@ -98,8 +98,8 @@ pub(crate) fn run_streamed(
         );
     }
     // One more pass for what the report shows: every member's name and span, and the
-    // texts of the members the text report lists. Read from the clusters as they are:
-    // a list of the millions of members beside them was the run's peak.
+    // texts of the members the text report lists, read from the clusters as they are
+    // (a list of millions of members beside them would set the run's peak).
     let members = clusters
         .iter()
         .flat_map(|c| c.members().iter().map(|m| &m.paragraph));

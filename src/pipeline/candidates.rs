@@ -99,8 +99,8 @@ const PREFETCH_AHEAD: usize = 8;
 
 /// One band's buckets of two or more texts, kept so that the candidate pairs of all
 /// bands are read text by text ([`pairs_by_text`]) instead of being made band by band,
-/// then sorted and merged: near-copies share most bands, so each of their pairs came
-/// once per band (figures: `docs/PERFORMANCE.md`, duplicate-heavy text).
+/// then sorted and merged: near-copies share most bands, so each of their pairs would
+/// come once per band (figures: `docs/PERFORMANCE.md`, duplicate-heavy text).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct BandBuckets {
     /// Each bucket's texts ascending, then [`END`].

@@ -366,7 +366,7 @@ fn write_jsonl_in_waves(
         line.push_str("]}\n");
     };
     // Each wave of clusters is formatted on the pool while this thread writes the wave
-    // before: writing millions of records into a file took as long as formatting them.
+    // before: writing records into a file costs about as much as formatting them.
     let all = clusters.as_slice();
     let format = |wave: Range<usize>| -> Vec<String> {
         all[wave.clone()]
