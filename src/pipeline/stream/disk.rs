@@ -53,7 +53,7 @@ use crate::progress::{Progress, Stage};
 use crate::{Method, Verification};
 use rayon::prelude::*;
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use store::{Bits, Canonical, Replayer, Store};
@@ -254,10 +254,7 @@ where
             let file = if involved.is_empty() {
                 None
             } else {
-                Some(BufReader::with_capacity(
-                    1 << 16,
-                    File::open(&path).map_err(io_at(&path))?,
-                ))
+                Some(File::open(&path).map_err(io_at(&path))?)
             };
             Store::Sets {
                 file,
@@ -269,7 +266,7 @@ where
         (Verification::Signature, Method::MinHash) => {
             let path = sig_path.expect("signature verification keeps signatures");
             Store::Sigs {
-                file: BufReader::with_capacity(1 << 16, File::open(&path).map_err(io_at(&path))?),
+                file: File::open(&path).map_err(io_at(&path))?,
                 path,
                 k: d.hasher.num_perm(),
             }

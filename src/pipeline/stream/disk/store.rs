@@ -10,7 +10,7 @@ use crate::pipeline::Deduper;
 use crate::pipeline::assemble::{Evidence, SetArena};
 use crate::progress::Progress;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -84,17 +84,13 @@ pub(crate) enum Store<'a> {
     /// Shingle sets of the texts `involved`, in `sets.bin`: set `i` is
     /// `offsets[i]..offsets[i + 1]` (in `u64` values).
     Sets {
-        file: Option<BufReader<File>>,
+        file: Option<File>,
         path: PathBuf,
         involved: &'a [u32],
         offsets: Vec<u64>,
     },
     /// Signatures of every text (`k` slots), in `signatures.bin`.
-    Sigs {
-        file: BufReader<File>,
-        path: PathBuf,
-        k: usize,
-    },
+    Sigs { file: File, path: PathBuf, k: usize },
     /// SimHash fingerprints of every text, in memory.
     Fps { fps: &'a [u64], max_hamming: u32 },
 }
@@ -163,41 +159,45 @@ impl Store<'_> {
                 offsets,
             } => {
                 let mut sets = SetArena::default();
-                let mut at = None;
                 let mut set = Vec::new();
-                let mut buf = Vec::new();
-                for &c in ids {
-                    let i = involved.binary_search(&c).expect("an involved text");
-                    let (lo, hi) = (offsets[i], offsets[i + 1]);
-                    let r = file.as_mut().expect("sets were written");
-                    seek(r, &mut at, lo * 8).map_err(io_at(path))?;
-                    buf.resize((hi - lo) as usize * 8, 0);
-                    r.read_exact(&mut buf).map_err(io_at(path))?;
-                    at = Some(hi * 8);
+                // `ids` ascend, so each is found from where the one before was.
+                let mut from = 0;
+                let ranges = ids.iter().map(|&c| {
+                    let i = from + gallop(&involved[from..], c);
+                    assert_eq!(involved.get(i), Some(&c), "an involved text");
+                    from = i;
+                    (offsets[i] * 8, offsets[i + 1] * 8)
+                });
+                let Some(file) = file.as_mut() else {
+                    // No text is in a pair: none is asked for.
+                    assert!(ids.is_empty(), "sets were written");
+                    return Ok(Loaded::Sets(sets));
+                };
+                read_ranges(file, ranges, |bytes| {
                     set.clear();
                     set.extend(
-                        buf.chunks_exact(8)
+                        bytes
+                            .chunks_exact(8)
                             .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
                     );
                     sets.push(&set);
-                }
+                })
+                .map_err(io_at(path))?;
                 Ok(Loaded::Sets(sets))
             }
             Store::Sigs { file, path, k } => {
                 let k = *k;
                 let mut out = Vec::with_capacity(ids.len() * k);
-                let mut rec = vec![0u8; k * 4];
-                let mut at = None;
-                for &c in ids {
-                    let want = c as u64 * rec.len() as u64;
-                    seek(file, &mut at, want).map_err(io_at(path))?;
-                    file.read_exact(&mut rec).map_err(io_at(path))?;
-                    at = Some(want + rec.len() as u64);
+                let rec = k as u64 * 4;
+                let ranges = ids.iter().map(|&c| (c as u64 * rec, (c as u64 + 1) * rec));
+                read_ranges(file, ranges, |bytes| {
                     out.extend(
-                        rec.chunks_exact(4)
+                        bytes
+                            .chunks_exact(4)
                             .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes"))),
                     );
-                }
+                })
+                .map_err(io_at(path))?;
                 Ok(Loaded::Sigs(out, k))
             }
             Store::Fps { fps, max_hamming } => Ok(Loaded::Fps(
@@ -208,14 +208,58 @@ impl Store<'_> {
     }
 }
 
-/// Moves `r` from `at` (`None`: unknown) to `to`, within its buffer when it can
-/// (a forward seek of a few records costs no system call).
-pub(crate) fn seek(r: &mut BufReader<File>, at: &mut Option<u64>, to: u64) -> std::io::Result<()> {
-    match *at {
-        Some(now) if now == to => Ok(()),
-        Some(now) => r.seek_relative(to as i64 - now as i64),
-        None => r.seek(SeekFrom::Start(to)).map(|_| ()),
+/// The most bytes between two wanted ranges that [`read_ranges`] reads through rather
+/// than seeking: a page costs less to read than another read call.
+const READ_GAP: u64 = 4096;
+
+/// The most bytes one read of [`read_ranges`] takes, unless one range is longer.
+const READ_SPAN: u64 = 1 << 16;
+
+/// Reads the byte `ranges` of `file` (ascending and disjoint, else each out of order
+/// costs a read), handing each one's bytes to `f` in order. Ranges at most
+/// [`READ_GAP`] apart share a read, up to [`READ_SPAN`] bytes; a range far from the one
+/// before costs a read of its own size (through a `BufReader`, it cost a refill of the
+/// whole buffer).
+fn read_ranges(
+    file: &mut File,
+    ranges: impl Iterator<Item = (u64, u64)>,
+    mut f: impl FnMut(&[u8]),
+) -> std::io::Result<()> {
+    let (mut buf, mut span, mut at) = (Vec::new(), Vec::new(), None);
+    let mut ranges = ranges.peekable();
+    while let Some((lo, mut hi)) = ranges.next() {
+        span.clear();
+        span.push((lo, hi));
+        while let Some(&(a, b)) = ranges.peek() {
+            if a < hi || a - hi > READ_GAP || b - lo > READ_SPAN {
+                break;
+            }
+            span.push((a, b));
+            hi = b;
+            ranges.next();
+        }
+        if at != Some(lo) {
+            file.seek(SeekFrom::Start(lo))?;
+        }
+        buf.resize((hi - lo) as usize, 0);
+        file.read_exact(&mut buf)?;
+        at = Some(hi);
+        for &(a, b) in &span {
+            f(&buf[(a - lo) as usize..(b - lo) as usize]);
+        }
     }
+    Ok(())
+}
+
+/// Where `c` is or would go in the ascending `sorted`, searched from its start in
+/// growing steps: cheap when it is near.
+fn gallop(sorted: &[u32], c: u32) -> usize {
+    let mut bound = 1;
+    while bound < sorted.len() && sorted[bound] < c {
+        bound *= 2;
+    }
+    let lo = bound / 2;
+    lo + sorted[lo..(bound + 1).min(sorted.len())].partition_point(|&x| x < c)
 }
 
 /// The second pass in disk mode: the shingle sets of the involved texts, written to
@@ -287,5 +331,66 @@ impl Sink for Replayer<'_, '_> {
             Ok(())
         };
         replay_batch(deduper, *progress, next, pieces, &split, look, keep)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::io::Write;
+
+    proptest! {
+        #[test]
+        fn gallop_finds_where_partition_point_does(
+            mut sorted in proptest::collection::vec(0u32..1000, 0..200),
+            c in 0u32..1100,
+        ) {
+            sorted.sort_unstable();
+            sorted.dedup();
+            prop_assert_eq!(gallop(&sorted, c), sorted.partition_point(|&x| x < c));
+        }
+
+        /// Ranges near and far apart, empty, longer than a read's span, and out of
+        /// order: each one's bytes, in the order asked.
+        #[test]
+        fn read_ranges_hands_each_range_its_bytes(
+            picks in proptest::collection::vec((0u64..300_000, 0u64..70_000), 0..40),
+            sort in any::<bool>(),
+        ) {
+            let data: Vec<u8> = (0..400_000u32).map(|i| (i % 251) as u8).collect();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("data.bin");
+            File::create(&path).unwrap().write_all(&data).unwrap();
+            let mut ranges: Vec<(u64, u64)> = picks.iter().map(|&(a, n)| (a, a + n)).collect();
+            if sort {
+                // Ascending and disjoint, as the store asks for them.
+                ranges.sort_unstable();
+                let mut end = 0;
+                ranges.retain(|&(a, b)| {
+                    let keep = a >= end;
+                    end = end.max(b);
+                    keep
+                });
+            }
+            let mut got = Vec::new();
+            let mut file = File::open(&path).unwrap();
+            read_ranges(&mut file, ranges.iter().copied(), |b| got.push(b.to_vec())).unwrap();
+            let want: Vec<Vec<u8>> = ranges
+                .iter()
+                .map(|&(a, b)| data[a as usize..b as usize].to_vec())
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn read_ranges_past_the_end_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.bin");
+        File::create(&path).unwrap().write_all(&[7; 100]).unwrap();
+        let mut file = File::open(&path).unwrap();
+        let err = read_ranges(&mut file, [(50, 80), (90, 120)].into_iter(), |_| {}).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
     }
 }
