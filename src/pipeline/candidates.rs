@@ -59,6 +59,26 @@ pub(crate) fn sorted_band(pairs: Vec<(u32, u32)>) -> Vec<u64> {
     packed
 }
 
+/// `all` and `more` (each sorted and without repeats) merged into `all`, sorted and
+/// without repeats: from the back, into the room `more` takes at the end, so that it
+/// costs a pass over both and no second copy of `all`.
+pub(crate) fn merge_into_sorted<T: Copy + Ord>(all: &mut Vec<T>, more: &[T]) {
+    let n = all.len();
+    all.extend_from_slice(more);
+    let (mut i, mut j) = (n, more.len());
+    while j > 0 {
+        // All of `all[..i]` and `more[..j]` go below `i + j`.
+        if i > 0 && all[i - 1] > more[j - 1] {
+            all[i + j - 1] = all[i - 1];
+            i -= 1;
+        } else {
+            all[i + j - 1] = more[j - 1];
+            j -= 1;
+        }
+    }
+    all.dedup();
+}
+
 /// The union of two sorted lists without repeats, sorted and without repeats.
 pub(crate) fn merge_sorted(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
     if a.is_empty() {
@@ -398,6 +418,17 @@ mod tests {
             let want: Vec<u64> = a.union(&b).copied().collect();
             let got = merge_sorted(a.into_iter().collect(), b.into_iter().collect());
             prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn merge_into_sorted_is_the_sorted_union(
+            a in proptest::collection::btree_set((0u32..30, 0u32..30), 0..200),
+            b in proptest::collection::btree_set((0u32..30, 0u32..30), 0..200),
+        ) {
+            let want: Vec<(u32, u32)> = a.union(&b).copied().collect();
+            let mut all: Vec<(u32, u32)> = a.into_iter().collect();
+            merge_into_sorted(&mut all, &b.into_iter().collect::<Vec<_>>());
+            prop_assert_eq!(all, want);
         }
 
         #[test]

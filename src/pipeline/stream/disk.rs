@@ -47,7 +47,9 @@ use crate::error::{ErrorKind, Result};
 use crate::feed::Feed;
 use crate::paragraph::Paragraph;
 use crate::pipeline::assemble::{Counts, Found};
-use crate::pipeline::candidates::{bucket_candidates, hamming_edges, sort_pairs};
+use crate::pipeline::candidates::{
+    bucket_candidates, hamming_edges, merge_into_sorted, sort_pairs,
+};
 use crate::pipeline::{Deduper, lap};
 use crate::progress::{Progress, Stage};
 use crate::{Method, Verification};
@@ -314,10 +316,8 @@ fn candidates(
                         .collect()
                 });
                 for e in found {
-                    all.extend(e?);
+                    merge_into_sorted(&mut all, &e?);
                 }
-                d.in_pool(|| all.par_sort_unstable());
-                all.dedup();
             }
             all
         }
