@@ -19,14 +19,19 @@ pub(crate) fn band_pairs(rows: &mut [(u64, u32)], out: &mut Vec<(u32, u32)>) {
 /// every pair, `(lo, hi)`, in a bucket of at most [`ALL_PAIRS_BUCKET`] texts, else
 /// each text with the first. The same pairs as [`band_pairs`] gives for the bucket.
 pub(crate) fn bucket_candidates(ids: &mut Vec<u32>, out: &mut Vec<(u32, u32)>) {
+    bucket_candidates_with(ids, |a, b| out.push((a, b)));
+}
+
+/// [`bucket_candidates`], each pair handed to `emit`.
+pub(crate) fn bucket_candidates_with(ids: &mut Vec<u32>, mut emit: impl FnMut(u32, u32)) {
     ids.sort_unstable();
     ids.dedup();
     if ids.len() <= ALL_PAIRS_BUCKET {
         for (k, &a) in ids.iter().enumerate() {
-            out.extend(ids[k + 1..].iter().map(|&b| (a, b)));
+            ids[k + 1..].iter().for_each(|&b| emit(a, b));
         }
     } else if let Some((&first, rest)) = ids.split_first() {
-        out.extend(rest.iter().map(|&b| (first, b)));
+        rest.iter().for_each(|&b| emit(first, b));
     }
 }
 

@@ -48,7 +48,7 @@ use crate::feed::Feed;
 use crate::paragraph::Paragraph;
 use crate::pipeline::assemble::{Counts, Found};
 use crate::pipeline::candidates::{
-    bucket_candidates, hamming_edges, merge_into_sorted, sort_pairs,
+    bucket_candidates_with, hamming_edges, merge_into_sorted, sort_pairs,
 };
 use crate::pipeline::{Deduper, lap};
 use crate::progress::{Progress, Stage};
@@ -298,11 +298,12 @@ fn candidates(
                 .collect();
             let map = |p: u32| canonical.of(p);
             // A few bands at a time, each band's pairs deduplicated, so that the pairs
-            // of every band are never all held at once.
-            let mut all: Vec<(u32, u32)> = Vec::new();
+            // of every band are never all held at once. Pairs are packed (`a << 32 |
+            // b`, the same order) while sorted and merged.
+            let mut all: Vec<u64> = Vec::new();
             let at_once = rayon::current_num_threads().max(1);
             for group in per_band.chunks(at_once) {
-                let found: Vec<Result<Vec<(u32, u32)>>> = d.in_pool(|| {
+                let found: Vec<Result<Vec<u64>>> = d.in_pool(|| {
                     group
                         .par_iter()
                         .enumerate()
@@ -319,23 +320,23 @@ fn candidates(
                     merge_into_sorted(&mut all, &e?);
                 }
             }
-            all
+            all.iter().map(|&x| ((x >> 32) as u32, x as u32)).collect()
         }
         Method::SimHash { max_hamming } => {
             let max_hamming = max_hamming.min(crate::simhash::BITS);
             let live_fps: Vec<u64> = col.live_ids.iter().map(|&c| col.fps[c as usize]).collect();
             let live = &col.live_ids;
             let found = d.in_pool(|| hamming_edges(max_hamming, &live_fps, |i| live[i as usize]));
-            found
+            let found = found
                 .into_iter()
                 .filter_map(|(a, b)| {
                     let (a, b) = (canonical.of(a), canonical.of(b));
                     (a != b).then(|| (a.min(b), a.max(b)))
                 })
-                .collect()
+                .collect();
+            d.in_pool(|| sort_pairs(found))
         }
     };
-    let edges = d.in_pool(|| sort_pairs(edges));
     col.live_ids = super::Blocks::new();
     col.band_keys = Vec::new();
     Ok(edges)
@@ -730,24 +731,26 @@ fn cluster_window(
     Ok(d.in_pool(|| d.assemble(found, &evidence, StageTimings::default(), &mut clock, None)))
 }
 
-/// Candidate pairs of one band from its sorted runs: a k-way merge by (key, id), ids
-/// mapped by `map` (to their canonical ids: see [`disk`]) and deduplicated within each
-/// bucket, buckets then handled as in memory ([`bucket_candidates`]).
-fn merge_band(runs: &[(PathBuf, u64)], map: &dyn Fn(u32) -> u32) -> Result<Vec<(u32, u32)>> {
+/// Candidate pairs of one band from its sorted runs, packed (`a << 32 | b`): a k-way
+/// merge by (key, id), ids mapped by `map` (to their canonical ids: see [`disk`]) and
+/// deduplicated within each bucket, buckets then handled as in memory
+/// ([`bucket_candidates_with`]).
+fn merge_band(runs: &[(PathBuf, u64)], map: &dyn Fn(u32) -> u32) -> Result<Vec<u64>> {
     let mut merge = Merge::<12>::open(runs)?;
     let mut edges = Vec::new();
+    let mut emit = |a: u32, b: u32| edges.push(u64::from(a) << 32 | u64::from(b));
     let (mut bucket, mut bucket_key): (Vec<u32>, u64) = (Vec::new(), 0);
     while let Some(rec) = merge.next()? {
         let key = u64::from_be_bytes(rec[..8].try_into().expect("8 bytes"));
         let id = map(u32::from_be_bytes(rec[8..].try_into().expect("4 bytes")));
         if key != bucket_key {
-            bucket_candidates(&mut bucket, &mut edges);
+            bucket_candidates_with(&mut bucket, &mut emit);
             bucket.clear();
             bucket_key = key;
         }
         bucket.push(id);
     }
-    bucket_candidates(&mut bucket, &mut edges);
+    bucket_candidates_with(&mut bucket, &mut emit);
     Ok(edges)
 }
 
