@@ -4,6 +4,7 @@ use crate::error::{ErrorKind, Result};
 use crate::paragraph::Paragraph;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -120,11 +121,17 @@ impl<const N: usize> Merge<N> {
     }
 
     pub(crate) fn next(&mut self) -> Result<Option<[u8; N]>> {
-        let Some(Reverse((rec, i))) = self.heap.pop() else {
+        let Some(mut top) = self.heap.peek_mut() else {
             return Ok(None);
         };
-        if let Some(next) = self.runs[i].next()? {
-            self.heap.push(Reverse((next, i)));
+        let Reverse((rec, i)) = *top;
+        // The run's next record takes the top's place: one sift down, not a pop and a
+        // push.
+        match self.runs[i].next()? {
+            Some(next) => *top = Reverse((next, i)),
+            None => {
+                PeekMut::pop(top);
+            }
         }
         Ok(Some(rec))
     }
