@@ -86,15 +86,9 @@ pub(crate) fn merge_into_sorted<T: Copy + Ord>(all: &mut Vec<T>, more: &[T]) {
 
 /// The union of two sorted lists without repeats, sorted and without repeats.
 pub(crate) fn merge_sorted(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
-    if a.is_empty() {
-        return b;
-    }
-    if b.is_empty() {
-        return a;
-    }
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    merge_into(&a, &b, &mut out);
-    out
+    let (mut all, more) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    merge_into_sorted(&mut all, &more);
+    all
 }
 
 /// The candidate pairs of every band (one item per band), sorted and

@@ -218,8 +218,7 @@ const READ_SPAN: u64 = 1 << 16;
 /// Reads the byte `ranges` of `file` (ascending and disjoint, else each out of order
 /// costs a read), handing each one's bytes to `f` in order. Ranges at most
 /// [`READ_GAP`] apart share a read, up to [`READ_SPAN`] bytes; a range far from the one
-/// before costs a read of its own size (through a `BufReader`, it cost a refill of the
-/// whole buffer).
+/// before costs a read of its own size, not a buffer's worth.
 fn read_ranges(
     file: &mut File,
     ranges: impl Iterator<Item = (u64, u64)>,
